@@ -1,0 +1,270 @@
+"""When each deadline reminder (提醒) is due: pure rules, no I/O.
+
+The service layer turns these plans into `reminder` rows (the database is the source of
+truth); this module only answers "which reminders, for which day, sent at which instant".
+
+Rules (社会保险法 第58条: register within 30 days of the first day of work):
+- registration: a normal reminder on day ``normal_day`` (default 23), an urgent one on day
+  ``urgent_day`` (default 28), and an overdue alert once per working day from day 31 until done.
+  Day N is ``first_day + N`` natural days, the count the UX uses ("入职已满23天 … 剩余 7 天" for
+  a 12-01 hire on 12-24 with the deadline 12-31), so day 30 is the deadline itself and day 31
+  the first day overdue.
+- monthly declaration (申报): ``declaration_days_before`` days (default 5) before the insured
+  city's monthly deadline, and an urgent one on the deadline day.
+- back-payment cases (补缴) with no progress for ``backpay_stall_working_days`` working days.
+
+Reminders go out at ``send_time`` (default 09:00) in the company's time zone, on working days.
+A reminder whose day is a weekend or public holiday waits for the next working day when that
+still leaves at least one working day before the deadline; otherwise it goes out on the working
+day before, so the deadline is never missed because of a holiday. Deadlines themselves are
+natural days, as the law counts them, and never move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from policies.deadlines import REGISTRATION_DAYS
+from policies.workdays import (
+    add_working_days,
+    is_working_day,
+    last_working_day_on_or_before,
+    next_working_day,
+    previous_working_day,
+    working_day_on_or_after,
+)
+
+__all__ = [
+    "BACKPAY_STALL_RANGE",
+    "DECLARATION_DAYS_BEFORE_RANGE",
+    "NORMAL_DAY_RANGE",
+    "SEND_HOUR_RANGE",
+    "URGENT_DAY_RANGE",
+    "InvalidReminderSettings",
+    "PlannedReminder",
+    "ReminderKind",
+    "ReminderSettings",
+    "backpay_stalled_reminder",
+    "days_employed",
+    "declaration_reminders",
+    "is_escalated",
+    "next_overdue_reminder",
+    "registration_reminders",
+    "send_day_for",
+    "send_instant",
+    "snooze_until",
+    "superseded_by",
+]
+
+# Bounds for company settings, and why:
+# - the normal reminder must come after the first day (day 0 is the hire itself, whose reply
+#   already lists the to-do) and before the urgent one;
+# - the urgent one must leave at least one natural day before the deadline (day 29 at most);
+#   a reminder on day 30 would be the deadline itself, which the overdue alerts already cover;
+# - the declaration lead time beyond half a month would fire before the month's data exists;
+# - a stall longer than 30 working days (about six weeks) is no longer a reminder but a loss.
+NORMAL_DAY_RANGE = (1, REGISTRATION_DAYS - 2)
+URGENT_DAY_RANGE = (2, REGISTRATION_DAYS - 1)
+DECLARATION_DAYS_BEFORE_RANGE = (1, 15)
+BACKPAY_STALL_RANGE = (1, 30)
+SEND_HOUR_RANGE = (7, 20)
+"""Working hours: nobody wants a 社保 reminder at midnight."""
+
+
+class ReminderKind(StrEnum):
+    """What a reminder is about; the value is stored in the database."""
+
+    REGISTRATION_NORMAL = "registration_normal"
+    REGISTRATION_URGENT = "registration_urgent"
+    REGISTRATION_OVERDUE = "registration_overdue"
+    DECLARATION_UPCOMING = "declaration_upcoming"
+    DECLARATION_DUE = "declaration_due"
+    BACKPAY_STALLED = "backpay_stalled"
+
+
+# Within one subject, a later kind in the same chain makes earlier ones redundant: a day-23
+# reminder still unsent when day 28 is due is not sent separately.
+_CHAINS: tuple[tuple[ReminderKind, ...], ...] = (
+    (
+        ReminderKind.REGISTRATION_NORMAL,
+        ReminderKind.REGISTRATION_URGENT,
+        ReminderKind.REGISTRATION_OVERDUE,
+    ),
+    (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE),
+)
+
+_ESCALATED = frozenset(
+    {
+        ReminderKind.REGISTRATION_URGENT,
+        ReminderKind.REGISTRATION_OVERDUE,
+        ReminderKind.DECLARATION_DUE,
+    }
+)
+
+
+def is_escalated(kind: ReminderKind) -> bool:
+    """Urgent kinds go to every HR of the company and the bound HR group, marked 紧急."""
+    return kind in _ESCALATED
+
+
+def superseded_by(kind: ReminderKind, later: ReminderKind) -> bool:
+    """True when ``later`` (due for the same subject) makes ``kind`` redundant."""
+    for chain in _CHAINS:
+        if kind in chain and later in chain:
+            return chain.index(later) > chain.index(kind)
+    return False
+
+
+class InvalidReminderSettings(ValueError):
+    """A setting outside its bounds; ``field`` names it and ``bounds`` says what is allowed."""
+
+    def __init__(self, field: str, bounds: tuple[int, int], message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.bounds = bounds
+
+
+def _check_range(field: str, value: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise InvalidReminderSettings(field, bounds, f"{field}={value} outside {low}..{high}")
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """A company's reminder thresholds; invalid combinations cannot be constructed."""
+
+    normal_day: int = 23
+    urgent_day: int = 28
+    declaration_days_before: int = 5
+    backpay_stall_working_days: int = 5
+    send_hour: int = 9
+    timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        _check_range("normal_day", self.normal_day, NORMAL_DAY_RANGE)
+        _check_range("urgent_day", self.urgent_day, URGENT_DAY_RANGE)
+        if self.normal_day >= self.urgent_day:
+            raise InvalidReminderSettings(
+                "normal_day",
+                (NORMAL_DAY_RANGE[0], self.urgent_day - 1),
+                "normal_day must be before urgent_day",
+            )
+        _check_range(
+            "declaration_days_before", self.declaration_days_before, DECLARATION_DAYS_BEFORE_RANGE
+        )
+        _check_range(
+            "backpay_stall_working_days", self.backpay_stall_working_days, BACKPAY_STALL_RANGE
+        )
+        _check_range("send_hour", self.send_hour, SEND_HOUR_RANGE)
+        ZoneInfo(self.timezone)  # raises for an unknown zone
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def send_time(self) -> time:
+        return time(self.send_hour)
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """One reminder: ``due_date`` is the day the rule names (its identity, shown in 补发),
+    ``send_on`` the working day it goes out, ``send_at`` the aware instant on that day."""
+
+    kind: ReminderKind
+    due_date: date
+    send_on: date
+    send_at: datetime
+
+
+def send_instant(day: date, settings: ReminderSettings) -> datetime:
+    """The company's send time on ``day``, as an aware datetime in the company's zone."""
+    return datetime.combine(day, settings.send_time, tzinfo=settings.zone)
+
+
+def send_day_for(nominal: date, deadline: date) -> date:
+    """The working day a reminder named for ``nominal`` goes out, given the ``deadline``.
+
+    A non-working day waits for the next working day only if that is still before the last
+    working day on or before the deadline (HR keep a working day to act); otherwise it is
+    brought forward to the working day before.
+    """
+    if is_working_day(nominal):
+        return nominal
+    later = next_working_day(nominal)
+    if later < last_working_day_on_or_before(deadline):
+        return later
+    return previous_working_day(nominal)
+
+
+def _planned(kind: ReminderKind, due: date, send_on: date, s: ReminderSettings) -> PlannedReminder:
+    return PlannedReminder(kind, due, send_on, send_instant(send_on, s))
+
+
+def days_employed(first_day: date, day: date) -> int:
+    """入职已满N天 on ``day``: natural days since the first day of work (day N = first_day + N)."""
+    return (day - first_day).days
+
+
+def registration_reminders(
+    first_day: date, deadline: date, settings: ReminderSettings
+) -> list[PlannedReminder]:
+    """The normal and urgent registration reminders for a hire (overdue ones are separate).
+
+    When a holiday shift puts the urgent reminder on or before the normal one, only the urgent
+    one is planned: two messages on one day would say the same thing twice.
+    """
+    normal_due = first_day + timedelta(days=settings.normal_day)
+    urgent_due = first_day + timedelta(days=settings.urgent_day)
+    normal_on = send_day_for(normal_due, deadline)
+    urgent_on = send_day_for(urgent_due, deadline)
+    plan = [_planned(ReminderKind.REGISTRATION_URGENT, urgent_due, urgent_on, settings)]
+    if normal_on < urgent_on:
+        plan.insert(0, _planned(ReminderKind.REGISTRATION_NORMAL, normal_due, normal_on, settings))
+    return plan
+
+
+def next_overdue_reminder(
+    deadline: date, on_or_after: date, settings: ReminderSettings
+) -> PlannedReminder:
+    """The overdue alert for the first working day on or after ``on_or_after`` (and after the
+    deadline): one a working day, each planned when the previous one went out."""
+    day = working_day_on_or_after(max(on_or_after, deadline + timedelta(days=1)))
+    return _planned(ReminderKind.REGISTRATION_OVERDUE, day, day, settings)
+
+
+def declaration_reminders(deadline: date, settings: ReminderSettings) -> list[PlannedReminder]:
+    """The upcoming and due-day reminders for one month's declaration deadline (申报截止).
+
+    The due-day one goes out on the last working day on or before the deadline.
+    """
+    upcoming_due = deadline - timedelta(days=settings.declaration_days_before)
+    due_on = last_working_day_on_or_before(deadline)
+    upcoming_on = send_day_for(upcoming_due, deadline)
+    plan = [_planned(ReminderKind.DECLARATION_DUE, deadline, due_on, settings)]
+    if upcoming_on < due_on:
+        plan.insert(
+            0, _planned(ReminderKind.DECLARATION_UPCOMING, upcoming_due, upcoming_on, settings)
+        )
+    return plan
+
+
+def backpay_stalled_reminder(
+    last_progress_on: date, settings: ReminderSettings
+) -> PlannedReminder:
+    """The reminder for a back-payment case (补缴) with no progress for the configured number
+    of working days since ``last_progress_on``."""
+    day = add_working_days(last_progress_on, settings.backpay_stall_working_days)
+    return _planned(ReminderKind.BACKPAY_STALLED, day, day, settings)
+
+
+def snooze_until(now: datetime, settings: ReminderSettings) -> tuple[date, datetime]:
+    """明天再提醒: the next working day (in the company's zone) at the send time."""
+    today = now.astimezone(settings.zone).date()
+    day = next_working_day(today)
+    return day, send_instant(day, settings)
