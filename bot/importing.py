@@ -1,0 +1,428 @@
+"""Read an employee spreadsheet (.xlsx or .csv) that HR upload, and validate it like /hire.
+
+Everything here is pure: bytes in, a preview out. Nothing is written until HR press 确认, and
+then the import service stores the preview's valid rows in one transaction. Headers are matched
+by Chinese or English names; a header we do not know is left for HR to map in chat.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from bot.parsing import (
+    InputError,
+    parse_amount,
+    parse_city_name,
+    parse_day,
+    parse_department_name,
+    parse_person_name,
+)
+from policies.hiring import FirstDayRefused, check_first_day
+from policies.idnumber import InvalidIdNumber, validate_id_number
+from policies.ledger_rules import month_of, parse_month
+
+MAX_ROWS = 20_000
+SUPPORTED_SUFFIXES = (".xlsx", ".csv")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; `message` tells HR what to send instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImportField:
+    """A field of the import, its Chinese label and the header spellings that mean it."""
+
+    key: str
+    label: str
+    required: bool
+    aliases: tuple[str, ...]
+
+
+FIELDS: tuple[ImportField, ...] = (
+    ImportField(
+        "name", "姓名", True, ("姓名", "员工姓名", "员工", "name", "employee", "employeename")
+    ),
+    ImportField(
+        "id_number",
+        "身份证号",
+        True,
+        ("身份证号", "身份证号码", "身份证", "证件号码", "idnumber", "id", "idcard", "idno"),
+    ),
+    ImportField(
+        "hire_date",
+        "入职日期",
+        True,
+        ("入职日期", "入职时间", "用工之日", "入职日", "hiredate", "firstday", "startdate"),
+    ),
+    ImportField("department", "部门", False, ("部门", "所属部门", "department", "dept")),
+    ImportField(
+        "base",
+        "缴费基数",
+        True,
+        ("缴费基数", "社保基数", "基数", "base", "contributionbase"),
+    ),
+    ImportField("city", "参保地", False, ("参保地", "参保城市", "城市", "city", "insuredcity")),
+    ImportField(
+        "paid_months", "已缴月份", False, ("已缴月份", "已缴纳月份", "paidmonths", "paid")
+    ),
+    ImportField(
+        "leave_date", "离职日期", False, ("离职日期", "最后工作日", "leavedate", "lastday")
+    ),
+)
+FIELD_BY_KEY: dict[str, ImportField] = {f.key: f for f in FIELDS}
+IGNORE = ""  # an override value meaning "this column is not imported"
+
+_ALIAS_TO_KEY = {alias: f.key for f in FIELDS for alias in f.aliases}
+_HEADER_NOISE = re.compile(r"[\s_\-（）()【】\[\]:：*/]+")
+
+
+def normalise_header(text: str) -> str:
+    """`身份证号码（18位）` → `身份证号码`; `ID Number` → `idnumber`."""
+    text = re.sub(r"[（(【\[].*?[)）】\]]", "", text)
+    return _HEADER_NOISE.sub("", text).lower()
+
+
+@dataclass(frozen=True)
+class SheetTable:
+    """The raw table: header texts and data rows as read, with their spreadsheet row numbers."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    row_numbers: tuple[int, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column feeds which field; `unknown` headers still await HR's choice."""
+
+    columns: Mapping[str, int]
+    unknown: tuple[tuple[int, str], ...]
+    missing: tuple[str, ...]
+
+    @property
+    def needs_choice(self) -> bool:
+        """HR must map a column before the preview: a header is unknown and a field is free."""
+        return bool(self.unknown) and bool(self.unmapped_fields)
+
+    @property
+    def unmapped_fields(self) -> tuple[str, ...]:
+        return tuple(f.key for f in FIELDS if f.key not in self.columns)
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One validated employee row, ready to be stored."""
+
+    row_number: int
+    name: str
+    id_number: str
+    first_day: date
+    department: str | None
+    base: Decimal
+    city: str
+    paid_months: tuple[date, ...] = ()
+    last_day: date | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    row_number: int
+    reason: str
+
+
+@dataclass
+class ImportPreview:
+    """What the import would do: valid rows and rejected rows with reasons."""
+
+    valid: list[ImportRow]
+    errors: list[RowError]
+    mapping: ColumnMapping
+    content_hash: str
+    total_rows: int = field(default=0)
+
+
+def read_table(filename: str, data: bytes) -> SheetTable:
+    """Read the first sheet of an .xlsx or a .csv (UTF-8, UTF-8 with BOM, or GBK)."""
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if suffix == "xlsx":
+        raw = _xlsx_rows(data)
+    elif suffix == "csv":
+        raw = _csv_rows(data)
+    else:
+        raise ImportFileError("请发送 .xlsx 或 .csv 格式的员工表（第一行为表头）。")
+    headers: tuple[str, ...] | None = None
+    rows: list[tuple[object, ...]] = []
+    numbers: list[int] = []
+    for number, values in enumerate(raw, start=1):
+        if not any(_present(v) for v in values):
+            continue
+        if headers is None:
+            headers = tuple("" if v is None else str(v).strip() for v in values)
+            continue
+        rows.append(tuple(values))
+        numbers.append(number)
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(f"单个文件最多导入{MAX_ROWS}行，请拆分后分批发送。")
+    if headers is None:
+        raise ImportFileError("文件是空的：请在第一行填写表头（姓名、身份证号、入职日期…）。")
+    return SheetTable(headers, tuple(rows), tuple(numbers), hashlib.sha256(data).hexdigest())
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _xlsx_rows(data: bytes) -> Iterable[tuple[object, ...]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a damaged file
+        raise ImportFileError(
+            "无法读取这个 .xlsx 文件，请在 Excel/WPS 中另存为 .xlsx 后重新发送。"
+        ) from exc
+    try:
+        sheet = book.worksheets[0]
+        return list(sheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
+def _csv_rows(data: bytes) -> Iterable[tuple[object, ...]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("无法识别 .csv 文件的编码，请另存为 UTF-8 编码的 CSV 后重新发送。")
+    return [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
+
+
+def match_headers(
+    headers: Iterable[str], overrides: Mapping[str, str] | None = None
+) -> ColumnMapping:
+    """Match header texts to fields; `overrides` (header → field key or IGNORE) come from HR."""
+    overrides = overrides or {}
+    columns: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        if header in overrides:
+            key = overrides[header]
+            if key and key not in columns:
+                columns[key] = index
+            continue
+        key = _ALIAS_TO_KEY.get(normalise_header(header))
+        if key is None:
+            unknown.append((index, header))
+        elif key not in columns:
+            columns[key] = index
+    missing = tuple(f.key for f in FIELDS if f.required and f.key not in columns)
+    return ColumnMapping(columns, tuple(unknown), missing)
+
+
+def build_preview(
+    table: SheetTable,
+    mapping: ColumnMapping,
+    *,
+    today: date,
+    default_city: str,
+    known_cities: frozenset[str] | None = None,
+) -> ImportPreview:
+    """Validate every row as /hire would; each refusal keeps its row number and reason."""
+    valid: list[ImportRow] = []
+    errors: list[RowError] = []
+    first_row_of_id: dict[str, int] = {}
+    cols = mapping.columns
+    for number, values in zip(table.row_numbers, table.rows, strict=True):
+
+        def cell(key: str, values: tuple[object, ...] = values) -> object:
+            index = cols.get(key)
+            return values[index] if index is not None and index < len(values) else None
+
+        try:
+            row = _validate_row(
+                number, cell, today=today, default_city=default_city, known_cities=known_cities
+            )
+        except _RowRefused as refused:
+            errors.append(RowError(number, refused.reason))
+            continue
+        earlier = first_row_of_id.get(row.id_number)
+        if earlier is not None:
+            errors.append(
+                RowError(number, f"身份证号码与第{earlier}行重复，同一员工只能出现一次。")
+            )
+            continue
+        first_row_of_id[row.id_number] = number
+        valid.append(row)
+    return ImportPreview(valid, errors, mapping, table.content_hash, len(table.rows))
+
+
+class _RowRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _validate_row(
+    number: int,
+    cell: Callable[[str], object],
+    *,
+    today: date,
+    default_city: str,
+    known_cities: frozenset[str] | None,
+) -> ImportRow:
+    name = _text(cell("name"))
+    if not name:
+        raise _RowRefused("姓名为空，请填写员工姓名。")
+    try:
+        name = parse_person_name(name)
+        id_number = _id_number(cell("id_number"), today)
+        first_day = _sheet_day(cell("hire_date"), "入职日期", today)
+        check_first_day(first_day, today=today)
+        department_text = _text(cell("department"))
+        department = parse_department_name(department_text) if department_text else None
+        base = _base(cell("base"))
+        city_text = _text(cell("city"))
+        city = parse_city_name(city_text) if city_text else default_city
+        leave_value = cell("leave_date")
+        last_day = _sheet_day(leave_value, "离职日期", today) if _present(leave_value) else None
+        paid = parse_paid_months(_text(cell("paid_months")))
+    except (InputError, InvalidIdNumber, FirstDayRefused) as exc:
+        raise _RowRefused(exc.message) from None
+    if known_cities is not None and city not in known_cities:
+        supported = "、".join(sorted(known_cities)) or "无"
+        raise _RowRefused(f"暂不支持参保地“{city}”，目前支持：{supported}。")
+    if last_day is not None and last_day < first_day:
+        raise _RowRefused("离职日期早于入职日期，请检查这两列。")
+    last_month = month_of(min(last_day or today, today))
+    for month in paid:
+        if not month_of(first_day) <= month <= last_month:
+            raise _RowRefused(
+                f"已缴月份 {month:%Y-%m} 不在任职期间"
+                f"（{first_day:%Y-%m} 至 {last_month:%Y-%m}）内。"
+            )
+    return ImportRow(number, name, id_number, first_day, department, base, city, paid, last_day)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _id_number(value: object, today: date) -> str:
+    text = _text(value)
+    if not text:
+        raise InputError("身份证号码为空，请填写18位身份证号码。")
+    try:
+        return validate_id_number(text, today=today).value
+    except InvalidIdNumber as exc:
+        if isinstance(value, int | float):
+            raise InputError(
+                "身份证号码被表格存成了数字，末几位可能已丢失；请把该列设为“文本”格式后重新填写。"
+            ) from None
+        raise exc
+
+
+def _sheet_day(value: object, label: str, today: date) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20_000 < value < 80_000:  # an Excel serial day number the sheet did not format
+            converted = from_excel(value)
+            return converted.date() if isinstance(converted, datetime) else converted
+        value = _text(value)  # e.g. 20261201 typed as a number
+    text = _text(value)
+    if not text:
+        raise InputError(f"{label}为空，请按 2026-12-01 的格式填写。")
+    try:
+        return parse_day(text, today=today)
+    except InputError:
+        raise InputError(f"{label}“{text}”无法识别，请按 2026-12-01 的格式填写。") from None
+
+
+def _base(value: object) -> Decimal:
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    text = _text(value)
+    if not text:
+        raise InputError("缴费基数为空，请填写金额（元），例如 7162.00。")
+    try:
+        return parse_amount(text)
+    except InputError as exc:
+        raise InputError(f"缴费基数：{exc.message}") from None
+
+
+_MONTH_TOKEN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+_RANGE_MARK = re.compile(r"[~～至到]|—|–|\s-\s|(?<=\d)-(?=\d{4})")
+
+
+def parse_paid_months(text: str) -> tuple[date, ...]:
+    """Read 已缴月份 such as `2026-01~2026-06`, `2026-01至2026-03, 2026-05` or `2026年7月`."""
+    if not text:
+        return ()
+    months: set[date] = set()
+    for token in filter(None, (t.strip() for t in re.split(r"[,，;；、]+", text))):
+        found = [(m.group(0), m.start(), m.end()) for m in _MONTH_TOKEN.finditer(token)]
+        parsed = [parse_month(raw) for raw, _, _ in found]
+        if not found or any(m is None for m in parsed) or len(found) > 2:
+            raise InputError(
+                f"已缴月份“{token}”无法识别，请写成 2026-01~2026-06 或 2026-01,2026-03。"
+            )
+        if len(found) == 2:
+            between = token[found[0][2] : found[1][1]]
+            if not _RANGE_MARK.search(between) and between.strip() != "-":
+                raise InputError(f"已缴月份“{token}”无法识别，区间请写成 2026-01~2026-06。")
+            start, end = parsed[0], parsed[1]
+            assert start is not None and end is not None
+            if end < start:
+                raise InputError(f"已缴月份“{token}”的结束月份早于开始月份。")
+            month = start
+            while month <= end:
+                months.add(month)
+                month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        else:
+            assert parsed[0] is not None
+            months.add(parsed[0])
+    return tuple(sorted(months))
+
+
+def errors_workbook(table: SheetTable, errors: Iterable[RowError]) -> bytes:
+    """An .xlsx of the refused rows: row number, reason, then the row as HR sent it."""
+    by_number = dict(zip(table.row_numbers, table.rows, strict=True))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("导入错误")
+    sheet.append(["行号", "错误原因", *table.headers])
+    for error in errors:
+        values = by_number.get(error.row_number, ())
+        sheet.append([error.row_number, error.reason, *(_cell_out(v) for v in values)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell_out(value: object) -> object:
+    """Keep long digit strings as text so Excel does not round a 身份证 into a float."""
+    return value if not isinstance(value, int) or abs(value) < 10**15 else str(value)
