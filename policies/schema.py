@@ -1,0 +1,210 @@
+"""Pydantic models of the per-region policy files in ``policies/data``.
+
+Every figure in a policy file carries where it came from, when it was checked and how sure we
+are (O official text, N news report of an official announcement, S secondary source,
+U unconfirmed), because HR act on these numbers and must be able to tell a rule from a guess.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+Rate = Annotated[Decimal, Field(ge=0, le=1)]
+"""A contribution or fee rate as a fraction (0.16 = 16 %)."""
+Yuan = Annotated[Decimal, Field(ge=0)]
+Months = Annotated[int, Field(ge=0)]
+
+
+class Confidence(StrEnum):
+    """How far a figure can be trusted (see shared/reference/si-policy-facts.md)."""
+
+    OFFICIAL = "O"
+    NEWS = "N"
+    SECONDARY = "S"
+    UNCONFIRMED = "U"
+
+
+class Strict(BaseModel):
+    """Base for policy models: unknown keys are typos, and typos must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """A document (name and number preferred) or page a figure was taken from."""
+
+    name: str = Field(min_length=1)
+    url: str | None = None
+    checked: date
+
+
+class Sourced(Strict):
+    """Anything stated by a source: the source, its confidence and an optional remark."""
+
+    source: Source
+    conf: Confidence
+    note: str | None = None
+    assumption: bool = False
+    """True when the value is our working assumption, not a rule found in a source."""
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.conf is Confidence.UNCONFIRMED or self.assumption
+
+
+class Figure(Sourced, Generic[T]):
+    """One value from the policy data with its provenance."""
+
+    value: T
+
+
+class InsuranceRates(Strict):
+    """Employer and employee rates of one insurance, with optional base limits of its own.
+
+    Some cities use a different base for one insurance (Shenzhen medical uses 60–300 % of the
+    city's own average wage, Shenzhen unemployment the minimum wage); those override the
+    version's general floor and ceiling for that insurance only.
+    """
+
+    employer: Figure[Rate]
+    employee: Figure[Rate]
+    employee_fixed: Figure[Yuan] | None = None
+    """A fixed monthly amount the employee pays on top (Beijing 大额医疗互助 3 yuan)."""
+    base_floor: Figure[Yuan] | None = None
+    base_ceiling: Figure[Yuan] | None = None
+    includes: str | None = None
+
+
+class Rates(Strict):
+    pension: InsuranceRates
+    medical: InsuranceRates
+    unemployment: InsuranceRates
+    work_injury: InsuranceRates
+
+
+INSURANCE_NAMES: dict[str, str] = {
+    "pension": "养老保险",
+    "medical": "医疗保险（含生育）",
+    "unemployment": "失业保险",
+    "work_injury": "工伤保险",
+}
+
+
+class BaseLimits(Strict):
+    """缴费基数 floor (下限) and ceiling (上限) in yuan per month."""
+
+    floor: Figure[Yuan]
+    ceiling: Figure[Yuan]
+
+
+class DeadlineRule(Sourced):
+    """When a month's contribution must be declared and paid.
+
+    ``day_of_month``: by ``day`` of the contribution month (moved earlier when the month is
+    shorter). ``second_last_working_day``: Shanghai's rule (second-to-last working day).
+    """
+
+    kind: Literal["day_of_month", "second_last_working_day"]
+    day: Annotated[int, Field(ge=1, le=31)] | None = None
+
+
+class LateFeeRule(Strict):
+    """滞纳金 (late fee): daily rate and the amount it is charged on."""
+
+    daily_rate: Figure[Rate]
+    charged_on: Figure[Literal["total", "employer"]]
+    """``total``: employer and employee parts overdue; ``employer``: the employer part only."""
+
+
+class BackPaymentRule(Strict):
+    """补缴 (back-payment) practice of the region."""
+
+    late_fee_applies: Figure[bool]
+    self_service_months: Figure[Months]
+    """How many months back an employer may still back-pay online by itself."""
+    self_service_channel: Figure[str]
+    materials: Figure[list[str]]
+    cross_year_materials: Figure[list[str]]
+    """Extra materials for a 跨年补缴 (back-payment of a previous contribution year)."""
+    cross_year_rule: Figure[str]
+
+
+class MedicalGapRule(Strict):
+    """职工医保断缴 (medical-insurance gap) consequences."""
+
+    grace_months: Figure[Months]
+    """A gap no longer than this can be back-paid with benefits covered retroactively."""
+    waiting_months_employer: Figure[Months]
+    waiting_months_individual: Figure[Months]
+    effect: Figure[str]
+
+
+class HousingFundRule(Strict):
+    """住房公积金 rates, base range and loan continuity requirement."""
+
+    rate_min: Figure[Rate]
+    rate_max: Figure[Rate]
+    base_floor: Figure[Yuan]
+    base_ceiling: Figure[Yuan]
+    loan_continuous_months: Figure[Months]
+
+
+class PolicyVersion(Strict):
+    """All rules of one region for a period; months are priced with the version in force."""
+
+    id: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    effective_from: date
+    effective_to: date | None = None
+    """Last day in force; None only for the newest version (open-ended)."""
+    confidence: Confidence
+    note: str | None = None
+    base: BaseLimits
+    rates: Rates
+    deadline: DeadlineRule
+    late_fee: LateFeeRule
+    backpay: BackPaymentRule
+    medical_gap: MedicalGapRule
+    housing_fund: HousingFundRule
+
+    def covers(self, day: date) -> bool:
+        ends = self.effective_to
+        return self.effective_from <= day and (ends is None or day <= ends)
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.confidence is Confidence.UNCONFIRMED
+
+
+class QuestionEntry(Strict):
+    """A question (with its phrasings) answered from a template over version fields.
+
+    ``answer`` uses ``{field.path}`` placeholders resolved against the version in force for the
+    asker's region, so a national entry answers for every city with that city's figures.
+    """
+
+    id: str = Field(min_length=1)
+    topic: str = Field(min_length=1)
+    variants: list[str] = Field(min_length=1)
+    answer: str = Field(min_length=1)
+
+
+TOPICS: dict[str, str] = {
+    "rates": "缴费比例",
+    "base": "缴费基数",
+    "deadline": "每月缴费截止日",
+    "late_fee": "滞纳金",
+    "backpay": "补缴办理",
+    "cross_year": "跨年补缴材料",
+    "medical_gap": "医保断缴影响",
+    "housing_fund": "住房公积金",
+    "registration": "参保登记时限",
+}
+"""Topic keys and their Chinese labels (used for topic buttons)."""
