@@ -1,0 +1,115 @@
+"""Monthly contribution (月缴费额) per insurance from a policy version and a contribution base.
+
+Money is ``Decimal`` rounded half-up to the cent per line item (employer and employee part of
+each insurance), which is how collectors print their bills; totals are sums of rounded lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from policies.schema import INSURANCE_NAMES, Figure, InsuranceRates, PolicyVersion
+
+CENT = Decimal("0.01")
+Clamp = Literal["floor", "ceiling"] | None
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round half-up to the cent."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def clamp_base(base: Decimal, floor: Decimal, ceiling: Decimal) -> tuple[Decimal, Clamp]:
+    """The base actually charged: below the floor pays the floor, above the ceiling the ceiling."""
+    if base < floor:
+        return floor, "floor"
+    if base > ceiling:
+        return ceiling, "ceiling"
+    return base, None
+
+
+@dataclass(frozen=True)
+class ContributionItem:
+    """One insurance's employer and employee amounts for one month."""
+
+    insurance: str
+    base: Decimal
+    clamped: Clamp
+    employer: Decimal
+    employee: Decimal
+
+    @property
+    def label(self) -> str:
+        return INSURANCE_NAMES[self.insurance]
+
+    @property
+    def total(self) -> Decimal:
+        return self.employer + self.employee
+
+
+@dataclass(frozen=True)
+class MonthlyContribution:
+    """A month's contribution under one version; ``clamped`` says when the base was adjusted."""
+
+    version: PolicyVersion
+    declared_base: Decimal
+    base: Decimal
+    clamped: Clamp
+    items: tuple[ContributionItem, ...]
+
+    @property
+    def employer(self) -> Decimal:
+        return sum((i.employer for i in self.items), Decimal("0.00"))
+
+    @property
+    def employee(self) -> Decimal:
+        return sum((i.employee for i in self.items), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.employer + self.employee
+
+
+def monthly_contribution(version: PolicyVersion, base: Decimal) -> MonthlyContribution:
+    """Employer and employee parts of every insurance for one month at ``base`` (缴费基数)."""
+    if base < 0:
+        raise ValueError("缴费基数不能为负数")
+    effective, clamped = clamp_base(base, version.base.floor.value, version.base.ceiling.value)
+    items = []
+    for name in INSURANCE_NAMES:
+        rates: InsuranceRates = getattr(version.rates, name)
+        item_base, item_clamp = effective, clamped
+        if rates.base_floor is not None or rates.base_ceiling is not None:
+            floor = (rates.base_floor or version.base.floor).value
+            ceiling = (rates.base_ceiling or version.base.ceiling).value
+            item_base, item_clamp = clamp_base(base, floor, ceiling)
+        employer = to_cents(item_base * rates.employer.value)
+        employee = to_cents(item_base * rates.employee.value)
+        if rates.employee_fixed is not None:
+            employee += to_cents(rates.employee_fixed.value)
+        items.append(ContributionItem(name, item_base, item_clamp, employer, employee))
+    return MonthlyContribution(version, base, effective, clamped, tuple(items))
+
+
+def unconfirmed_figures(version: PolicyVersion) -> list[str]:
+    """Labels of the figures a contribution under ``version`` relies on that are not confirmed.
+
+    Answers and bills must say so (未确认) rather than present them as the city's rule.
+    """
+    labels: list[str] = []
+    for label, figure in (("缴费基数下限", version.base.floor),
+                          ("缴费基数上限", version.base.ceiling)):
+        if figure.unconfirmed:
+            labels.append(label)
+    for name, title in INSURANCE_NAMES.items():
+        rates: InsuranceRates = getattr(version.rates, name)
+        parts: list[tuple[str, Figure | None]] = [
+            ("单位费率", rates.employer), ("个人费率", rates.employee),
+            ("基数下限", rates.base_floor), ("基数上限", rates.base_ceiling),
+        ]
+        for part, figure in parts:
+            if figure is not None and figure.unconfirmed:
+                labels.append(f"{title}{part}")
+    return labels
