@@ -1,0 +1,336 @@
+"""The social-insurance ledger (社保台账): monthly roll-over, month views and marks.
+
+The roll-over keeps one row per employee per month of employment. It is idempotent and
+computes what is missing from the employment periods, so a bot that was down across the 1st
+catches up on its next tick. Gaps (断缴) are derived from the rows by `policies.ledger_rules`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert
+from sqlmodel import Session, col, select
+
+from bot.parsing import InputError
+from bot.services.access import Member
+from models import audit
+from models.company import Company
+from models.db import unit_of_work
+from models.employee import Department, Employee
+from models.ledger import LedgerMonth
+from models.ledger_history import (
+    EmploymentPeriod,
+    company_base_changes,
+    company_periods,
+    ledger_keys,
+)
+from models.types import utcnow
+from policies.ledger_rules import (
+    LedgerState,
+    Period,
+    base_for_month,
+    can_mark,
+    format_month,
+    is_gap,
+    missing_months,
+    month_of,
+)
+from policies.library import NoVersionInForce, PolicyLibrary
+
+PAGE_SIZE = 10
+
+#: A (city, month, base) → (base in force, note) function, e.g. the city's floor/ceiling clamp.
+Clamp = Callable[[str, date, Decimal], tuple[Decimal, str | None]]
+
+
+def last_day_of_month(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def declaration_deadline(library: PolicyLibrary | None, city: str, month: date) -> date:
+    """Due date of a month's contribution in `city`; the month's last day when unknown."""
+    if library is not None:
+        try:
+            return library.region_or_national(city).declaration_deadline(month)
+        except NoVersionInForce:
+            pass
+    return last_day_of_month(month)
+
+
+def base_clamp(library: PolicyLibrary | None) -> Clamp:
+    """Clamp a base to the city's floor/ceiling in force that month, saying when it did."""
+
+    def clamp(city: str, month: date, base: Decimal) -> tuple[Decimal, str | None]:
+        if library is None:
+            return base, None
+        try:
+            region = library.region_or_national(city)
+            limits = region.version_for(month).base
+        except NoVersionInForce:
+            return base, None
+        floor, ceiling = Decimal(limits.floor.value), Decimal(limits.ceiling.value)
+        if base < floor:
+            return floor, f"低于{region.city}下限，按下限 ¥{floor:,.2f}"
+        if base > ceiling:
+            return ceiling, f"高于{region.city}上限，按上限 ¥{ceiling:,.2f}"
+        return base, None
+
+    return clamp
+
+
+def company_today(company: Company, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(company.timezone)).date()
+
+
+# ---------------------------------------------------------------- roll-over
+
+
+@dataclass(frozen=True)
+class RollOverResult:
+    companies: int
+    created: int
+
+
+def roll_over(
+    engine: Engine, *, now: datetime, library: PolicyLibrary | None = None
+) -> RollOverResult:
+    """Create every missing ledger month up to each company's current month; idempotent."""
+    created = 0
+    with unit_of_work(engine) as session:
+        companies = list(session.exec(select(Company)))
+        for company in companies:
+            assert company.id is not None
+            created += fill_missing_months(
+                session, company.id, company_today(company, now), base_clamp(library)
+            )
+    return RollOverResult(len(companies), created)
+
+
+def sync_periods(session: Session, company_id: int) -> list[EmploymentPeriod]:
+    """Make sure every employee's current period is recorded (hires made by /hire add none)."""
+    periods = company_periods(session, company_id)
+    known = {(p.employee_id, p.first_day) for p in periods}
+    statement = select(Employee).where(Employee.company_id == company_id)
+    for employee in session.exec(statement):
+        assert employee.id is not None
+        if (employee.id, employee.first_day) not in known:
+            period = EmploymentPeriod(
+                company_id=company_id,
+                employee_id=employee.id,
+                first_day=employee.first_day,
+                last_day=employee.last_day,
+                tracked_from=month_of(employee.first_day),
+            )
+            session.add(period)
+            periods.append(period)
+    session.flush()
+    return periods
+
+
+def fill_missing_months(session: Session, company_id: int, today: date, clamp: Clamp) -> int:
+    """Insert the ledger rows the company lacks up to `today`'s month; returns how many."""
+    periods = sync_periods(session, company_id)
+    wanted = missing_months(
+        (Period(p.employee_id, max(p.first_day, p.tracked_from), p.last_day) for p in periods),
+        ledger_keys(session, company_id),
+        through=today,
+    )
+    if not wanted:
+        return 0
+    employees = {
+        e.id: e for e in session.exec(select(Employee).where(Employee.company_id == company_id))
+    }
+    changes: dict[int, list[tuple[date, Decimal]]] = {}
+    for change in company_base_changes(session, company_id):
+        changes.setdefault(change.employee_id, []).append((change.effective_month, change.base))
+    stamp = utcnow()
+    rows = []
+    for employee_id, month in wanted:
+        employee = employees[employee_id]
+        declared = base_for_month(month, changes.get(employee_id, ()), employee.base)
+        base, _ = clamp(employee.insured_city, month, declared)
+        rows.append(
+            {
+                "company_id": company_id,
+                "employee_id": employee_id,
+                "month": month,
+                "state": LedgerState.PENDING.value,
+                "base": base,
+                "updated_at": stamp,
+            }
+        )
+    session.execute(insert(LedgerMonth), rows)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- month view
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    row_id: int
+    employee_id: int
+    name: str
+    department: str | None
+    state: LedgerState
+    base: Decimal
+
+    @property
+    def state_label(self) -> str:
+        return self.state.label
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """One month for one company: counts per state and one page of not-yet-declared rows."""
+
+    month: date
+    total: int
+    counts: list[tuple[str, int]]
+    undeclared: list[LedgerLine]
+    undeclared_total: int
+    page: int
+    pages: int
+    due_date: date
+    gaps: int
+
+    @property
+    def month_key(self) -> str:
+        return format_month(self.month)
+
+
+def _month_lines(session: Session, company_id: int, month: date) -> list[LedgerLine]:
+    statement = (
+        select(LedgerMonth, Employee, Department)
+        .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
+        .join(Department, col(Department.id) == Employee.department_id, isouter=True)
+        .where(LedgerMonth.company_id == company_id, LedgerMonth.month == month)
+        .order_by(col(Employee.name), col(Employee.id))
+    )
+    lines = []
+    for row, employee, department in session.exec(statement):
+        assert row.id is not None and employee.id is not None
+        lines.append(
+            LedgerLine(
+                row.id,
+                employee.id,
+                employee.name,
+                department.name if department else None,
+                LedgerState(row.state),
+                row.base,
+            )
+        )
+    return lines
+
+
+def month_view(
+    engine: Engine,
+    member: Member,
+    month: date,
+    *,
+    today: date,
+    page: int = 0,
+    library: PolicyLibrary | None = None,
+) -> MonthView:
+    """What `/ledger 2026-12` shows; catches the month up first so it is never stale."""
+    with unit_of_work(engine) as session:
+        fill_missing_months(session, member.company_id, today, base_clamp(library))
+        lines = _month_lines(session, member.company_id, month)
+    due = declaration_deadline(library, member.city, month)
+    counter = Counter(line.state for line in lines)
+    counts = [(state.label, counter[state]) for state in LedgerState if counter[state]]
+    undeclared = [line for line in lines if line.state is LedgerState.PENDING]
+    pages = max(1, -(-len(undeclared) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    return MonthView(
+        month=month,
+        total=len(lines),
+        counts=counts,
+        undeclared=undeclared[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
+        undeclared_total=len(undeclared),
+        page=page,
+        pages=pages,
+        due_date=due,
+        gaps=sum(1 for line in lines if is_gap(line.state, due, today)),
+    )
+
+
+# ---------------------------------------------------------------- marks
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    changed: int
+    skipped: int
+    target: LedgerState
+    month: date
+    name: str | None = None
+
+
+def _apply_mark(row: LedgerMonth, target: LedgerState, today: date, user_id: int) -> None:
+    if target is LedgerState.DECLARED:
+        row.declared_on = today
+    if target in (LedgerState.PAID, LedgerState.BACKPAID):
+        row.declared_on = row.declared_on or today
+        row.paid_on = today
+    row.state = target.value
+    row.marked_by = user_id
+    row.updated_at = utcnow()
+
+
+def mark_month(
+    engine: Engine,
+    member: Member,
+    month: date,
+    target: LedgerState,
+    *,
+    today: date,
+    row_ids: Iterable[int] | None = None,
+) -> MarkResult:
+    """Mark the month's rows (all that may move, or the given ones) declared or paid."""
+    wanted = set(row_ids) if row_ids is not None else None
+    changed = skipped = 0
+    name = None
+    with unit_of_work(engine) as session:
+        statement = select(LedgerMonth).where(
+            LedgerMonth.company_id == member.company_id, LedgerMonth.month == month
+        )
+        for row in session.exec(statement):
+            if wanted is not None and row.id not in wanted:
+                continue
+            if can_mark(row.state, target):
+                _apply_mark(row, target, today, member.user_id)
+                changed += 1
+                if wanted is not None and len(wanted) == 1:
+                    employee = session.get(Employee, row.employee_id)
+                    name = employee.name if employee else None
+            else:
+                skipped += 1
+        if wanted is not None and changed + skipped == 0:
+            raise InputError("❌ 未找到该台账记录，可能已被删除。请重新发送 /ledger 查看。")
+        audit.record(
+            session,
+            member.company_id,
+            member.user_id,
+            "ledger.marked",
+            month=format_month(month),
+            state=target.value,
+            count=changed,
+        )
+    return MarkResult(changed, skipped, target, month, name)
+
+
+def row_month(engine: Engine, member: Member, row_id: int) -> date | None:
+    """The month of a ledger row of the member's company (None for another company's row)."""
+    with Session(engine) as session:
+        row = session.get(LedgerMonth, row_id)
+        if row is None or row.company_id != member.company_id:
+            return None
+        return row.month

@@ -1,0 +1,429 @@
+"""Data migration (数据迁移): import an employee spreadsheet, export employees and ledger.
+
+An import is planned first (nothing written), shown to HR, and stored only on 确认, in one
+transaction. It is idempotent twice over: a file whose bytes were imported before is refused
+as already done, and any row whose 身份证 is already on file is left as it is.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from sqlalchemy import Engine, insert
+from sqlmodel import Session, col, select
+
+from bot.importing import (
+    ColumnMapping,
+    ImportPreview,
+    ImportRow,
+    SheetTable,
+    build_preview,
+    errors_workbook,
+    match_headers,
+    read_table,
+)
+from bot.services.access import Member
+from bot.services.leaving import rehire
+from bot.services.ledger import base_clamp
+from models import audit
+from models.db import unit_of_work
+from models.employee import Department, Employee, EmployeeStatus
+from models.ledger import LedgerMonth
+from models.ledger_history import (
+    EmploymentPeriod,
+    ImportBatch,
+    company_ledger,
+    company_periods,
+    import_batch_by_hash,
+)
+from models.task import Task, TaskKind
+from models.types import utcnow
+from policies.deadlines import registration_deadline
+from policies.ledger_rules import LedgerState, employment_months, format_month, month_of
+from policies.library import PolicyLibrary
+
+#: Called with (rows written, rows to write) while storing a big file.
+Progress = Callable[[int, int], None]
+CHUNK = 1000
+
+
+@dataclass
+class ImportPlan:
+    """The preview plus what storing it would do against the company's current data."""
+
+    table: SheetTable
+    preview: ImportPreview
+    new_rows: list[ImportRow] = field(default_factory=list)
+    rehire_rows: list[ImportRow] = field(default_factory=list)
+    existing_rows: list[ImportRow] = field(default_factory=list)
+    already_imported_on: datetime | None = None
+
+    @property
+    def mapping(self) -> ColumnMapping:
+        return self.preview.mapping
+
+    @property
+    def has_paid_months(self) -> bool:
+        return "paid_months" in self.mapping.columns
+
+    def errors_file(self) -> bytes:
+        return errors_workbook(self.table, self.preview.errors)
+
+
+def known_cities(library: PolicyLibrary | None) -> frozenset[str] | None:
+    """Cities an import may name; None (anything) when no library is loaded."""
+    if library is None:
+        return None
+    names = set()
+    for city, _key in library.city_aliases().items():
+        names.add(city.removesuffix("市"))
+    return frozenset(names) or None
+
+
+def read_import_table(filename: str, data: bytes) -> SheetTable:
+    """Read the sheet; raises ImportFileError with the Chinese reason when it cannot."""
+    return read_table(filename, data)
+
+
+def plan_import(
+    engine: Engine,
+    member: Member,
+    table: SheetTable,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    today: date,
+    library: PolicyLibrary | None = None,
+) -> ImportPlan:
+    """Validate every row and sort the valid ones into new, re-hired and already on file."""
+    mapping = match_headers(table.headers, overrides)
+    preview = build_preview(
+        table,
+        mapping,
+        today=today,
+        default_city=member.city,
+        known_cities=known_cities(library),
+    )
+    plan = ImportPlan(table, preview)
+    with Session(engine) as session:
+        batch = import_batch_by_hash(session, member.company_id, table.content_hash)
+        plan.already_imported_on = batch.created_at if batch else None
+        on_file = {
+            e.id_number: e
+            for e in session.exec(select(Employee).where(Employee.company_id == member.company_id))
+        }
+    for row in preview.valid:
+        existing = on_file.get(row.id_number)
+        if existing is None:
+            plan.new_rows.append(row)
+        elif (
+            existing.status == EmployeeStatus.LEFT
+            and existing.last_day is not None
+            and row.first_day > existing.last_day
+        ):
+            plan.rehire_rows.append(row)
+        else:
+            plan.existing_rows.append(row)
+    return plan
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    created: int
+    rehired: int
+    unchanged: int
+    errors: int
+    ledger_rows: int
+    already_imported: bool = False
+
+
+def confirm_import(
+    engine: Engine,
+    member: Member,
+    filename: str,
+    table: SheetTable,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    today: date,
+    library: PolicyLibrary | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Store the valid rows in one transaction; a file imported before changes nothing."""
+    plan = plan_import(engine, member, table, overrides, today=today, library=library)
+    if plan.already_imported_on is not None:
+        return ImportOutcome(0, 0, len(plan.preview.valid), len(plan.preview.errors), 0, True)
+    clamp = base_clamp(library)
+    total = len(plan.new_rows) + len(plan.rehire_rows)
+    with unit_of_work(engine) as session:
+        departments = _department_ids(session, member.company_id, plan)
+        written = 0
+        ledger_rows = 0
+        for start in range(0, len(plan.new_rows), CHUNK):
+            chunk = plan.new_rows[start : start + CHUNK]
+            ledger_rows += _insert_new(
+                session, member, chunk, departments, plan.has_paid_months, today, clamp
+            )
+            written += len(chunk)
+            if progress:
+                progress(written, total)
+        for row in plan.rehire_rows:
+            employee = session.exec(
+                select(Employee).where(
+                    Employee.company_id == member.company_id,
+                    Employee.id_number == row.id_number,
+                )
+            ).one()
+            tracked = month_of(row.first_day) if plan.has_paid_months else month_of(today)
+            rehire(
+                session,
+                member,
+                employee,
+                first_day=row.first_day,
+                base=row.base,
+                insured_city=row.city,
+                department_id=departments.get(row.department or ""),
+                tracked_from=max(tracked, month_of(row.first_day)),
+            )
+            assert employee.id is not None
+            ledger_rows += _insert_months(
+                session, member, [(employee.id, row)], plan.has_paid_months, today, clamp
+            )
+            written += 1
+        if progress and plan.rehire_rows:
+            progress(written, total)
+        session.add(
+            ImportBatch(
+                company_id=member.company_id,
+                content_hash=table.content_hash,
+                filename=filename[:200],
+                row_count=plan.preview.total_rows,
+                created_count=len(plan.new_rows) + len(plan.rehire_rows),
+                unchanged_count=len(plan.existing_rows),
+                error_count=len(plan.preview.errors),
+                imported_by=member.user_id,
+            )
+        )
+        audit.record(
+            session,
+            member.company_id,
+            member.user_id,
+            "employees.imported",
+            created=len(plan.new_rows),
+            rehired=len(plan.rehire_rows),
+            unchanged=len(plan.existing_rows),
+            errors=len(plan.preview.errors),
+        )
+    return ImportOutcome(
+        len(plan.new_rows),
+        len(plan.rehire_rows),
+        len(plan.existing_rows),
+        len(plan.preview.errors),
+        ledger_rows,
+    )
+
+
+def _department_ids(session: Session, company_id: int, plan: ImportPlan) -> dict[str, int]:
+    names = {r.department for r in (*plan.new_rows, *plan.rehire_rows) if r.department}
+    statement = select(Department).where(Department.company_id == company_id)
+    found = {d.name: d.id for d in session.exec(statement) if d.id is not None}
+    for name in sorted(names - found.keys()):
+        department = Department(company_id=company_id, name=name)
+        session.add(department)
+        session.flush()
+        assert department.id is not None
+        found[name] = department.id
+    return found
+
+
+def _insert_new(
+    session: Session,
+    member: Member,
+    rows: list[ImportRow],
+    departments: Mapping[str, int],
+    has_paid_months: bool,
+    today: date,
+    clamp: Callable[[str, date, Decimal], tuple[Decimal, str | None]],
+) -> int:
+    """Bulk-insert employees (RETURNING their ids), their periods, tasks and ledger months."""
+    stamp = utcnow()
+    employee_values = [
+        {
+            "company_id": member.company_id,
+            "name": row.name,
+            "id_number": row.id_number,
+            "department_id": departments.get(row.department or ""),
+            "base": row.base,
+            "insured_city": row.city,
+            "first_day": row.first_day,
+            "last_day": row.last_day,
+            "status": (EmployeeStatus.LEFT if row.last_day else EmployeeStatus.ACTIVE).value,
+            "created_at": stamp,
+        }
+        for row in rows
+    ]
+    result = session.execute(
+        insert(Employee).returning(col(Employee.id), col(Employee.id_number)), employee_values
+    )
+    ids = {id_number: employee_id for employee_id, id_number in result}
+    pairs = [(ids[row.id_number], row) for row in rows]
+    periods = []
+    tasks = []
+    for employee_id, row in pairs:
+        tracked = month_of(row.first_day) if has_paid_months else month_of(today)
+        periods.append(
+            {
+                "company_id": member.company_id,
+                "employee_id": employee_id,
+                "first_day": row.first_day,
+                "last_day": row.last_day,
+                "tracked_from": max(tracked, month_of(row.first_day)),
+                "leave_reason": "导入时已离职" if row.last_day else None,
+                "created_at": stamp,
+            }
+        )
+        deadline = registration_deadline(row.first_day)
+        if row.last_day is None and deadline >= today and not row.paid_months:
+            tasks.append(
+                {
+                    "company_id": member.company_id,
+                    "employee_id": employee_id,
+                    "kind": TaskKind.REGISTRATION.value,
+                    "title": f"{row.name} 社保登记",
+                    "due_date": deadline,
+                    "status": "open",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+            )
+    session.execute(insert(EmploymentPeriod), periods)
+    if tasks:
+        session.execute(insert(Task), tasks)
+    return _insert_months(session, member, pairs, has_paid_months, today, clamp)
+
+
+def _insert_months(
+    session: Session,
+    member: Member,
+    pairs: list[tuple[int, ImportRow]],
+    has_paid_months: bool,
+    today: date,
+    clamp: Callable[[str, date, Decimal], tuple[Decimal, str | None]],
+) -> int:
+    stamp = utcnow()
+    values = []
+    for employee_id, row in pairs:
+        start = row.first_day if has_paid_months else max(row.first_day, month_of(today))
+        paid = set(row.paid_months)
+        for month in employment_months(start, row.last_day, today):
+            base, _ = clamp(row.city, month, row.base)
+            is_paid = month in paid
+            values.append(
+                {
+                    "company_id": member.company_id,
+                    "employee_id": employee_id,
+                    "month": month,
+                    "state": (LedgerState.PAID if is_paid else LedgerState.PENDING).value,
+                    "base": base,
+                    "paid_on": None,
+                    "marked_by": member.user_id if is_paid else None,
+                    "updated_at": stamp,
+                }
+            )
+    if values:
+        session.execute(insert(LedgerMonth), values)
+    return len(values)
+
+
+# ---------------------------------------------------------------- export
+
+
+EMPLOYEE_HEADERS = (
+    "姓名", "身份证号", "入职日期", "离职日期", "部门", "缴费基数", "参保地", "状态", "已缴月份",
+)  # fmt: skip
+LEDGER_HEADERS = (
+    "姓名", "身份证号", "月份", "状态", "缴费基数", "单位缴纳", "个人缴纳", "申报日期", "缴纳日期",
+)  # fmt: skip
+PAID_STATES = (LedgerState.PAID.value, LedgerState.BACKPAID.value)
+
+
+def format_paid_months(months: list[date]) -> str:
+    """`2026-01~2026-06,2026-08`: the 已缴月份 spelling the importer reads back."""
+    spans: list[list[date]] = []
+    for month in sorted(months):
+        if spans and _month_index(month) == _month_index(spans[-1][1]) + 1:
+            spans[-1][1] = month
+        else:
+            spans.append([month, month])
+    return ",".join(
+        format_month(a) if a == b else f"{format_month(a)}~{format_month(b)}" for a, b in spans
+    )
+
+
+def _month_index(month: date) -> int:
+    return month.year * 12 + month.month
+
+
+def export_workbook(engine: Engine, member: Member) -> bytes:
+    """The company's employees (re-importable) and every ledger month, as .xlsx."""
+    with Session(engine) as session:
+        statement = (
+            select(Employee, Department)
+            .join(Department, col(Department.id) == Employee.department_id, isouter=True)
+            .where(Employee.company_id == member.company_id)
+            .order_by(col(Employee.first_day), col(Employee.id))
+        )
+        staff = list(session.exec(statement))
+        ledger = company_ledger(session, member.company_id)
+        history = company_periods(session, member.company_id)
+    paid: dict[int, list[date]] = {}
+    for row in ledger:
+        if row.state in PAID_STATES:
+            paid.setdefault(row.employee_id, []).append(row.month)
+    names = {e.id: (e.name, e.id_number) for e, _ in staff}
+    book = Workbook(write_only=True)
+    people = book.create_sheet("员工")
+    people.append(list(EMPLOYEE_HEADERS))
+    for employee, department in staff:
+        current = [m for m in paid.get(employee.id or 0, []) if m >= month_of(employee.first_day)]
+        people.append(
+            [
+                employee.name,
+                employee.id_number,
+                employee.first_day,
+                employee.last_day,
+                department.name if department else "",
+                employee.base,
+                employee.insured_city,
+                "在职" if employee.status == EmployeeStatus.ACTIVE else "离职",
+                format_paid_months(current),
+            ]
+        )
+    months = book.create_sheet("台账")
+    months.append(list(LEDGER_HEADERS))
+    for row in ledger:
+        name, id_number = names.get(row.employee_id, ("", ""))
+        months.append(
+            [
+                name,
+                id_number,
+                format_month(row.month),
+                LedgerState(row.state).label,
+                row.base,
+                row.employer_amount,
+                row.employee_amount,
+                row.declared_on,
+                row.paid_on,
+            ]
+        )
+    periods = book.create_sheet("任职期间")
+    periods.append(["姓名", "身份证号", "入职日期", "离职日期", "离职原因"])
+    for period in history:
+        name, id_number = names.get(period.employee_id, ("", ""))
+        periods.append([name, id_number, period.first_day, period.last_day, period.leave_reason])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
