@@ -1,0 +1,108 @@
+"""Wiring: build the Application from settings. Never runs it (bot/cli.py does)."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from sqlalchemy import Engine
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    TypeHandler,
+)
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.context import AppServices, HRApplication, HRContext
+from bot.persistence import DatabasePersistence
+from bot.settings import Settings
+from models.db import make_engine, upgrade_schema
+
+log = logging.getLogger(__name__)
+
+#: Placeholder used only when no token is configured and the bot talks to a local server.
+LOCAL_TOKEN = "123456:LOCAL-TEST-TOKEN"
+
+COMMANDS = [
+    BotCommand("hire", "入职登记"),
+    BotCommand("todo", "待办事项"),
+    BotCommand("employees", "员工列表"),
+    BotCommand("employee", "查看员工"),
+    BotCommand("cancel", "取消当前操作"),
+    BotCommand("help", "帮助"),
+]
+
+async def persist_now(update: object, context: HRContext) -> None:
+    """Flush conversation state and user data after every update, so a crash loses nothing."""
+    await context.application.update_persistence()
+
+
+async def on_error(update: object, context: HRContext) -> None:
+    """Log without personal data and tell the user something went wrong, not what."""
+    error = context.error
+    log.error(
+        "unhandled %s while processing update %s",
+        type(error).__name__,
+        getattr(update, "update_id", "?"),
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await update.effective_chat.send_message(
+                html.escape("抱歉，处理您的请求时出错，未保存任何更改。请稍后重试，或发送 /cancel 重新开始。")
+            )
+        except Exception:
+            log.warning("could not tell the user about the error")
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    try:
+        await application.bot.set_my_commands(COMMANDS)
+    except Exception:
+        log.warning("setMyCommands failed")
+
+
+def build_application(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    token: str | None = None,
+    migrate: bool = True,
+    persistence_interval: float = 60,
+) -> HRApplication:
+    """Build a ready-to-run Application; the schema is upgraded first unless told otherwise."""
+    engine = engine or make_engine(settings.database.url, echo=settings.database.echo)
+    if migrate:
+        upgrade_schema(engine)
+    services = AppServices(settings=settings, engine=engine, clock=clock or SystemClock())
+    if token is None:
+        secret = settings.telegram.token
+        token = secret.get_secret_value() if secret else LOCAL_TOKEN
+    builder = (
+        ApplicationBuilder()
+        .application_class(HRApplication, kwargs={"services": services})
+        .token(token)
+        .base_url(base_url or settings.telegram.base_url)
+        .base_file_url(base_file_url or settings.telegram.base_file_url)
+        .context_types(ContextTypes(context=HRContext))
+        .persistence(DatabasePersistence(engine, update_interval=persistence_interval))
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0))
+        .post_init(_post_init)
+    )
+    application: HRApplication = builder.build()  # type: ignore[assignment]
+    handlers.register_all(application)
+    application.add_handler(TypeHandler(Update, persist_now), group=99)
+    application.add_error_handler(on_error)
+    schedule_jobs(application)
+    return application
+
+
+def schedule_jobs(application: HRApplication) -> None:
+    """Periodic ticks (reminders, ledger roll-over …); the database is their source of truth."""

@@ -1,0 +1,31 @@
+"""The `hrbot` command. Each topic module adds its sub-commands with register(subparsers)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: Modules under bot.cli that contribute sub-commands, in help order.
+COMMAND_MODULES = ["run", "chat", "company", "db"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hrbot", description="hrbot 社保助手")
+    parser.add_argument("--config", help="path to config.toml (default ./config.toml)")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"bot.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result = args.handler(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Turn what HR type in Chinese into values, or into the sentence that says what to type instead."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+
+class InputError(ValueError):
+    """A user-facing Chinese message explaining the expected input."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+DATE_HINT = "例如 2026-12-01、2026/12/1、12月1日、今天、昨天"
+
+_RELATIVE = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "明天": 1, "后天": 2}
+_FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[月/-]\s*(\d{1,2})\s*[日号]?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def parse_day(text: str, *, today: date) -> date:
+    """Parse a calendar day; a month-day without a year means the one nearest to today."""
+    cleaned = text.strip().translate(str.maketrans("０１２３４５６７８９／－．", "0123456789/-."))
+    if cleaned in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[cleaned])
+    try:
+        if m := _FULL.match(cleaned) or _COMPACT.match(cleaned):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _MONTH_DAY.match(cleaned):
+            month, day = int(m[1]), int(m[2])
+            candidates = []
+            for year in (today.year - 1, today.year, today.year + 1):
+                try:
+                    candidates.append(date(year, month, day))
+                except ValueError:
+                    continue
+            if candidates:
+                return min(candidates, key=lambda d: abs((d - today).days))
+            raise ValueError
+    except ValueError:
+        raise InputError(f"“{text.strip()}”不是有效的日期，请重新输入（{DATE_HINT}）。") from None
+    raise InputError(f"无法识别日期“{text.strip()}”，请重新输入（{DATE_HINT}）。")
+
+
+def parse_month(text: str) -> date:
+    """Parse `2026-12` / `2026年12月` into the first day of that month."""
+    cleaned = text.strip()
+    m = _MONTH.match(cleaned)
+    if m and 1 <= int(m[2]) <= 12:
+        return date(int(m[1]), int(m[2]), 1)
+    raise InputError(f"无法识别月份“{cleaned}”，请按 2026-12 或 2026年12月 的格式输入。")
+
+
+AMOUNT_HINT = "请输入数字金额（元），例如 5000 或 7162.50"
+MAX_MONTHLY_BASE = Decimal("1000000")
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse a positive yuan amount such as `5000`, `5,000.00`, `¥5000`, `5000元`, `5千`, `1.2万`."""
+    cleaned = (
+        text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    )
+    cleaned = cleaned.removesuffix("元").removesuffix("块").strip()
+    multiplier = Decimal(1)
+    if cleaned.endswith("万"):
+        multiplier, cleaned = Decimal(10000), cleaned[:-1]
+    elif cleaned.endswith("千"):
+        multiplier, cleaned = Decimal(1000), cleaned[:-1]
+    try:
+        value = Decimal(cleaned) * multiplier
+    except InvalidOperation:
+        raise InputError(f"“{text.strip()}”不是有效金额，{AMOUNT_HINT}。") from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"金额必须大于0，{AMOUNT_HINT}。")
+    if value >= MAX_MONTHLY_BASE:
+        raise InputError(f"金额过大（应小于100万元/月），{AMOUNT_HINT}。")
+    if value != value.quantize(Decimal("0.01")):
+        raise InputError(f"金额最多保留两位小数，{AMOUNT_HINT}。")
+    return value.quantize(Decimal("0.01"))
+
+
+NAME_MIN, NAME_MAX = 2, 30
+
+
+def parse_person_name(text: str) -> str:
+    """A 2–30 character name; inner spaces kept (e.g. foreign names), no digits or commands."""
+    name = " ".join(text.split())
+    if name.startswith("/"):
+        raise InputError("姓名不能以“/”开头，请输入员工姓名（2–30个字）。")
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise InputError(f"姓名应为{NAME_MIN}–{NAME_MAX}个字，您输入了{len(name)}个字，请重新输入。")
+    if any(ch.isdigit() for ch in name):
+        raise InputError("姓名中不能包含数字，请重新输入员工姓名（2–30个字）。")
+    return name
+
+
+def parse_department_name(text: str) -> str:
+    name = " ".join(text.split())
+    if not 1 <= len(name) <= 30 or name.startswith("/"):
+        raise InputError("部门名称应为1–30个字，请重新输入，例如：后厨。")
+    return name
+
+
+def parse_city_name(text: str) -> str:
+    """A city name as HR type it; `市` is dropped so 北京市 and 北京 are one city."""
+    name = text.strip().removesuffix("市")
+    if not 2 <= len(name) <= 10 or not all("\u4e00" <= ch <= "\u9fff" for ch in name):
+        raise InputError("请输入参保城市的中文名称，例如：北京、上海、成都。")
+    return name

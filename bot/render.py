@@ -1,0 +1,50 @@
+"""Every user-facing text comes from a Jinja2 template in bot/templates (HTML parse mode)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from policies.idnumber import mask_id_number
+
+WEEKDAYS = "一二三四五六日"
+
+
+def format_day(value: date) -> str:
+    """`2026-12-31（周四）`, as UX.md asks for every date."""
+    return f"{value.isoformat()}（周{WEEKDAYS[value.weekday()]}）"
+
+
+def format_money(value: Decimal) -> str:
+    """`¥1,200.00`."""
+    return f"¥{value:,.2f}"
+
+
+def format_month(value: date) -> str:
+    return f"{value.year}年{value.month}月"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("j2",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["day"] = format_day
+    env.filters["money"] = format_money
+    env.filters["month"] = format_month
+    env.filters["mask_id"] = mask_id_number
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render `bot/templates/<template>.j2`; trailing blank lines are dropped."""
+    return environment().get_template(f"{template}.j2").render(**context).strip()

@@ -1,0 +1,81 @@
+"""Sending a notification to a company's HR, behind one interface.
+
+Telegram is the first channel; WeCom / Feishu / DingTalk robots become further `Channel`
+adapters. Callers say whether a text carries personal data (身份证, wages): such a text is only
+ever delivered to private chats, never to a group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+
+from models.company import Role, company_members
+
+Buttons = list[list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Notification:
+    text: str
+    buttons: Buttons = field(default_factory=list)
+    #: True when the text names 身份证 or wages: never sent to group chats.
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    is_group: bool = False
+    user_id: int | None = None
+
+
+class Channel(Protocol):
+    async def deliver(self, recipient: Recipient, note: Notification) -> int:
+        """Deliver one notification; returns the channel's message id."""
+        ...
+
+
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in buttons]
+    )
+
+
+class TelegramChannel:
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def deliver(self, recipient: Recipient, note: Notification) -> int:
+        if note.personal and recipient.is_group:
+            raise ValueError("personal data must not be sent to a group chat")
+        message = await self._bot.send_message(
+            chat_id=recipient.chat_id,
+            text=note.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(note.buttons),
+        )
+        return message.message_id
+
+
+def hr_recipients(engine: Engine, company_id: int) -> list[Recipient]:
+    """Private chats of the company's active HR members."""
+    with Session(engine) as session:
+        return [
+            Recipient(chat_id=m.chat_id or m.telegram_user_id, user_id=m.telegram_user_id)
+            for m in company_members(session, company_id, Role.HR)
+        ]
+
+
+async def notify_hr(
+    channel: Channel, engine: Engine, company_id: int, note: Notification
+) -> list[int]:
+    """Send to every HR of the company; returns the message ids that went out."""
+    return [await channel.deliver(r, note) for r in hr_recipients(engine, company_id)]

@@ -1,0 +1,151 @@
+"""The to-do list: open tasks and unpaid ledger months, soonest deadline first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.parsing import InputError
+from bot.services.access import Member
+from models import audit
+from models.db import unit_of_work
+from models.employee import Employee
+from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row, unpaid_months
+from models.task import TaskKind, TaskStatus, open_tasks, task_by_id
+from policies.deadlines import days_left
+
+#: (insured city, contribution month) -> the day that month's contribution is due.
+MonthDue = Callable[[str, date], date]
+
+TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
+
+
+def default_month_due(city: str, month: date) -> date:
+    """Fallback before a city's policy is known: the 25th, the latest common deadline.
+
+    Beijing collects 10th–25th; Shanghai by the second-to-last working day; so the 25th is a
+    conservative stand-in, labelled as an assumption wherever it is shown.
+    """
+    return month.replace(day=25)
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    kind: str  # "task" | "month"
+    item_id: int
+    title: str
+    employee_name: str
+    due: date
+    days_left: int
+    state_label: str
+
+
+def todo_items(
+    engine: Engine, member: Member, *, today: date, month_due: MonthDue = default_month_due
+) -> list[TodoItem]:
+    with Session(engine) as session:
+        items: list[TodoItem] = []
+        names: dict[int, Employee] = {}
+
+        def employee(employee_id: int | None) -> Employee | None:
+            if employee_id is None:
+                return None
+            if employee_id not in names:
+                found = session.get(Employee, employee_id)
+                if found is None or found.company_id != member.company_id:
+                    return None
+                names[employee_id] = found
+            return names[employee_id]
+
+        for task in open_tasks(session, member.company_id):
+            assert task.id is not None
+            person = employee(task.employee_id)
+            items.append(
+                TodoItem(
+                    kind="task",
+                    item_id=task.id,
+                    title=TASK_LABELS.get(TaskKind(task.kind), task.kind)
+                    if task.kind in TaskKind._value2member_map_
+                    else task.title,
+                    employee_name=person.name if person else "",
+                    due=task.due_date,
+                    days_left=days_left(task.due_date, today),
+                    state_label="待办理",
+                )
+            )
+        for row in unpaid_months(session, member.company_id):
+            assert row.id is not None
+            person = employee(row.employee_id)
+            if person is None:
+                continue
+            due = month_due(person.insured_city, row.month)
+            items.append(
+                TodoItem(
+                    kind="month",
+                    item_id=row.id,
+                    title=f"{row.month.month}月社保待缴纳",
+                    employee_name=person.name,
+                    due=due,
+                    days_left=days_left(due, today),
+                    state_label=LEDGER_STATE_LABELS[LedgerState(row.state)],
+                )
+            )
+    return sorted(items, key=lambda item: (item.due, item.kind, item.item_id))
+
+
+def complete_task(engine: Engine, member: Member, task_id: int, *, done_on: date) -> str:
+    """已办理: close a task (registration done on `done_on`). Returns the employee's name."""
+    with unit_of_work(engine) as session:
+        task = task_by_id(session, member.company_id, task_id)
+        if task is None:
+            raise InputError("❌ 找不到该待办，可能已被删除。发送 /todo 查看最新待办。")
+        if task.status != TaskStatus.OPEN:
+            raise InputError("该待办已经办结，无需重复操作。发送 /todo 查看最新待办。")
+        task.status = TaskStatus.DONE
+        task.done_on = done_on
+        task.done_by = member.user_id
+        session.add(task)
+        person = session.get(Employee, task.employee_id) if task.employee_id else None
+        audit.record(
+            session,
+            member.company_id,
+            member.user_id,
+            "task.done",
+            task_id=task_id,
+            kind=task.kind,
+            due=task.due_date.isoformat(),
+            done_on=done_on.isoformat(),
+            on_time=done_on <= task.due_date,
+        )
+        return person.name if person else task.title
+
+
+def mark_month_paid(engine: Engine, member: Member, ledger_id: int, *, paid_on: date) -> str:
+    """已缴纳 for one employee-month. Returns a short description for the reply."""
+    with unit_of_work(engine) as session:
+        row = ledger_row(session, member.company_id, ledger_id)
+        if row is None:
+            raise InputError("❌ 找不到该月份记录。发送 /todo 查看最新待办。")
+        if row.state not in (LedgerState.PENDING, LedgerState.DECLARED, LedgerState.BACKPAYING):
+            raise InputError("该月份已标记为已缴纳，无需重复操作。")
+        row.state = (
+            LedgerState.BACKPAID if row.state == LedgerState.BACKPAYING else LedgerState.PAID
+        )
+        row.paid_on = paid_on
+        row.marked_by = member.user_id
+        session.add(row)
+        person = session.get(Employee, row.employee_id)
+        audit.record(
+            session,
+            member.company_id,
+            member.user_id,
+            "ledger.paid",
+            ledger_id=ledger_id,
+            month=row.month.isoformat(),
+            paid_on=paid_on.isoformat(),
+        )
+        return f"{person.name if person else ''} {row.month.month}月社保"

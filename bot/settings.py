@@ -1,0 +1,133 @@
+"""Settings: config.toml, overridden by HRBOT_* environment variables.
+
+The token is read only from the environment or from a file outside git and is kept as a
+`SecretStr`, so printing settings never shows it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+DEFAULT_CONFIG = Path("config.toml")
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    token_file: str = ""
+    base_url: str = TELEGRAM_API
+    base_file_url: str = TELEGRAM_FILE_API
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+
+    @model_validator(mode="after")
+    def _read_token_file(self) -> TelegramSettings:
+        if self.token is None and self.token_file:
+            path = Path(self.token_file).expanduser()
+            if path.is_file():
+                self.token = SecretStr(path.read_text(encoding="utf-8").strip())
+        return self
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///data/hrbot.sqlite"
+    echo: bool = False
+
+
+class CompanyDefaults(_Section):
+    timezone: str = "Asia/Shanghai"
+    locale: str = "zh_CN"
+    invite_valid_days: int = Field(default=7, ge=1, le=90)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+
+class ReminderSettings(_Section):
+    normal_day: int = Field(default=23, ge=1, le=29)
+    urgent_day: int = Field(default=28, ge=2, le=30)
+    declaration_days_before: int = Field(default=5, ge=1, le=15)
+    send_hour: int = Field(default=9, ge=0, le=23)
+    tick_seconds: float = Field(default=60, gt=0)
+    max_attempts: int = Field(default=5, ge=1)
+    backpay_stall_working_days: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReminderSettings:
+        if self.normal_day >= self.urgent_day:
+            raise ValueError("reminders.normal_day must be before reminders.urgent_day")
+        return self
+
+
+class PolicySettings(_Section):
+    directory: str = ""
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    company: CompanyDefaults = CompanyDefaults()
+    reminders: ReminderSettings = ReminderSettings()
+    policies: PolicySettings = PolicySettings()
+
+
+#: Short names the README promises, besides the generic HRBOT_<SECTION>_<KEY>.
+_ALIASES = {
+    "HRBOT_TOKEN": ("telegram", "token"),
+    "HRBOT_BASE_URL": ("telegram", "base_url"),
+    "HRBOT_BASE_FILE_URL": ("telegram", "base_file_url"),
+    "HRBOT_DATABASE_URL": ("database", "url"),
+    "HRBOT_TIMEZONE": ("company", "timezone"),
+}
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    sections = {name: set(model.model_fields) for name, model in _section_models().items()}
+    found: dict[str, dict[str, Any]] = {}
+    for key, value in env.items():
+        if not key.startswith("HRBOT_") or key == "HRBOT_CONFIG":
+            continue
+        if key in _ALIASES:
+            section, field = _ALIASES[key]
+        else:
+            rest = key.removeprefix("HRBOT_").lower()
+            section, _, field = rest.partition("_")
+            if section not in sections or field not in sections[section]:
+                continue
+        found.setdefault(section, {})[field] = value
+    return found
+
+
+def _section_models() -> dict[str, type[BaseModel]]:
+    return {
+        name: info.annotation  # type: ignore[misc]
+        for name, info in Settings.model_fields.items()
+    }
+
+
+def load_settings(
+    path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read config.toml (HRBOT_CONFIG or ./config.toml when present), then apply the environment."""
+    env = os.environ if env is None else env
+    config_path = Path(path) if path else Path(env.get("HRBOT_CONFIG", DEFAULT_CONFIG))
+    data: dict[str, Any] = {}
+    if config_path.is_file():
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    for section, values in _env_overrides(env).items():
+        data.setdefault(section, {}).update(values)
+    return Settings.model_validate(data)

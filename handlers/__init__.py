@@ -1,0 +1,13 @@
+"""Telegram I/O only. `register_all` is the single place the wiring imports handlers from."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import hire, start, todo
+
+
+def register_all(app: Application) -> None:  # type: ignore[type-arg]
+    """Register every feature's handlers; conversations first so they see their answers."""
+    for feature in (start, hire, todo):
+        feature.register(app)

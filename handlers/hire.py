@@ -1,0 +1,416 @@
+"""/hire: the 入职登记 conversation. Each answer is validated before the next question."""
+
+from __future__ import annotations
+
+import warnings
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import HRContext
+from bot.parsing import InputError
+from bot.render import render
+from bot.services import hiring
+from bot.services.access import Member
+from bot.services.hiring import HireDraft
+from handlers.common import current_member, member_today, reply, show_choice
+from models.company import Role
+
+
+class HireState(IntEnum):
+    NAME = 0
+    ID_NUMBER = 1
+    FIRST_DAY = 2
+    DEPARTMENT = 3
+    NEW_DEPARTMENT = 4
+    BASE = 5
+    CITY = 6
+    CONFIRM = 7
+    EDIT_CHOOSE = 8
+
+
+DRAFT_KEY = "hire_draft"
+EDITING_KEY = "hire_editing"
+
+EDITABLE = [
+    ("name", "姓名"),
+    ("id_number", "身份证"),
+    ("first_day", "用工之日"),
+    ("department", "部门"),
+    ("base", "缴费基数"),
+    ("city", "参保地"),
+]
+
+
+def _draft(context: HRContext) -> HireDraft:
+    assert context.user_data is not None
+    return HireDraft.from_dict(context.user_data.get(DRAFT_KEY))
+
+
+def _save(context: HRContext, draft: HireDraft) -> None:
+    assert context.user_data is not None
+    context.user_data[DRAFT_KEY] = draft.to_dict()
+
+
+def _editing(context: HRContext) -> bool:
+    assert context.user_data is not None
+    return bool(context.user_data.get(EDITING_KEY))
+
+
+def _clear(context: HRContext) -> None:
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT_KEY, None)
+    context.user_data.pop(EDITING_KEY, None)
+
+
+def _text(update: Update) -> str:
+    assert update.message is not None and update.message.text is not None
+    return update.message.text
+
+
+async def _hr(update: Update, context: HRContext) -> Member | None:
+    return await current_member(update, context, Role.HR)
+
+
+async def cmd_hire(update: Update, context: HRContext) -> int:
+    """Start (or restart) a registration."""
+    if await _hr(update, context) is None:
+        return ConversationHandler.END
+    _clear(context)
+    _save(context, HireDraft())
+    await reply(update, render("hire_ask_name"))
+    return HireState.NAME
+
+
+async def _next_or_confirm(
+    update: Update, context: HRContext, member: Member, state: HireState
+) -> int:
+    """After an edit go back to the summary; otherwise ask the next question."""
+    if _editing(context) and state != HireState.NEW_DEPARTMENT:
+        return await _show_confirm(update, context, member)
+    return await _ask(update, context, member, state)
+
+
+async def _ask(update: Update, context: HRContext, member: Member, state: HireState) -> int:
+    draft = _draft(context)
+    services = context.services
+    if state == HireState.NAME:
+        await reply(update, render("hire_ask_name"))
+    elif state == HireState.ID_NUMBER:
+        await reply(update, render("hire_ask_id", name=draft.name))
+    elif state == HireState.FIRST_DAY:
+        await reply(update, render("hire_ask_first_day"))
+    elif state == HireState.DEPARTMENT:
+        departments = hiring.company_departments(services.engine, member)
+        if not departments:
+            await reply(update, render("hire_ask_department", has_departments=False, warning=None))
+            return HireState.NEW_DEPARTMENT
+        buttons = [(d.name, f"hire:dept:{d.id}") for d in departments]
+        rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        rows.append([("➕ 新部门", "hire:dept:new")])
+        await reply(
+            update, render("hire_ask_department", has_departments=True, warning=None), rows
+        )
+    elif state == HireState.NEW_DEPARTMENT:
+        await reply(update, render("hire_ask_new_department"))
+    elif state == HireState.BASE:
+        await reply(update, render("hire_ask_base"))
+    elif state == HireState.CITY:
+        await reply(
+            update,
+            render("hire_ask_city", default_city=member.city),
+            [[(f"{member.city}（默认）", "hire:city:default")]],
+        )
+    return state
+
+
+async def _show_confirm(update: Update, context: HRContext, member: Member) -> int:
+    services = context.services
+    facts = hiring.preview(
+        services.engine,
+        member,
+        _draft(context),
+        today=member_today(context, member),
+        clamp=services.extras.get("base_clamp"),
+    )
+    assert context.user_data is not None
+    context.user_data[EDITING_KEY] = False
+    await reply(
+        update,
+        render("hire_confirm", p=facts),
+        [[("✅ 确认", "hire:confirm"), ("✏️ 修改", "hire:edit"), ("✖️ 取消", "hire:cancel")]],
+    )
+    return HireState.CONFIRM
+
+
+async def on_name(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        name = hiring.accept_name(_text(update))
+    except InputError as error:
+        await reply(update, error.message)
+        return HireState.NAME
+    draft = _draft(context)
+    draft.name = name
+    _save(context, draft)
+    return await _next_or_confirm(update, context, member, HireState.ID_NUMBER)
+
+
+async def on_id_number(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        value = hiring.accept_id_number(
+            context.services.engine, member, _text(update), today=member_today(context, member)
+        )
+    except InputError as error:
+        await reply(update, error.message)
+        return HireState.ID_NUMBER
+    draft = _draft(context)
+    draft.id_number = value
+    _save(context, draft)
+    return await _next_or_confirm(update, context, member, HireState.FIRST_DAY)
+
+
+async def on_first_day(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        first_day, warning = hiring.accept_first_day(
+            _text(update), today=member_today(context, member)
+        )
+    except InputError as error:
+        await reply(update, error.message)
+        return HireState.FIRST_DAY
+    draft = _draft(context)
+    draft.first_day = first_day.isoformat()
+    _save(context, draft)
+    if warning:
+        await reply(update, warning)
+    return await _next_or_confirm(update, context, member, HireState.DEPARTMENT)
+
+
+async def on_department_button(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    choice = update.callback_query.data.split(":")[2]  # type: ignore[union-attr]
+    if choice == "new":
+        await show_choice(update, "所属部门：➕ 新部门")
+        return await _ask(update, context, member, HireState.NEW_DEPARTMENT)
+    departments = {str(d.id): d for d in hiring.company_departments(context.services.engine, member)}
+    if choice not in departments:
+        await show_choice(update, "该部门已不存在，请重新选择。")
+        return await _ask(update, context, member, HireState.DEPARTMENT)
+    draft = _draft(context)
+    draft.department_id = departments[choice].id
+    draft.new_department = None
+    _save(context, draft)
+    await show_choice(update, f"所属部门：<b>{departments[choice].name}</b>")
+    return await _next_or_confirm(update, context, member, HireState.BASE)
+
+
+async def on_department_text(update: Update, context: HRContext) -> int:
+    """A typed department name: an existing one is reused, a new one is created on 确认."""
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        name = hiring.accept_department_name(_text(update))
+    except InputError as error:
+        await reply(update, error.message)
+        return HireState.NEW_DEPARTMENT
+    draft = _draft(context)
+    existing = {d.name: d.id for d in hiring.company_departments(context.services.engine, member)}
+    draft.department_id = existing.get(name)
+    draft.new_department = None if name in existing else name
+    _save(context, draft)
+    if _editing(context):
+        return await _show_confirm(update, context, member)
+    return await _ask(update, context, member, HireState.BASE)
+
+
+async def on_base(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        base = hiring.accept_base(_text(update))
+    except InputError as error:
+        await reply(update, error.message)
+        return HireState.BASE
+    draft = _draft(context)
+    draft.base = str(base)
+    _save(context, draft)
+    return await _next_or_confirm(update, context, member, HireState.CITY)
+
+
+async def on_city_default(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    draft = _draft(context)
+    draft.insured_city = member.city
+    _save(context, draft)
+    await show_choice(update, f"参保地：<b>{member.city}</b>")
+    return await _show_confirm(update, context, member)
+
+
+async def on_city_text(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        city = hiring.accept_city(_text(update))
+    except InputError as error:
+        await reply(update, error.message)
+        return HireState.CITY
+    draft = _draft(context)
+    draft.insured_city = city
+    _save(context, draft)
+    return await _show_confirm(update, context, member)
+
+
+async def on_confirm(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    services = context.services
+    today = member_today(context, member)
+    try:
+        result = hiring.register_hire(
+            services.engine,
+            member,
+            _draft(context),
+            today=today,
+            clamp=services.extras.get("base_clamp"),
+        )
+    except InputError as error:
+        await show_choice(update, error.message)
+        _clear(context)
+        return ConversationHandler.END
+    _clear(context)
+    await show_choice(update, "入职信息：✅ 已确认")
+    await reply(update, render("hire_done", r=result, days_left=(result.deadline - today).days))
+    return ConversationHandler.END
+
+
+async def on_edit(update: Update, context: HRContext) -> int:
+    if await _hr(update, context) is None:
+        return ConversationHandler.END
+    await show_choice(update, "入职信息：✏️ 修改")
+    buttons = [(label, f"hire:field:{key}") for key, label in EDITABLE]
+    await reply(update, render("hire_edit_choose"), [buttons[:3], buttons[3:]])
+    return HireState.EDIT_CHOOSE
+
+
+async def on_edit_field(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    field = update.callback_query.data.split(":")[2]  # type: ignore[union-attr]
+    states = {
+        "name": HireState.NAME,
+        "id_number": HireState.ID_NUMBER,
+        "first_day": HireState.FIRST_DAY,
+        "department": HireState.DEPARTMENT,
+        "base": HireState.BASE,
+        "city": HireState.CITY,
+    }
+    if field not in states:
+        return HireState.EDIT_CHOOSE
+    assert context.user_data is not None
+    context.user_data[EDITING_KEY] = True
+    label = dict(EDITABLE)[field]
+    await show_choice(update, f"修改：<b>{label}</b>")
+    return await _ask(update, context, member, states[field])
+
+
+async def on_cancel_button(update: Update, context: HRContext) -> int:
+    _clear(context)
+    await show_choice(update, "入职信息：✖️ 已取消")
+    await reply(update, render("hire_cancelled"))
+    return ConversationHandler.END
+
+
+async def cmd_cancel(update: Update, context: HRContext) -> int:
+    _clear(context)
+    await reply(update, render("hire_cancelled"))
+    return ConversationHandler.END
+
+
+async def on_unexpected(update: Update, context: HRContext) -> int | None:
+    """Anything that is not the expected kind of answer: say what is expected, keep the state."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("该按钮已失效，请按最新消息操作。")
+        return None
+    await reply(update, "请按提示输入文字，或点击上一条消息中的按钮；发送 /cancel 取消入职登记。")
+    return None
+
+
+async def on_stale_button(update: Update, context: HRContext) -> None:
+    """A hire button pressed after its conversation ended."""
+    assert update.callback_query is not None
+    await update.callback_query.answer("该入职登记已结束，请发送 /hire 重新开始。", show_alert=True)
+
+
+def build_conversation() -> ConversationHandler[Any]:
+    text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat on purpose: only the latest step's buttons matter.
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("hire", cmd_hire)],
+            states={
+                HireState.NAME: [MessageHandler(text, on_name)],
+                HireState.ID_NUMBER: [MessageHandler(text, on_id_number)],
+                HireState.FIRST_DAY: [MessageHandler(text, on_first_day)],
+                HireState.DEPARTMENT: [
+                    CallbackQueryHandler(on_department_button, pattern=r"^hire:dept:"),
+                    MessageHandler(text, on_department_text),
+                ],
+                HireState.NEW_DEPARTMENT: [MessageHandler(text, on_department_text)],
+                HireState.BASE: [MessageHandler(text, on_base)],
+                HireState.CITY: [
+                    CallbackQueryHandler(on_city_default, pattern=r"^hire:city:default$"),
+                    MessageHandler(text, on_city_text),
+                ],
+                HireState.CONFIRM: [
+                    CallbackQueryHandler(on_confirm, pattern=r"^hire:confirm$"),
+                    CallbackQueryHandler(on_edit, pattern=r"^hire:edit$"),
+                    CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
+                ],
+                HireState.EDIT_CHOOSE: [
+                    CallbackQueryHandler(on_edit_field, pattern=r"^hire:field:"),
+                    CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cmd_cancel),
+                CommandHandler("hire", cmd_hire),
+                CallbackQueryHandler(on_unexpected, pattern=r"^hire:"),
+                MessageHandler(~filters.COMMAND, on_unexpected),
+            ],
+            name="hire",
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(build_conversation())
+    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^hire:"))

@@ -1,0 +1,68 @@
+"""/start with an invite code binds the user to a company; /help lists what they can do."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CommandHandler
+
+from bot.context import HRContext
+from bot.render import render
+from bot.services.access import ROLE_LABELS, member_of
+from bot.services.onboarding import InviteRefused, redeem_invite
+from handlers.common import reply
+
+
+async def cmd_start(update: Update, context: HRContext) -> None:
+    """Deep link /start <code>: redeem the invite; plain /start: explain or greet."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    services = context.services
+    if context.args:
+        if chat.type != ChatType.PRIVATE:
+            await reply(update, "请在与机器人的私聊中使用邀请链接，以免邀请码泄露。")
+            return
+        try:
+            joined = redeem_invite(
+                services.engine,
+                context.args[0],
+                user_id=user.id,
+                chat_id=chat.id,
+                display_name=user.full_name,
+                now=services.clock.now(),
+            )
+        except InviteRefused as refused:
+            await reply(update, refused.message)
+            return
+        await reply(
+            update,
+            render(
+                "start_joined",
+                company_name=joined.company_name,
+                role_label=ROLE_LABELS[joined.role],
+            ),
+        )
+        return
+    member = member_of(services.engine, user.id)
+    if member is None:
+        await reply(update, render("start_unknown"))
+        return
+    await cmd_help(update, context)
+
+
+async def cmd_help(update: Update, context: HRContext) -> None:
+    user = update.effective_user
+    assert user is not None
+    member = member_of(context.services.engine, user.id)
+    if member is None:
+        await reply(update, render("start_unknown"))
+        return
+    await reply(
+        update,
+        render("help", company_name=member.company_name, role_label=ROLE_LABELS[member.role]),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("start", cmd_start))
+    app.add_handler(CommandHandler("help", cmd_help))

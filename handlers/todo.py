@@ -1,0 +1,250 @@
+"""/todo with 已办理 / 已缴纳 buttons, /employees and /employee."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import HRContext
+from bot.parsing import InputError, parse_day
+from bot.render import render
+from bot.services import staff, todo
+from bot.services.access import Member
+from handlers.common import (
+    callback_parts,
+    current_member,
+    member_today,
+    pager_buttons,
+    paginate,
+    reply,
+    show_choice,
+)
+from models.company import Role
+
+
+class DoneState(IntEnum):
+    DATE = 0
+
+
+PENDING_KEY = "todo_pending"
+
+
+def _month_due(context: HRContext) -> todo.MonthDue:
+    return context.services.extras.get("month_due", todo.default_month_due)
+
+
+async def _send_todo(update: Update, context: HRContext, member: Member, page: int) -> None:
+    month_due = _month_due(context)
+    items = todo.todo_items(
+        context.services.engine, member, today=member_today(context, member), month_due=month_due
+    )
+    shown, page, pages, offset = paginate(items, page)
+    rows: list[list[tuple[str, str]]] = []
+    for item in shown:
+        if item.kind == "task":
+            rows.append([(f"✅ {item.employee_name} 已办理", f"todo:done:{item.item_id}")])
+        else:
+            rows.append(
+                [(f"💰 {item.employee_name} {item.title[:3]} 已缴纳", f"todo:paid:{item.item_id}")]
+            )
+    rows.append(pager_buttons("todo", page, pages))
+    text = render(
+        "todo",
+        items=shown,
+        total=len(items),
+        page=page,
+        pages=pages,
+        offset=offset,
+        company_name=member.company_name,
+        assumed_due=month_due is todo.default_month_due,
+    )
+    await reply(update, text, rows)
+
+
+async def cmd_todo(update: Update, context: HRContext) -> None:
+    member = await current_member(update, context, Role.HR)
+    if member is not None:
+        await _send_todo(update, context, member, 1)
+
+
+async def on_todo_page(update: Update, context: HRContext) -> None:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _send_todo(update, context, member, int(callback_parts(update)[2]))
+
+
+async def on_mark_button(update: Update, context: HRContext) -> int:
+    """已办理 / 已缴纳 pressed: ask for the date (default today)."""
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    _, action, item_id = callback_parts(update)
+    assert context.user_data is not None
+    context.user_data[PENDING_KEY] = {"action": action, "item_id": int(item_id)}
+    what = "社保登记" if action == "done" else "社保缴纳"
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await reply(
+        update,
+        render("todo_ask_done_date", name="该员工", what=what, today=member_today(context, member)),
+        [[("今天", "todo:today"), ("取消", "todo:abort")]],
+    )
+    return DoneState.DATE
+
+
+async def _complete(update: Update, context: HRContext, member: Member, on: date) -> int:
+    assert context.user_data is not None
+    pending = context.user_data.pop(PENDING_KEY, None)
+    if not pending:
+        await reply(update, "该操作已过期，请发送 /todo 重新选择。")
+        return ConversationHandler.END
+    today = member_today(context, member)
+    if on > today:
+        context.user_data[PENDING_KEY] = pending
+        await reply(update, "❌ 办理日期不能晚于今天，请重新输入（例如 今天、昨天、12月5日）。")
+        return DoneState.DATE
+    try:
+        if pending["action"] == "done":
+            name = todo.complete_task(context.services.engine, member, pending["item_id"], done_on=on)
+            await reply(update, f"✅ 已记录：<b>{name}</b> 社保登记已办理（{on.isoformat()}）。")
+        else:
+            what = todo.mark_month_paid(
+                context.services.engine, member, pending["item_id"], paid_on=on
+            )
+            await reply(update, f"✅ 已记录：<b>{what}</b> 已缴纳（{on.isoformat()}）。")
+    except InputError as error:
+        await reply(update, error.message)
+    return ConversationHandler.END
+
+
+async def on_today(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    today = member_today(context, member)
+    await show_choice(update, f"办理日期：今天（{today.isoformat()}）")
+    return await _complete(update, context, member, today)
+
+
+async def on_date_text(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    assert update.message is not None and update.message.text is not None
+    try:
+        on = parse_day(update.message.text, today=member_today(context, member))
+    except InputError as error:
+        await reply(update, "❌ " + error.message)
+        return DoneState.DATE
+    return await _complete(update, context, member, on)
+
+
+async def on_abort(update: Update, context: HRContext) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(PENDING_KEY, None)
+    await show_choice(update, "已取消，未做任何修改。")
+    return ConversationHandler.END
+
+
+async def on_date_unexpected(update: Update, context: HRContext) -> int:
+    await reply(update, "请输入办理日期（例如 今天、昨天、2026-12-05），或点击“今天”；发送 /cancel 取消。")
+    return DoneState.DATE
+
+
+async def cmd_cancel(update: Update, context: HRContext) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(PENDING_KEY, None)
+    await reply(update, "已取消，未做任何修改。")
+    return ConversationHandler.END
+
+
+async def on_stale(update: Update, context: HRContext) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer("该操作已过期，请发送 /todo 重新选择。", show_alert=True)
+
+
+async def _send_employees(update: Update, context: HRContext, member: Member, page: int) -> None:
+    everyone = staff.employee_summaries(context.services.engine, member)
+    shown, page, pages, offset = paginate(everyone, page)
+    text = render(
+        "employees", employees=shown, total=len(everyone), page=page, pages=pages, offset=offset
+    )
+    await reply(update, text, [pager_buttons("emp", page, pages)])
+
+
+async def cmd_employees(update: Update, context: HRContext) -> None:
+    member = await current_member(update, context, Role.HR)
+    if member is not None:
+        await _send_employees(update, context, member, 1)
+
+
+async def on_employees_page(update: Update, context: HRContext) -> None:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _send_employees(update, context, member, int(callback_parts(update)[2]))
+
+
+async def cmd_employee(update: Update, context: HRContext) -> None:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return
+    name = " ".join(context.args or []).strip()
+    if not name:
+        await reply(update, "请在命令后输入员工姓名，例如：<code>/employee 陈明远</code>")
+        return
+    details = staff.find_employee(context.services.engine, member, name)
+    if not details:
+        await reply(update, f"没有找到姓名包含“{name}”的员工。发送 /employees 查看全部员工。")
+        return
+    await reply(update, render("employee", details=details))
+
+
+def build_mark_conversation() -> ConversationHandler[Any]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CallbackQueryHandler(on_mark_button, pattern=r"^todo:(done|paid):\d+$")],
+            states={
+                DoneState.DATE: [
+                    CallbackQueryHandler(on_today, pattern=r"^todo:today$"),
+                    CallbackQueryHandler(on_abort, pattern=r"^todo:abort$"),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_date_text),
+                ]
+            },
+            fallbacks=[
+                CommandHandler("cancel", cmd_cancel),
+                MessageHandler(~filters.COMMAND, on_date_unexpected),
+            ],
+            name="todo_mark",
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("todo", cmd_todo))
+    app.add_handler(CommandHandler("employees", cmd_employees))
+    app.add_handler(CommandHandler("employee", cmd_employee))
+    app.add_handler(build_mark_conversation())
+    app.add_handler(CallbackQueryHandler(on_todo_page, pattern=r"^todo:page:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_employees_page, pattern=r"^emp:page:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_stale, pattern=r"^todo:"))

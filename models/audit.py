@@ -1,0 +1,31 @@
+"""Who did what and when: kept for KPIs and disputes. Never holds 身份证 or wages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Column
+from sqlmodel import Field, Session, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    actor_user_id: int | None = Field(default=None, sa_type=BigInteger)
+    action: str = Field(max_length=50, index=True)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+def record(
+    session: Session, company_id: int, actor_user_id: int | None, action: str, **detail: object
+) -> AuditLog:
+    entry = AuditLog(
+        company_id=company_id, actor_user_id=actor_user_id, action=action, detail=dict(detail)
+    )
+    session.add(entry)
+    return entry
