@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.parsing import InputError
 from bot.services.access import Member
-from bot.services.ledger import Clamp, base_clamp, fill_missing_months
+from bot.services.ledger import Pricer, fill_missing_months, month_pricer
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee, EmployeeStatus, employee_by_id
@@ -53,12 +53,13 @@ def _line(
     employee: Employee,
     month: date,
     new_base: Decimal,
-    clamp_fn: Clamp,
+    clamp_fn: Pricer,
     changes: list[tuple[date, Decimal]],
 ) -> BaseLine:
     assert employee.id is not None
     old = base_for_month(month, changes, employee.base)
-    effective, note = clamp_fn(employee.insured_city, month, new_base)
+    priced = clamp_fn(employee.insured_city, month, new_base)
+    effective, note = priced.base, priced.note
     return BaseLine(employee.id, employee.name, old, new_base, effective, note)
 
 
@@ -84,7 +85,7 @@ def preview_base_change(
             raise InputError(
                 f"❌ 生效月份不能早于入职月份 {employee.first_day:%Y-%m}，请重新输入。"
             )
-        return _line(employee, month, base, base_clamp(library), changes)
+        return _line(employee, month, base, month_pricer(library), changes)
 
 
 def preview_annual_adjustment(
@@ -97,7 +98,7 @@ def preview_annual_adjustment(
 ) -> list[BaseLine]:
     """Every active employee's base from `month`: the given new base, else the current one,
     clamped to the city's floor/ceiling in force that month (typically July's new limits)."""
-    clamp_fn = base_clamp(library)
+    clamp_fn = month_pricer(library)
     with Session(engine) as session:
         statement = (
             select(Employee)
@@ -131,7 +132,7 @@ def apply_base_changes(
     library: PolicyLibrary | None = None,
 ) -> BaseChangeResult:
     """Record each base from `month` on and re-price that employee's pending months."""
-    clamp_fn = base_clamp(library)
+    clamp_fn = month_pricer(library)
     lines: list[BaseLine] = []
     repriced = 0
     with unit_of_work(engine) as session:
@@ -190,7 +191,7 @@ def _reprice(
     employee: Employee,
     month: date,
     base: Decimal,
-    clamp_fn: Clamp,
+    clamp_fn: Pricer,
     history: list[tuple[date, Decimal]],
 ) -> int:
     """Pending months from `month` until the next recorded change take the new base."""
@@ -205,6 +206,8 @@ def _reprice(
     for row in session.exec(statement):
         if until is not None and row.month >= until:
             continue
-        row.base, _ = clamp_fn(employee.insured_city, row.month, base)
+        priced = clamp_fn(employee.insured_city, row.month, base)
+        row.base = priced.base
+        row.employer_amount, row.employee_amount = priced.employer, priced.employee
         count += 1
     return count

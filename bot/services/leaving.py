@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.parsing import InputError
 from bot.services.access import Member
-from bot.services.ledger import base_clamp, declaration_deadline, fill_missing_months
+from bot.services.ledger import declaration_deadline, fill_missing_months, month_pricer
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus, employee_by_id
@@ -96,7 +96,7 @@ def record_leave(
     with unit_of_work(engine) as session:
         employee = employee_by_id(session, member.company_id, employee_id)
         assert employee is not None and employee.id is not None
-        fill_missing_months(session, member.company_id, today, base_clamp(library))
+        fill_missing_months(session, member.company_id, today, month_pricer(library))
         period = _current_period(session, member.company_id, employee)
         due = leave_task_deadline(
             last_day, lambda m: declaration_deadline(library, employee.insured_city, m)

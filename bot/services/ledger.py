@@ -32,6 +32,7 @@ from models.ledger_history import (
     ledger_keys,
 )
 from models.types import utcnow
+from policies.contributions import monthly_contribution
 from policies.ledger_rules import (
     LedgerState,
     Period,
@@ -46,8 +47,27 @@ from policies.library import NoVersionInForce, PolicyLibrary
 
 PAGE_SIZE = 10
 
-#: A (city, month, base) → (base in force, note) function, e.g. the city's floor/ceiling clamp.
-Clamp = Callable[[str, date, Decimal], tuple[Decimal, str | None]]
+
+@dataclass(frozen=True)
+class Priced:
+    """A month's base in force (after the city's floor/ceiling) and, when the policy is known,
+    the employer and employee amounts from the calculator."""
+
+    base: Decimal
+    employer: Decimal | None = None
+    employee: Decimal | None = None
+    note: str | None = None
+
+    def as_row(self) -> dict[str, Decimal | None]:
+        return {
+            "base": self.base,
+            "employer_amount": self.employer,
+            "employee_amount": self.employee,
+        }
+
+
+#: (city, month, declared base) → Priced.
+Pricer = Callable[[str, date, Decimal], Priced]
 
 
 def last_day_of_month(month: date) -> date:
@@ -64,25 +84,25 @@ def declaration_deadline(library: PolicyLibrary | None, city: str, month: date) 
     return last_day_of_month(month)
 
 
-def base_clamp(library: PolicyLibrary | None) -> Clamp:
-    """Clamp a base to the city's floor/ceiling in force that month, saying when it did."""
+def month_pricer(library: PolicyLibrary | None) -> Pricer:
+    """Price a month with the city's version in force; without a policy keep the base as is."""
 
-    def clamp(city: str, month: date, base: Decimal) -> tuple[Decimal, str | None]:
+    def price(city: str, month: date, base: Decimal) -> Priced:
         if library is None:
-            return base, None
+            return Priced(base)
         try:
             region = library.region_or_national(city)
-            limits = region.version_for(month).base
+            contribution = monthly_contribution(region.version_for(month), base)
         except NoVersionInForce:
-            return base, None
-        floor, ceiling = Decimal(limits.floor.value), Decimal(limits.ceiling.value)
-        if base < floor:
-            return floor, f"低于{region.city}下限，按下限 ¥{floor:,.2f}"
-        if base > ceiling:
-            return ceiling, f"高于{region.city}上限，按上限 ¥{ceiling:,.2f}"
-        return base, None
+            return Priced(base)
+        note = None
+        if contribution.clamped == "floor":
+            note = f"低于{region.city}下限，按下限 ¥{contribution.base:,.2f}"
+        elif contribution.clamped == "ceiling":
+            note = f"高于{region.city}上限，按上限 ¥{contribution.base:,.2f}"
+        return Priced(contribution.base, contribution.employer, contribution.employee, note)
 
-    return clamp
+    return price
 
 
 def company_today(company: Company, now: datetime) -> date:
@@ -108,7 +128,7 @@ def roll_over(
         for company in companies:
             assert company.id is not None
             created += fill_missing_months(
-                session, company.id, company_today(company, now), base_clamp(library)
+                session, company.id, company_today(company, now), month_pricer(library)
             )
     return RollOverResult(len(companies), created)
 
@@ -134,7 +154,7 @@ def sync_periods(session: Session, company_id: int) -> list[EmploymentPeriod]:
     return periods
 
 
-def fill_missing_months(session: Session, company_id: int, today: date, clamp: Clamp) -> int:
+def fill_missing_months(session: Session, company_id: int, today: date, price: Pricer) -> int:
     """Insert the ledger rows the company lacks up to `today`'s month; returns how many."""
     periods = sync_periods(session, company_id)
     wanted = missing_months(
@@ -155,14 +175,13 @@ def fill_missing_months(session: Session, company_id: int, today: date, clamp: C
     for employee_id, month in wanted:
         employee = employees[employee_id]
         declared = base_for_month(month, changes.get(employee_id, ()), employee.base)
-        base, _ = clamp(employee.insured_city, month, declared)
         rows.append(
             {
                 "company_id": company_id,
                 "employee_id": employee_id,
                 "month": month,
                 "state": LedgerState.PENDING.value,
-                "base": base,
+                **price(employee.insured_city, month, declared).as_row(),
                 "updated_at": stamp,
             }
         )
@@ -241,7 +260,7 @@ def month_view(
 ) -> MonthView:
     """What `/ledger 2026-12` shows; catches the month up first so it is never stale."""
     with unit_of_work(engine) as session:
-        fill_missing_months(session, member.company_id, today, base_clamp(library))
+        fill_missing_months(session, member.company_id, today, month_pricer(library))
         lines = _month_lines(session, member.company_id, month)
     due = declaration_deadline(library, member.city, month)
     counter = Counter(line.state for line in lines)

@@ -11,7 +11,6 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 from openpyxl import Workbook
 from sqlalchemy import Engine, insert
@@ -29,7 +28,7 @@ from bot.importing import (
 )
 from bot.services.access import Member
 from bot.services.leaving import rehire
-from bot.services.ledger import base_clamp
+from bot.services.ledger import Pricer, month_pricer
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus
@@ -156,7 +155,7 @@ def confirm_import(
     plan = plan_import(engine, member, table, overrides, today=today, library=library)
     if plan.already_imported_on is not None:
         return ImportOutcome(0, 0, len(plan.preview.valid), len(plan.preview.errors), 0, True)
-    clamp = base_clamp(library)
+    clamp = month_pricer(library)
     total = len(plan.new_rows) + len(plan.rehire_rows)
     with unit_of_work(engine) as session:
         departments = _department_ids(session, member.company_id, plan)
@@ -246,7 +245,7 @@ def _insert_new(
     departments: Mapping[str, int],
     has_paid_months: bool,
     today: date,
-    clamp: Callable[[str, date, Decimal], tuple[Decimal, str | None]],
+    clamp: Pricer,
 ) -> int:
     """Bulk-insert employees (RETURNING their ids), their periods, tasks and ledger months."""
     stamp = utcnow()
@@ -311,7 +310,7 @@ def _insert_months(
     pairs: list[tuple[int, ImportRow]],
     has_paid_months: bool,
     today: date,
-    clamp: Callable[[str, date, Decimal], tuple[Decimal, str | None]],
+    clamp: Pricer,
 ) -> int:
     stamp = utcnow()
     values = []
@@ -319,7 +318,6 @@ def _insert_months(
         start = row.first_day if has_paid_months else max(row.first_day, month_of(today))
         paid = set(row.paid_months)
         for month in employment_months(start, row.last_day, today):
-            base, _ = clamp(row.city, month, row.base)
             is_paid = month in paid
             values.append(
                 {
@@ -327,8 +325,7 @@ def _insert_months(
                     "employee_id": employee_id,
                     "month": month,
                     "state": (LedgerState.PAID if is_paid else LedgerState.PENDING).value,
-                    "base": base,
-                    "paid_on": None,
+                    **clamp(row.city, month, row.base).as_row(),
                     "marked_by": member.user_id if is_paid else None,
                     "updated_at": stamp,
                 }

@@ -173,6 +173,7 @@ def test_base_change_mid_year_reprices_pending_months_only(engine: Engine, membe
             select(LedgerMonth).where(LedgerMonth.month == date(2026, 9, 1))
         ).one()
     assert september.base == Decimal("9500.00")
+    assert september.employer_amount and september.employer_amount > 0  # priced by policy
     lines = preview_annual_adjustment(
         engine, member, date(2026, 7, 1), {chen.id: Decimal("1000")}, library=library
     )
