@@ -231,7 +231,7 @@ def parse_region(raw: Mapping[str, Any], file: str) -> RegionPolicy:
     sources = _parse_sources(raw["sources"], file)
     versions = _parse_versions(raw["versions"], sources, file)
     _check_sequence(versions, file)
-    questions = _parse_questions(raw.get("questions", []), versions, file)
+    questions = _parse_questions(raw.get("questions", []), versions, sources, file)
     return RegionPolicy(
         key=str(raw["region"]),
         city=str(raw["city"]),
@@ -405,13 +405,22 @@ def _check_sequence(versions: list[PolicyVersion], file: str) -> None:
 
 
 def _parse_questions(raw: Any, versions: list[PolicyVersion],
-                     file: str) -> list[QuestionEntry]:
+                     sources: Mapping[str, dict[str, Any]], file: str) -> list[QuestionEntry]:
     if not isinstance(raw, list):
         raise PolicyFileError(file, "must be a list of [[questions]]", field="questions")
     entries: list[QuestionEntry] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
         qid = str(item.get("id", f"#{index + 1}")) if isinstance(item, Mapping) else str(index)
+        if isinstance(item, Mapping):
+            item = dict(item)
+            keys = item.pop("src", [])
+            keys = [keys] if isinstance(keys, str) else keys
+            unknown = [k for k in keys if k not in sources]
+            if unknown:
+                raise PolicyFileError(file, f"unknown source {unknown[0]!r}",
+                                      version=f"question {qid}", field="src")
+            item["sources"] = [sources[k] for k in keys]
         try:
             entry = QuestionEntry.model_validate(item)
         except ValidationError as exc:

@@ -53,6 +53,8 @@ class Sourced(Strict):
     note: str | None = None
     assumption: bool = False
     """True when the value is our working assumption, not a rule found in a source."""
+    display: str | None = None
+    """Shown in answers instead of the value (a calculation stand-in such as "no floor")."""
 
     @property
     def unconfirmed(self) -> bool:
@@ -194,6 +196,8 @@ class QuestionEntry(Strict):
     topic: str = Field(min_length=1)
     variants: list[str] = Field(min_length=1)
     answer: str = Field(min_length=1)
+    sources: list[Source] = Field(default_factory=list)
+    """Sources of fixed statements in the template (``src = [keys]`` in the file)."""
 
 
 TOPICS: dict[str, str] = {
