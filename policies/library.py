@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from policies.schema import INSURANCE_NAMES, PolicyVersion, QuestionEntry, Sourced
 from policies.workdays import is_working_day
@@ -506,7 +506,7 @@ def _flatten(version: PolicyVersion) -> Iterator[tuple[str, str]]:
     def walk(node: Any, path: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, Sourced):
             yield path, describe_sourced(node)
-        elif hasattr(node, "model_fields"):
+        elif isinstance(node, BaseModel):
             for name in type(node).model_fields:
                 child = getattr(node, name)
                 if child is not None:
