@@ -20,6 +20,7 @@ from bot.parsing import (
     parse_person_name,
 )
 from bot.services.access import Member
+from bot.services.reminders import plan_task_reminders
 from models import audit
 from models.db import unit_of_work
 from models.employee import (
@@ -231,6 +232,7 @@ def register_hire(
             session.add(ledger)
             session.flush()
             assert task.id is not None and ledger.id is not None
+            plan_task_reminders(session, task, today=today, owner_user_id=member.user_id)
             audit.record(
                 session,
                 member.company_id,

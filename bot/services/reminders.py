@@ -1,0 +1,1023 @@
+"""Deadline reminders: plan rows from obligations, claim the due ones, send each exactly once.
+
+The database is the source of truth (docs/reminders.md):
+- planning writes one `reminder` row per (subject, kind, due date) — re-planning is idempotent;
+- a tick claims due rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional
+  UPDATE on SQLite, which has a single writer), sends them through the notify `Channel`, and
+  writes a `reminder_delivery` row per chat right after Telegram accepted the message;
+- Telegram errors: RetryAfter postpones, network errors and 5xx retry with backoff, Forbidden
+  deactivates the chat and tells another HR, and after `max_attempts` the row is `failed` and
+  shows in /todo. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, and_, func, update
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.parsing import InputError
+from bot.render import render
+from bot.services.access import Member
+from bot.services.notify import (
+    Channel,
+    DeliveryFailed,
+    Notification,
+    Recipient,
+    RecipientBlocked,
+    RetryLater,
+)
+from bot.services.todo import MonthDue, complete_task, default_month_due
+from bot.settings import ReminderSettings as ReminderDefaults
+from models import audit
+from models.company import Company, Membership, Role, company_members
+from models.db import unit_of_work
+from models.employee import Department, Employee
+from models.ledger import LedgerMonth, LedgerState
+from models.reminder import (
+    OPEN_STATUSES,
+    CompanySettings,
+    Reminder,
+    ReminderDelivery,
+    ReminderStatus,
+    company_by_group,
+    delivered_chats,
+    failed_reminders,
+    reminder_by_id,
+    reminders_for_subject,
+)
+from models.task import Task, TaskKind, TaskStatus
+from models.types import utcnow
+from policies import reminder_plan as plan
+from policies.reminder_plan import PlannedReminder, ReminderKind
+
+log = logging.getLogger(__name__)
+
+#: How long a claim is held before another worker may take the row over (crash recovery).
+LEASE = timedelta(minutes=5)
+#: Rows claimed per tick; at 30 messages/s this is well inside one lease.
+BATCH = 200
+_BACKOFF_FIRST = timedelta(seconds=30)
+_BACKOFF_MAX = timedelta(minutes=30)
+
+_OPEN = tuple(str(s) for s in OPEN_STATUSES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+def company_reminder_settings(
+    session: Session, company_id: int, defaults: ReminderDefaults | None = None
+) -> plan.ReminderSettings:
+    """The company's thresholds: its own where set, config.toml defaults otherwise."""
+    defaults = defaults or ReminderDefaults()
+    company = session.get(Company, company_id)
+    own = session.get(CompanySettings, company_id)
+
+    def pick(name: str) -> int:
+        value = getattr(own, name, None) if own is not None else None
+        return int(value if value is not None else getattr(defaults, name))
+
+    return plan.ReminderSettings(
+        normal_day=pick("normal_day"),
+        urgent_day=pick("urgent_day"),
+        declaration_days_before=pick("declaration_days_before"),
+        backpay_stall_working_days=pick("backpay_stall_working_days"),
+        send_hour=pick("send_hour"),
+        timezone=company.timezone if company is not None else "Asia/Shanghai",
+    )
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+def task_subject(task_id: int) -> str:
+    return f"task:{task_id}"
+
+
+def declaration_subject(month: date, city: str) -> str:
+    return f"declaration:{month:%Y-%m}:{city}"
+
+
+def _add_row(
+    session: Session,
+    *,
+    company_id: int,
+    subject: str,
+    planned: PlannedReminder,
+    task_id: int | None = None,
+    owner_user_id: int | None = None,
+    is_snooze: bool = False,
+) -> Reminder:
+    send_at = planned.send_at
+    row = Reminder(
+        company_id=company_id,
+        subject=subject,
+        task_id=task_id,
+        kind=planned.kind,
+        due_date=planned.due_date,
+        send_at=send_at,
+        next_attempt_at=send_at,
+        owner_user_id=owner_user_id,
+        is_snooze=is_snooze,
+    )
+    session.add(row)
+    return row
+
+
+def plan_task_reminders(
+    session: Session,
+    task: Task,
+    *,
+    today: date,
+    defaults: ReminderDefaults | None = None,
+    owner_user_id: int | None = None,
+) -> int:
+    """Bring a task's reminder rows in line with its deadline and the company's thresholds.
+
+    Called when a task is created or changed (``today`` in the company's zone) and when
+    thresholds change; the caller commits. Planned reminders whose day has already passed are
+    not created (the hire's reply or the settings reply already shows the state), except the
+    overdue alert, which is due on the next working day while the task is open. Returns the
+    number of rows created.
+    """
+    assert task.id is not None
+    now = utcnow()  # bookkeeping only; every decision uses ``today``
+    subject = task_subject(task.id)
+    existing = reminders_for_subject(session, subject)
+    if task.status != TaskStatus.OPEN or task.kind != TaskKind.REGISTRATION:
+        _close_open_rows(existing, ReminderStatus.CANCELLED, now)
+        return 0
+    employee = session.get(Employee, task.employee_id) if task.employee_id else None
+    if employee is None:
+        return 0
+    settings = company_reminder_settings(session, task.company_id, defaults)
+    if owner_user_id is None:
+        owner_user_id = next((r.owner_user_id for r in existing if r.owner_user_id), None)
+
+    wanted = plan.registration_reminders(employee.first_day, task.due_date, settings)
+    wanted_keys = {(p.kind, p.due_date) for p in wanted}
+    fixed_kinds = {ReminderKind.REGISTRATION_NORMAL, ReminderKind.REGISTRATION_URGENT}
+    for row in existing:
+        stale_fixed = row.kind in fixed_kinds and (row.kind, row.due_date) not in wanted_keys
+        stale_overdue = (
+            row.kind == ReminderKind.REGISTRATION_OVERDUE and row.due_date <= task.due_date
+        )
+        if row.status in _OPEN and not row.is_snooze and (stale_fixed or stale_overdue):
+            _close(row, ReminderStatus.CANCELLED, now)
+    have = {(r.kind, r.due_date) for r in existing}
+    created = 0
+    for planned in wanted:
+        if (planned.kind, planned.due_date) not in have and planned.send_on >= today:
+            _add_row(
+                session,
+                company_id=task.company_id,
+                subject=subject,
+                planned=planned,
+                task_id=task.id,
+                owner_user_id=owner_user_id,
+            )
+            created += 1
+    has_overdue = any(
+        r.kind == ReminderKind.REGISTRATION_OVERDUE
+        and r.due_date > task.due_date
+        and r.status != ReminderStatus.CANCELLED
+        for r in existing
+    )
+    if not has_overdue:
+        overdue = plan.next_overdue_reminder(task.due_date, today, settings)
+        _add_row(
+            session,
+            company_id=task.company_id,
+            subject=subject,
+            planned=overdue,
+            task_id=task.id,
+            owner_user_id=owner_user_id,
+        )
+        created += 1
+    session.flush()
+    return created
+
+
+def plan_unplanned_tasks(
+    session: Session, *, now: datetime, defaults: ReminderDefaults | None = None
+) -> int:
+    """Plan open registration tasks that have no reminder row yet (bulk import, older rows).
+
+    The hiring service plans its task in the same transaction; this sweep makes sure any
+    other way of creating a task is reminded too. Returns the number of tasks planned.
+    """
+    has_rows = select(Reminder.id).where(Reminder.task_id == Task.id).exists()
+    tasks = session.exec(
+        select(Task, Company.timezone)
+        .join(Company, col(Company.id) == Task.company_id)
+        .where(Task.status == TaskStatus.OPEN, Task.kind == TaskKind.REGISTRATION, ~has_rows)
+    ).all()
+    for task, timezone in tasks:
+        plan_task_reminders(session, task, today=local_today(now, timezone), defaults=defaults)
+    return len(tasks)
+
+
+def replan_company(
+    session: Session, company_id: int, *, today: date, defaults: ReminderDefaults
+) -> int:
+    """Re-plan every open task of a company (after its thresholds changed)."""
+    tasks = list(
+        session.exec(
+            select(Task).where(Task.company_id == company_id, Task.status == TaskStatus.OPEN)
+        )
+    )
+    for task in tasks:
+        plan_task_reminders(session, task, today=today, defaults=defaults)
+    return len(tasks)
+
+
+def plan_declarations(
+    session: Session,
+    *,
+    now: datetime,
+    defaults: ReminderDefaults,
+    month_due: MonthDue = default_month_due,
+) -> int:
+    """Create declaration reminders for every (company, insured city, month) still 待申报."""
+    pending = session.exec(
+        select(LedgerMonth.company_id, Employee.insured_city, LedgerMonth.month)
+        .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
+        .where(LedgerMonth.state == LedgerState.PENDING)
+        .distinct()
+    ).all()
+    created = 0
+    for company_id, city, month in pending:
+        settings = company_reminder_settings(session, company_id, defaults)
+        today = local_today(now, settings.timezone)
+        subject = declaration_subject(month, city)
+        have = {
+            (r.kind, r.due_date)
+            for r in session.exec(
+                select(Reminder).where(
+                    Reminder.company_id == company_id, Reminder.subject == subject
+                )
+            )
+        }
+        for planned in plan.declaration_reminders(month_due(city, month), settings):
+            if (planned.kind, planned.due_date) in have or planned.send_on < today:
+                continue
+            _add_row(session, company_id=company_id, subject=subject, planned=planned)
+            created += 1
+    session.flush()
+    return created
+
+
+def _close(row: Reminder, status: ReminderStatus, now: datetime) -> None:
+    row.status = status
+    row.claimed_by = None
+    row.claimed_until = None
+    row.updated_at = now
+
+
+def _close_open_rows(rows: Sequence[Reminder], status: ReminderStatus, now: datetime) -> None:
+    for row in rows:
+        if row.status in _OPEN:
+            _close(row, status, now)
+
+
+# ---------------------------------------------------------------------------------------------
+# Claiming
+
+
+def claim_due(
+    engine: Engine, worker: str, now: datetime, *, lease: timedelta = LEASE, limit: int = BATCH
+) -> list[int]:
+    """Claim up to `limit` due rows for `worker`; returns their ids, oldest first.
+
+    A row is due when it is pending and its next attempt has come, or when it is claimed and
+    the lease has run out (the claiming worker crashed). Claiming moves `next_attempt_at` to
+    the lease's end, so both cases are one range on the partial due index. On PostgreSQL the
+    inner SELECT takes row locks with SKIP LOCKED, so concurrent workers claim disjoint rows;
+    SQLite ignores FOR UPDATE and serialises writers, and the outer WHERE re-checks the row.
+    """
+    due = and_(col(Reminder.status).in_(_OPEN), col(Reminder.next_attempt_at) <= now)
+    candidates = (
+        select(Reminder.id)
+        .where(due)
+        .order_by(col(Reminder.next_attempt_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    until = now + lease
+    statement = (
+        update(Reminder)
+        .where(col(Reminder.id).in_(candidates.scalar_subquery()), due)
+        .values(
+            status=ReminderStatus.CLAIMED,
+            claimed_by=worker,
+            claimed_until=until,
+            next_attempt_at=until,
+            updated_at=now,
+        )
+        .returning(col(Reminder.id), col(Reminder.next_attempt_at))
+    )
+    with engine.begin() as connection:
+        rows = connection.execute(statement).all()
+    return [row[0] for row in rows]
+
+
+def _owned(reminder_id: int, worker: str) -> object:
+    return and_(
+        col(Reminder.id) == reminder_id,
+        col(Reminder.status) == ReminderStatus.CLAIMED,
+        col(Reminder.claimed_by) == worker,
+    )
+
+
+def _release(engine: Engine, ids: Sequence[int], worker: str, at: datetime) -> None:
+    """Give claimed rows back, due again at `at` (RetryAfter: the whole bot must wait)."""
+    if not ids:
+        return
+    with engine.begin() as connection:
+        connection.execute(
+            update(Reminder)
+            .where(
+                col(Reminder.id).in_(ids),
+                col(Reminder.status) == ReminderStatus.CLAIMED,
+                col(Reminder.claimed_by) == worker,
+            )
+            .values(
+                status=ReminderStatus.PENDING,
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=at,
+                updated_at=at,
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Composing
+
+
+@dataclass(frozen=True)
+class Target:
+    recipient: Recipient
+    note: Notification
+    #: Membership to deactivate if the chat blocked the bot; None for the group.
+    membership_id: int | None
+
+
+@dataclass
+class Outgoing:
+    """What one reminder sends, decided inside a transaction and sent outside it."""
+
+    reminder_id: int
+    company_id: int
+    kind: ReminderKind
+    targets: list[Target]
+    already_delivered: int
+    is_catch_up: bool
+
+
+def _hr_memberships(session: Session, company_id: int) -> list[Membership]:
+    return company_members(session, company_id, Role.HR)
+
+
+def _chat_of(m: Membership) -> int:
+    return m.chat_id or m.telegram_user_id
+
+
+def _buttons(reminder_id: int) -> list[list[tuple[str, str]]]:
+    return [
+        [
+            ("✅ 已办理", f"reminders:done:{reminder_id}"),
+            ("⏰ 明天再提醒", f"reminders:snooze:{reminder_id}"),
+            ("📄 查看", f"reminders:view:{reminder_id}"),
+        ]
+    ]
+
+
+def _is_superseded(session: Session, row: Reminder, now: datetime) -> bool:
+    for other in reminders_for_subject(session, row.subject):
+        if (
+            other.id != row.id
+            and other.status in (*_OPEN, ReminderStatus.SENT)
+            and other.send_at <= now
+            and plan.superseded_by(ReminderKind(row.kind), ReminderKind(other.kind))
+        ):
+            return True
+    return False
+
+
+def _registration_context(
+    session: Session, row: Reminder, today: date, settings: plan.ReminderSettings
+) -> dict[str, object] | None:
+    task = session.get(Task, row.task_id) if row.task_id else None
+    if task is None or task.status != TaskStatus.OPEN:
+        return None
+    employee = session.get(Employee, task.employee_id) if task.employee_id else None
+    if employee is None:
+        return None
+    department = (
+        session.get(Department, employee.department_id) if employee.department_id else None
+    )
+    return {
+        "name": employee.name,
+        "department": department.name if department else "",
+        "days_employed": plan.days_employed(employee.first_day, today),
+        "deadline": task.due_date,
+        "days_left": (task.due_date - today).days,
+        "days_overdue": (today - task.due_date).days,
+        "month": employee.first_day.replace(day=1),
+    }
+
+
+def _declaration_context(
+    session: Session, row: Reminder, today: date, month_due: MonthDue
+) -> dict[str, object] | None:
+    _, month_text, city = row.subject.split(":", 2)
+    month = date.fromisoformat(f"{month_text}-01")
+    names = session.exec(
+        select(Employee.name)
+        .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
+        .where(
+            LedgerMonth.company_id == row.company_id,
+            LedgerMonth.month == month,
+            LedgerMonth.state == LedgerState.PENDING,
+            Employee.insured_city == city,
+        )
+        .order_by(col(Employee.id))
+    ).all()
+    if not names:
+        return None
+    deadline = month_due(city, month)
+    return {
+        "city": city,
+        "month": month,
+        "names": list(names),
+        "deadline": deadline,
+        "days_left": (deadline - today).days,
+    }
+
+
+def compose(
+    session: Session,
+    row: Reminder,
+    now: datetime,
+    defaults: ReminderDefaults,
+    month_due: MonthDue = default_month_due,
+) -> Outgoing | ReminderStatus:
+    """Decide what a claimed row sends, or the status it ends in without sending."""
+    assert row.id is not None
+    kind = ReminderKind(row.kind)
+    settings = company_reminder_settings(session, row.company_id, defaults)
+    today = local_today(now, settings.timezone)
+    if kind in (
+        ReminderKind.REGISTRATION_NORMAL,
+        ReminderKind.REGISTRATION_URGENT,
+        ReminderKind.REGISTRATION_OVERDUE,
+    ):
+        context = _registration_context(session, row, today, settings)
+    elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
+        context = _declaration_context(session, row, today, month_due)
+    else:
+        context = None
+    if context is None:
+        return ReminderStatus.CANCELLED
+    if _is_superseded(session, row, now):
+        return ReminderStatus.SUPERSEDED
+
+    hrs = _hr_memberships(session, row.company_id)
+    escalated = plan.is_escalated(kind)
+    if escalated:
+        chosen = hrs
+    else:
+        owner = [m for m in hrs if m.telegram_user_id == row.owner_user_id]
+        chosen = owner or hrs[:1]
+    group = session.get(CompanySettings, row.company_id)
+    # 补发: it goes out on a later day than planned (downtime, long retries).
+    late = row.send_at.astimezone(settings.zone).date() < today
+    common = {
+        **context,
+        "kind": str(kind),
+        "catch_up": late,
+        "due_date": row.due_date,
+        "also_told": [m.display_name or str(m.telegram_user_id) for m in hrs] if escalated else [],
+    }
+    private = Notification(
+        text=render("reminder", **common, for_group=False), buttons=_buttons(row.id), personal=True
+    )
+    targets = [
+        Target(Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id), private, m.id)
+        for m in chosen
+    ]
+    if escalated and group is not None and group.group_chat_id is not None:
+        # Group text never carries 身份证 or wages (nor the late fee derived from them).
+        public = Notification(
+            text=render("reminder", **common, for_group=True), buttons=_buttons(row.id)
+        )
+        targets.append(Target(Recipient(chat_id=group.group_chat_id, is_group=True), public, None))
+    done = delivered_chats(session, row.id)
+    return Outgoing(
+        reminder_id=row.id,
+        company_id=row.company_id,
+        kind=kind,
+        targets=[t for t in targets if t.recipient.chat_id not in done],
+        already_delivered=len(done),
+        is_catch_up=late,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The tick
+
+
+class Result(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"
+    LOST = "lost"  # our lease ran out and another worker took the row
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass
+class TickReport:
+    claimed: int = 0
+    results: dict[str, int] = field(default_factory=dict)
+
+    def count(self, result: Result) -> None:
+        self.results[result] = self.results.get(result, 0) + 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 30 min."""
+    return min(_BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), _BACKOFF_MAX)
+
+
+class ReminderScheduler:
+    """Claims and sends due reminders; one per process, each with its own worker id."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        channel: Channel,
+        defaults: ReminderDefaults,
+        *,
+        worker: str | None = None,
+        month_due: MonthDue = default_month_due,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.channel = channel
+        self.defaults = defaults
+        self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
+        self.month_due = month_due
+        self.lease = lease
+        self.batch = batch
+        self._declarations_planned_on: date | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def tick(self) -> TickReport:
+        """Plan the day's declaration reminders once, then claim and send what is due."""
+        now = self.now()
+        self._plan_declarations(now)
+        report = TickReport()
+        ids = claim_due(self.engine, self.worker, now, lease=self.lease, limit=self.batch)
+        report.claimed = len(ids)
+        for index, reminder_id in enumerate(ids):
+            result, wait_until = await self._process(reminder_id)
+            report.count(result)
+            if result is Result.RATE_LIMITED and wait_until is not None:
+                _release(self.engine, ids[index + 1 :], self.worker, wait_until)
+                break
+        return report
+
+    def _plan_declarations(self, now: datetime) -> None:
+        day = now.date()
+        if self._declarations_planned_on == day:
+            return
+        with unit_of_work(self.engine) as session:
+            plan_unplanned_tasks(session, now=now, defaults=self.defaults)
+            plan_declarations(session, now=now, defaults=self.defaults, month_due=self.month_due)
+        self._declarations_planned_on = day
+
+    async def _process(self, reminder_id: int) -> tuple[Result, datetime | None]:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            if (
+                row is None
+                or row.status != ReminderStatus.CLAIMED
+                or row.claimed_by != self.worker
+            ):
+                return Result.LOST, None
+            # Renew the lease for the sends below.
+            row.claimed_until = row.next_attempt_at = now + self.lease
+            decided = compose(session, row, now, self.defaults, self.month_due)
+            if isinstance(decided, ReminderStatus):
+                _close(row, decided, now)
+                return Result(decided), None
+        delivered = decided.already_delivered
+        blocked: list[Target] = []
+        for target in decided.targets:
+            try:
+                message_id = await self.channel.deliver(target.recipient, target.note)
+            except RetryLater as error:  # flood control: the whole bot waits
+                until = self.now() + timedelta(seconds=error.seconds)
+                self._postpone(reminder_id, until, str(error))
+                return Result.RATE_LIMITED, until
+            except RecipientBlocked as error:
+                self._record_blocked(reminder_id, target, str(error))
+                blocked.append(target)
+                continue
+            except DeliveryFailed as error:  # network, timeout, 5xx, bad request
+                return self._failed_attempt(reminder_id, str(error)), None
+            # The exactly-once window is here: accepted by Telegram, not yet committed below.
+            self._record_delivery(reminder_id, target.recipient.chat_id, message_id)
+            delivered += 1
+        for target in blocked:
+            await self._tell_other_hr(decided.company_id, target)
+        if delivered == 0:
+            if blocked:
+                # Everyone blocked the bot: try again with whoever is still active.
+                return self._failed_attempt(reminder_id, "all recipients blocked the bot"), None
+            return self._failed_attempt(reminder_id, "no HR chat to deliver to"), None
+        return self._mark_sent(reminder_id, decided.is_catch_up), None
+
+    def _record_delivery(self, reminder_id: int, chat_id: int, message_id: int | None) -> None:
+        with unit_of_work(self.engine) as session:
+            session.add(
+                ReminderDelivery(
+                    reminder_id=reminder_id, chat_id=chat_id, message_id=message_id, at=self.now()
+                )
+            )
+
+    def _record_blocked(self, reminder_id: int, target: Target, error: str) -> None:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            assert row is not None
+            if target.membership_id is not None:
+                membership = session.get(Membership, target.membership_id)
+                if membership is not None and membership.active:
+                    membership.active = False
+                    audit.record(
+                        session,
+                        row.company_id,
+                        None,
+                        "membership.blocked_bot",
+                        membership_id=target.membership_id,
+                    )
+            else:
+                settings = session.get(CompanySettings, row.company_id)
+                if settings is not None and settings.group_chat_id == target.recipient.chat_id:
+                    settings.group_chat_id = None
+                    settings.group_title = None
+                    settings.updated_at = now
+                    audit.record(session, row.company_id, None, "group.unbound_forbidden")
+            row.last_error = f"Forbidden: {error}"[:300]
+            row.updated_at = now
+
+    async def _tell_other_hr(self, company_id: int, target: Target) -> None:
+        """A chat blocked the bot: tell the HR who are still reachable (best effort)."""
+        with unit_of_work(self.engine) as session:
+            others = [
+                (m, _chat_of(m))
+                for m in _hr_memberships(session, company_id)
+                if _chat_of(m) != target.recipient.chat_id
+            ]
+            who = "HR群" if target.recipient.is_group else "一位HR"
+            if target.membership_id is not None:
+                blocked = session.get(Membership, target.membership_id)
+                if blocked is not None and blocked.display_name:
+                    who = f"HR {blocked.display_name}"
+        note = Notification(
+            text=render("reminder_blocked", who=who, group=target.recipient.is_group)
+        )
+        for member, chat_id in others:
+            try:
+                await self.channel.deliver(
+                    Recipient(chat_id=chat_id, user_id=member.telegram_user_id), note
+                )
+            except DeliveryFailed as error:
+                log.warning(
+                    "could not tell company %s about a blocked chat: %s", company_id, error
+                )
+
+    def _postpone(self, reminder_id: int, until: datetime, reason: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(Reminder)
+                .where(_owned(reminder_id, self.worker))
+                .values(
+                    status=ReminderStatus.PENDING,
+                    claimed_by=None,
+                    claimed_until=None,
+                    next_attempt_at=until,
+                    last_error=reason,
+                    updated_at=self.now(),
+                )
+            )
+
+    def _failed_attempt(self, reminder_id: int, error: str) -> Result:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.claimed_by != self.worker:
+                return Result.LOST
+            row.attempts += 1
+            row.last_error = error[:300]
+            if row.attempts >= self.defaults.max_attempts:
+                _close(row, ReminderStatus.FAILED, now)
+                log.warning("reminder %s failed after %s attempts", reminder_id, row.attempts)
+                return Result.FAILED
+            row.status = ReminderStatus.PENDING
+            row.claimed_by = None
+            row.claimed_until = None
+            row.next_attempt_at = now + backoff(row.attempts)
+            row.updated_at = now
+            return Result.RETRY
+
+    def _mark_sent(self, reminder_id: int, is_catch_up: bool) -> Result:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.claimed_by != self.worker:
+                return Result.LOST
+            _close(row, ReminderStatus.SENT, now)
+            row.sent_at = now
+            row.is_catch_up = is_catch_up
+            row.last_error = None
+            if row.kind == ReminderKind.REGISTRATION_OVERDUE and row.task_id is not None:
+                self._plan_next_overdue(session, row, now)
+        return Result.SENT
+
+    def _plan_next_overdue(self, session: Session, row: Reminder, now: datetime) -> None:
+        task = session.get(Task, row.task_id)
+        if task is None or task.status != TaskStatus.OPEN:
+            return
+        settings = company_reminder_settings(session, row.company_id, self.defaults)
+        today = local_today(now, settings.timezone)
+        after = max(row.due_date, today) + timedelta(days=1)
+        planned = plan.next_overdue_reminder(task.due_date, after, settings)
+        exists = session.exec(
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                Reminder.subject == row.subject,
+                Reminder.kind == planned.kind,
+                Reminder.due_date == planned.due_date,
+            )
+        ).one()
+        if not exists:
+            _add_row(
+                session,
+                company_id=row.company_id,
+                subject=row.subject,
+                planned=planned,
+                task_id=row.task_id,
+                owner_user_id=row.owner_user_id,
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# What HR press
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    reminder_id: int
+    kind: ReminderKind
+    text: str
+
+
+def _member_reminder(session: Session, member: Member, reminder_id: int) -> Reminder:
+    row = reminder_by_id(session, member.company_id, reminder_id)
+    if row is None:
+        raise InputError("❌ 找不到该提醒，可能已被删除。发送 /todo 查看最新待办。")
+    return row
+
+
+def mark_done(engine: Engine, member: Member, reminder_id: int, *, now: datetime) -> str:
+    """已办理: close the obligation behind a reminder and cancel every later reminder of it."""
+    today = local_today(now, member.timezone)
+    with unit_of_work(engine) as session:
+        row = _member_reminder(session, member, reminder_id)
+        task_id, subject = row.task_id, row.subject
+    if task_id is not None:
+        label = complete_task(engine, member, task_id, done_on=today)
+    else:
+        label = _mark_declared(engine, member, subject, today)
+    with unit_of_work(engine) as session:
+        _close_open_rows(reminders_for_subject(session, subject), ReminderStatus.CANCELLED, now)
+    return label
+
+
+def _mark_declared(engine: Engine, member: Member, subject: str, today: date) -> str:
+    _, month_text, city = subject.split(":", 2)
+    month = date.fromisoformat(f"{month_text}-01")
+    with unit_of_work(engine) as session:
+        rows = session.exec(
+            select(LedgerMonth)
+            .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
+            .where(
+                LedgerMonth.company_id == member.company_id,
+                LedgerMonth.month == month,
+                LedgerMonth.state == LedgerState.PENDING,
+                Employee.insured_city == city,
+            )
+        ).all()
+        for ledger in rows:
+            ledger.state = LedgerState.DECLARED
+            ledger.declared_on = today
+            ledger.marked_by = member.user_id
+            session.add(ledger)
+        audit.record(
+            session,
+            member.company_id,
+            member.user_id,
+            "ledger.declared",
+            month=month.isoformat(),
+            city=city,
+            count=len(rows),
+        )
+    return f"{city} {month.year}年{month.month}月申报（{len(rows)}人）"
+
+
+def snooze(
+    engine: Engine, member: Member, reminder_id: int, *, now: datetime, defaults: ReminderDefaults
+) -> datetime:
+    """明天再提醒: the same reminder again on the next working day at the send hour."""
+    with unit_of_work(engine) as session:
+        row = _member_reminder(session, member, reminder_id)
+        if row.task_id is not None:
+            task = session.get(Task, row.task_id)
+            if task is None or task.status != TaskStatus.OPEN:
+                raise InputError("该待办已经办结，无需再提醒。发送 /todo 查看最新待办。")
+        settings = company_reminder_settings(session, member.company_id, defaults)
+        day, at = plan.snooze_until(now, settings)
+        exists = session.exec(
+            select(Reminder).where(
+                Reminder.subject == row.subject,
+                Reminder.kind == row.kind,
+                Reminder.due_date == day,
+            )
+        ).first()
+        if exists is None:
+            _add_row(
+                session,
+                company_id=row.company_id,
+                subject=row.subject,
+                planned=PlannedReminder(ReminderKind(row.kind), day, day, at),
+                task_id=row.task_id,
+                owner_user_id=member.user_id,
+                is_snooze=True,
+            )
+        elif exists.status not in _OPEN:
+            exists.status = ReminderStatus.PENDING
+            exists.next_attempt_at = exists.send_at = at
+            exists.updated_at = now
+        audit.record(
+            session, member.company_id, member.user_id, "reminder.snoozed", reminder_id=reminder_id
+        )
+        return at
+
+
+def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime, private: bool) -> str:
+    """查看: the obligation's details (身份证 masked, and only in a private chat)."""
+    with unit_of_work(engine) as session:
+        row = _member_reminder(session, member, reminder_id)
+        task = session.get(Task, row.task_id) if row.task_id else None
+        employee = session.get(Employee, task.employee_id) if task and task.employee_id else None
+        department = (
+            session.get(Department, employee.department_id)
+            if employee and employee.department_id
+            else None
+        )
+        return render(
+            "reminder_view",
+            row=row,
+            task=task,
+            employee=employee,
+            department=department.name if department else "",
+            private=private,
+            today=local_today(now, member.timezone),
+        )
+
+
+def failed_for_todo(engine: Engine, member: Member) -> list[Reminder]:
+    with Session(engine) as session:
+        return failed_reminders(session, member.company_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# /settings and /bindgroup
+
+
+def current_settings(
+    engine: Engine, member: Member, defaults: ReminderDefaults
+) -> plan.ReminderSettings:
+    with Session(engine) as session:
+        return company_reminder_settings(session, member.company_id, defaults)
+
+
+def change_thresholds(
+    engine: Engine,
+    member: Member,
+    *,
+    normal_day: int,
+    urgent_day: int,
+    now: datetime,
+    defaults: ReminderDefaults,
+) -> tuple[plan.ReminderSettings, int]:
+    """Validate and store new thresholds, then re-plan every open task of the company.
+
+    Raises `plan.InvalidReminderSettings` (nothing changed) when outside the bounds.
+    """
+    with unit_of_work(engine) as session:
+        current = company_reminder_settings(session, member.company_id, defaults)
+        updated = plan.ReminderSettings(
+            normal_day=normal_day,
+            urgent_day=urgent_day,
+            declaration_days_before=current.declaration_days_before,
+            backpay_stall_working_days=current.backpay_stall_working_days,
+            send_hour=current.send_hour,
+            timezone=current.timezone,
+        )
+        own = session.get(CompanySettings, member.company_id) or CompanySettings(
+            company_id=member.company_id
+        )
+        own.normal_day = normal_day
+        own.urgent_day = urgent_day
+        own.updated_at = now
+        session.add(own)
+        session.flush()
+        count = replan_company(
+            session, member.company_id, today=local_today(now, current.timezone), defaults=defaults
+        )
+        audit.record(
+            session,
+            member.company_id,
+            member.user_id,
+            "settings.reminders",
+            normal_day=normal_day,
+            urgent_day=urgent_day,
+        )
+    return updated, count
+
+
+def bind_group(engine: Engine, member: Member, chat_id: int, title: str, *, now: datetime) -> None:
+    """Bind a group chat as the company's HR group (escalated reminders go there too)."""
+    with unit_of_work(engine) as session:
+        taken = company_by_group(session, chat_id)
+        if taken is not None and taken.company_id != member.company_id:
+            raise InputError("❌ 该群已绑定其他公司，无法重复绑定。")
+        own = session.get(CompanySettings, member.company_id) or CompanySettings(
+            company_id=member.company_id
+        )
+        own.group_chat_id = chat_id
+        own.group_title = title[:200]
+        own.updated_at = now
+        session.add(own)
+        audit.record(session, member.company_id, member.user_id, "group.bound", chat_id=chat_id)
+
+
+def pending_count(engine: Engine) -> int:
+    """Open reminder rows (status output)."""
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count()).select_from(Reminder).where(col(Reminder.status).in_(_OPEN))
+        ).one()
+
+
+__all__ = [
+    "ReminderScheduler",
+    "bind_group",
+    "change_thresholds",
+    "claim_due",
+    "compose",
+    "mark_done",
+    "plan_declarations",
+    "plan_task_reminders",
+    "plan_unplanned_tasks",
+    "snooze",
+    "view",
+]

@@ -1,0 +1,181 @@
+"""Reminder buttons (已办理 / 明天再提醒 / 查看), /settings, /bindgroup and the scheduler tick."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.context import HRApplication, HRContext
+from bot.parsing import InputError
+from bot.render import format_day, render
+from bot.services import reminders
+from bot.services.notify import TelegramChannel
+from handlers.common import callback_parts, current_member, reply, show_choice
+from models.company import Role
+from policies.reminder_plan import (
+    NORMAL_DAY_RANGE,
+    URGENT_DAY_RANGE,
+    InvalidReminderSettings,
+)
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "reminder_tick"
+
+
+async def on_reminder_button(update: Update, context: HRContext) -> None:
+    """reminders:<done|snooze|view>:<id>, pressed in a private chat or the HR group."""
+    member = await current_member(update, context, Role.HR, private_only=False)
+    if member is None:
+        return
+    parts = callback_parts(update)
+    action, reminder_id = parts[1], int(parts[2])
+    services = context.services
+    query = update.callback_query
+    assert query is not None
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    now = services.clock.now()
+    try:
+        if action == "done":
+            label = reminders.mark_done(services.engine, member, reminder_id, now=now)
+            await show_choice(update, f"✅ 已办理：{label}。后续提醒已停止。")
+        elif action == "snooze":
+            at = reminders.snooze(
+                services.engine,
+                member,
+                reminder_id,
+                now=now,
+                defaults=services.settings.reminders,
+            )
+            await show_choice(
+                update, f"⏰ 好的，将于 {format_day(at.date())} {at:%H:%M} 再次提醒。"
+            )
+        elif action == "view":
+            await query.answer()
+            text = reminders.view(services.engine, member, reminder_id, now=now, private=private)
+            await reply(update, text)
+        else:
+            await query.answer()
+    except InputError as refused:
+        await query.answer()
+        await reply(update, refused.message)
+
+
+async def cmd_settings(update: Update, context: HRContext) -> None:
+    """/settings shows the thresholds; /settings <普通> [<紧急>] changes them."""
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return
+    services = context.services
+    defaults = services.settings.reminders
+    current = reminders.current_settings(services.engine, member, defaults)
+    args = context.args or []
+    if not args:
+        await reply(
+            update,
+            render("settings_show", s=current, normal=NORMAL_DAY_RANGE, urgent=URGENT_DAY_RANGE),
+        )
+        return
+    try:
+        numbers = [int(a) for a in args[:2]]
+    except ValueError:
+        await reply(
+            update,
+            render(
+                "settings_refused", s=current, normal=NORMAL_DAY_RANGE, urgent=URGENT_DAY_RANGE
+            ),
+        )
+        return
+    normal_day = numbers[0]
+    urgent_day = numbers[1] if len(numbers) > 1 else current.urgent_day
+    try:
+        updated, count = reminders.change_thresholds(
+            services.engine,
+            member,
+            normal_day=normal_day,
+            urgent_day=urgent_day,
+            now=services.clock.now(),
+            defaults=defaults,
+        )
+    except InvalidReminderSettings:
+        await reply(
+            update,
+            render(
+                "settings_refused", s=current, normal=NORMAL_DAY_RANGE, urgent=URGENT_DAY_RANGE
+            ),
+        )
+        return
+    await reply(update, render("settings_changed", s=updated, count=count))
+
+
+async def cmd_bindgroup(update: Update, context: HRContext) -> None:
+    """/bindgroup inside a group: escalated reminders also go to this HR group."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, "请把机器人拉进公司的HR群，然后在群里发送 /bindgroup 完成绑定。")
+        return
+    member = await current_member(update, context, Role.HR, private_only=False)
+    if member is None:
+        return
+    try:
+        reminders.bind_group(
+            context.services.engine,
+            member,
+            chat.id,
+            chat.title or "",
+            now=context.services.clock.now(),
+        )
+    except InputError as refused:
+        await reply(update, refused.message)
+        return
+    await reply(
+        update,
+        f"✅ 已将本群绑定为 <b>{member.company_name}</b> 的HR群。紧急与逾期提醒会同时发到这里"
+        "（群消息不含身份证号与工资）。",
+    )
+
+
+async def job_reminder_tick(context: HRContext) -> None:
+    """Claim and send due reminders; the database, not this job, remembers what is due."""
+    job = context.job
+    assert job is not None
+    scheduler: reminders.ReminderScheduler = job.data  # type: ignore[assignment]
+    try:
+        report = await scheduler.tick()
+    except Exception:  # a failed tick must not stop the next one
+        log.exception("reminder tick failed")
+        return
+    if report.claimed:
+        log.info("reminder tick: claimed %s, %s", report.claimed, report.results)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(on_reminder_button, pattern=r"^reminders:"))
+    app.add_handler(CommandHandler("settings", cmd_settings))
+    app.add_handler(CommandHandler("bindgroup", cmd_bindgroup))
+
+
+def schedule_tick(app: HRApplication) -> reminders.ReminderScheduler:
+    """Run the reminder tick at start and every `reminders.tick_seconds` (PTB JobQueue)."""
+    services = app.services
+    scheduler = reminders.ReminderScheduler(
+        services.engine,
+        services.clock,
+        TelegramChannel(app.bot),
+        services.settings.reminders,
+    )
+    services.extras["reminder_scheduler"] = scheduler
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            job_reminder_tick,
+            interval=services.settings.reminders.tick_seconds,
+            first=0,
+            data=scheduler,
+            name=JOB_NAME,
+        )
+    return scheduler

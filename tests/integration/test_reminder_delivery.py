@@ -1,0 +1,424 @@
+"""Reminder rows, claims and delivery with a controllable clock and a scripted channel.
+
+The end-to-end tests (tests/e2e/test_reminders.py) go through the real Bot API client; these
+cover every branch of the tick quickly, with the channel's answers scripted per chat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import ManualClock
+from bot.services import onboarding
+from bot.services import reminders as svc
+from bot.services.access import Member
+from bot.services.hiring import HireDraft, register_hire
+from bot.services.notify import (
+    DeliveryError,
+    DeliveryFailed,
+    Notification,
+    Recipient,
+    RecipientBlocked,
+    RetryLater,
+)
+from bot.settings import ReminderSettings as ReminderDefaults
+from models.company import Membership, Role
+from models.reminder import CompanySettings, Reminder, ReminderStatus, failed_reminders
+from models.task import Task, TaskStatus
+
+SH = ZoneInfo("Asia/Shanghai")
+HR, HR2 = 1001, 1002
+GROUP = -5001
+ID_NUMBERS = iter(f"1101011990030{n:04d}" for n in range(1000, 9999))
+
+
+def id_number() -> str:
+    """A valid 18-digit 身份证 (GB 11643 check digit) unique per call."""
+    body = next(ID_NUMBERS)
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def at(day: str, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), SH).replace(
+        hour=hour, minute=minute
+    )
+
+
+@dataclass
+class Sent:
+    chat_id: int
+    text: str
+    is_group: bool
+
+
+@dataclass
+class ScriptedChannel:
+    """Records what is delivered; `fail(chat, error)` makes the next delivery there raise."""
+
+    sent: list[Sent] = field(default_factory=list)
+    faults: dict[int, list[DeliveryError]] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)
+
+    def fail(self, chat_id: int, *errors: DeliveryError) -> None:
+        self.faults.setdefault(chat_id, []).extend(errors)
+
+    async def deliver(self, recipient: Recipient, note: Notification) -> int:
+        assert not (note.personal and recipient.is_group)
+        if recipient.chat_id in self.blocked:
+            raise RecipientBlocked("Forbidden: bot was blocked by the user")
+        queue = self.faults.get(recipient.chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.sent.append(Sent(recipient.chat_id, note.text, recipient.is_group))
+        return len(self.sent)
+
+    def take(self) -> list[Sent]:
+        out, self.sent = self.sent, []
+        return out
+
+
+@dataclass
+class World:
+    engine: Engine
+    clock: ManualClock
+    channel: ScriptedChannel
+    scheduler: svc.ReminderScheduler
+    member: Member
+
+    async def tick_at(self, instant: datetime) -> list[Sent]:
+        self.clock.set(instant)
+        await self.scheduler.tick()
+        return self.channel.take()
+
+    def hire(self, first_day: str, name: str = "陈明远") -> int:
+        draft = HireDraft(
+            name=name,
+            id_number=id_number(),
+            first_day=first_day,
+            base="5000",
+            insured_city="北京",
+            new_department="后厨",
+        )
+        today = self.clock.now().astimezone(SH).date()
+        return register_hire(self.engine, self.member, draft, today=today).task_id
+
+    def rows(self, task_id: int) -> list[Reminder]:
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(Reminder)
+                    .where(Reminder.task_id == task_id)
+                    .order_by(col(Reminder.send_at), col(Reminder.id))
+                )
+            )
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    company = onboarding.create_company(engine, "示例餐饮", "北京", "Asia/Shanghai")
+    assert company.id is not None
+    with Session(engine) as session:
+        for user, name in ((HR, "王芳"), (HR2, "李强")):
+            session.add(
+                Membership(
+                    company_id=company.id,
+                    telegram_user_id=user,
+                    chat_id=user,
+                    display_name=name,
+                    role=Role.HR,
+                )
+            )
+        session.commit()
+    clock = ManualClock(at("2026-12-01", 10))
+    channel = ScriptedChannel()
+    defaults = ReminderDefaults(max_attempts=3)
+    # Declaration reminders stay out of the way unless a test asks for them.
+    scheduler = svc.ReminderScheduler(
+        engine, clock, channel, defaults, worker="test-a", month_due=far_future
+    )
+    member = Member(
+        user_id=HR,
+        company_id=company.id,
+        company_name=company.name,
+        city="北京",
+        timezone="Asia/Shanghai",
+        role=Role.HR,
+    )
+    return World(engine, clock, channel, scheduler, member)
+
+
+def far_future(city: str, month: date) -> date:
+    return date(2099, 12, 25)
+
+
+def bind_group(world: World) -> None:
+    svc.bind_group(world.engine, world.member, GROUP, "HR群", now=world.clock.now())
+
+
+async def test_day_23_goes_to_the_hr_who_hired_at_nine(world: World) -> None:
+    world.hire("2026-12-01")
+    assert await world.tick_at(at("2026-12-24", 8, 59)) == []
+    sent = await world.tick_at(at("2026-12-24", 9))
+    assert [s.chat_id for s in sent] == [HR]
+    assert "入职已满 <b>23</b> 天" in sent[0].text
+    assert "2026-12-31（周四）" in sent[0].text and "剩余 7 天" in sent[0].text
+    assert "补发" not in sent[0].text
+    assert await world.tick_at(at("2026-12-24", 9, 5)) == []
+
+
+async def test_day_28_is_urgent_to_every_hr_and_the_group(world: World) -> None:
+    bind_group(world)
+    world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    sent = await world.tick_at(at("2026-12-29", 9))
+    assert sorted(s.chat_id for s in sent) == sorted([HR, HR2, GROUP])
+    assert all(s.text.startswith("⚠️ 紧急") for s in sent)
+    assert "王芳、李强" in sent[0].text
+
+
+async def test_overdue_daily_from_day_31_on_working_days(world: World) -> None:
+    bind_group(world)
+    task_id = world.hire("2026-12-01")
+    for day in ("2026-12-24", "2026-12-29"):
+        await world.tick_at(at(day, 9))
+    # day 31 is 2027-01-01 (元旦): the first overdue alert is Monday 01-04
+    for day in ("2027-01-01", "2027-01-02", "2027-01-03"):
+        assert await world.tick_at(at(day, 9, 30)) == []
+    sent = await world.tick_at(at("2027-01-04", 9))
+    assert sorted(s.chat_id for s in sent) == sorted([HR, HR2, GROUP])
+    private = next(s for s in sent if s.chat_id == HR)
+    group = next(s for s in sent if s.chat_id == GROUP)
+    assert "已逾期 <b>4</b> 天" in private.text and "滞纳金" in private.text
+    assert "滞纳金" not in group.text and "110101" not in group.text
+    assert len(await world.tick_at(at("2027-01-05", 9))) == 3
+    overdue = [r for r in world.rows(task_id) if r.kind == "registration_overdue"]
+    assert [r.due_date.isoformat() for r in overdue] == ["2027-01-04", "2027-01-05", "2027-01-06"]
+
+
+async def test_custom_threshold_25_reschedules_open_tasks(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    _, count = svc.change_thresholds(
+        world.engine,
+        world.member,
+        normal_day=25,
+        urgent_day=28,
+        now=world.clock.now(),
+        defaults=world.scheduler.defaults,
+    )
+    assert count == 1
+    assert await world.tick_at(at("2026-12-24", 9)) == []  # day 23 was cancelled
+    # day 25 is Saturday 12-26: it waits for Monday 12-28, still before the deadline
+    assert await world.tick_at(at("2026-12-26", 9)) == []
+    sent = await world.tick_at(at("2026-12-28", 9))
+    assert len(sent) == 1 and "入职已满 <b>27</b> 天" in sent[0].text
+    statuses = {(r.kind, r.due_date.isoformat()): r.status for r in world.rows(task_id)}
+    assert statuses[("registration_normal", "2026-12-24")] == ReminderStatus.CANCELLED
+
+
+async def test_thresholds_out_of_bounds_change_nothing(world: World) -> None:
+    world.hire("2026-12-01")
+    with pytest.raises(svc.plan.InvalidReminderSettings):
+        svc.change_thresholds(
+            world.engine,
+            world.member,
+            normal_day=28,
+            urgent_day=28,
+            now=world.clock.now(),
+            defaults=world.scheduler.defaults,
+        )
+    with Session(world.engine) as session:
+        assert session.get(CompanySettings, world.member.company_id) is None
+    assert len(await world.tick_at(at("2026-12-24", 9))) == 1
+
+
+async def test_snooze_repeats_next_working_day(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    normal = world.rows(task_id)[0]
+    assert normal.id is not None
+    snoozed = svc.snooze(
+        world.engine,
+        world.member,
+        normal.id,
+        now=at("2026-12-24", 10),
+        defaults=world.scheduler.defaults,
+    )
+    assert snoozed == at("2026-12-25", 9)
+    assert await world.tick_at(at("2026-12-24", 18)) == []
+    sent = await world.tick_at(at("2026-12-25", 9))
+    assert len(sent) == 1 and "入职已满 <b>24</b> 天" in sent[0].text
+
+
+async def test_done_stops_every_later_reminder(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    first = world.rows(task_id)[0]
+    assert first.id is not None
+    svc.mark_done(world.engine, world.member, first.id, now=at("2026-12-24", 11))
+    for day in ("2026-12-29", "2027-01-04", "2027-01-05"):
+        assert await world.tick_at(at(day, 9)) == []
+    with Session(world.engine) as session:
+        assert session.get(Task, task_id).status == TaskStatus.DONE  # type: ignore[union-attr]
+    assert all(r.status in ("sent", "cancelled") for r in world.rows(task_id))
+
+
+async def test_task_closed_elsewhere_cancels_at_send_time(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    with Session(world.engine) as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.status = TaskStatus.DONE
+        session.add(task)
+        session.commit()
+    assert await world.tick_at(at("2026-12-24", 9)) == []
+
+
+async def test_downtime_catch_up_sends_only_the_latest_marked_buqa(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    # The bot is down from 12-20 to 12-30 10:00: day 23 and day 28 both fell due meanwhile.
+    sent = await world.tick_at(at("2026-12-30", 10))
+    assert len(sent) == 2  # the urgent one, to both HR; day 23 is not sent separately
+    assert all("（补发，原定 2026-12-29（周二））" in s.text for s in sent)
+    by_kind = {r.kind: r for r in world.rows(task_id)}
+    assert by_kind["registration_normal"].status == ReminderStatus.SUPERSEDED
+    assert by_kind["registration_urgent"].is_catch_up
+
+
+async def test_crash_between_claim_and_send_is_sent_once_after_the_lease(world: World) -> None:
+    world.hire("2026-12-01")
+    world.clock.set(at("2026-12-24", 9))
+    claimed = svc.claim_due(world.engine, "crashed-worker", world.clock.now())
+    assert len(claimed) == 1  # …and the process dies here
+    assert await world.tick_at(at("2026-12-24", 9, 4)) == []  # lease still held
+    sent = await world.tick_at(at("2026-12-24", 9, 6))
+    assert len(sent) == 1
+    assert await world.tick_at(at("2026-12-24", 9, 20)) == []
+
+
+async def test_crash_after_delivery_is_not_resent(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    task_id = world.hire("2026-12-01")
+
+    def die(*_args: object) -> None:
+        raise SystemExit("killed after Telegram accepted the message")
+
+    monkeypatch.setattr(world.scheduler, "_mark_sent", die)
+    with pytest.raises(SystemExit):
+        await world.tick_at(at("2026-12-24", 9))
+    assert len(world.channel.take()) == 1
+    monkeypatch.undo()
+    restarted = svc.ReminderScheduler(
+        world.engine, world.clock, world.channel, world.scheduler.defaults, worker="test-b"
+    )
+    world.clock.set(at("2026-12-24", 9, 10))
+    await restarted.tick()
+    assert world.channel.take() == []
+    assert world.rows(task_id)[0].status == ReminderStatus.SENT
+
+
+async def test_retry_later_is_honoured(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    world.channel.fail(HR, RetryLater(30))
+    assert await world.tick_at(at("2026-12-24", 9)) == []
+    row = world.rows(task_id)[0]
+    assert row.status == ReminderStatus.PENDING and row.attempts == 0
+    assert row.next_attempt_at == at("2026-12-24", 9, 0) + timedelta(seconds=30)
+    assert await world.tick_at(at("2026-12-24", 9, 0) + timedelta(seconds=20)) == []
+    assert len(await world.tick_at(at("2026-12-24", 9, 1))) == 1
+
+
+async def test_network_errors_back_off_then_fail_and_show_in_todo(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    world.channel.fail(HR, *(DeliveryFailed("NetworkError: 502") for _ in range(3)))
+    assert await world.tick_at(at("2026-12-24", 9)) == []
+    row = world.rows(task_id)[0]
+    assert (row.status, row.attempts) == (ReminderStatus.PENDING, 1)
+    assert row.next_attempt_at == at(
+        "2026-12-24",
+        9,
+        0,
+    ) + timedelta(seconds=30)
+    await world.tick_at(at("2026-12-24", 9, 1))
+    assert world.rows(task_id)[0].attempts == 2
+    await world.tick_at(at("2026-12-24", 9, 3))
+    row = world.rows(task_id)[0]
+    assert row.status == ReminderStatus.FAILED and "502" in (row.last_error or "")
+    with Session(world.engine) as session:
+        assert [r.id for r in failed_reminders(session, world.member.company_id)] == [row.id]
+
+
+async def test_network_error_then_success_sends_once(world: World) -> None:
+    world.hire("2026-12-01")
+    world.channel.fail(HR, DeliveryFailed("NetworkError: disconnected"))
+    assert await world.tick_at(at("2026-12-24", 9)) == []
+    assert len(await world.tick_at(at("2026-12-24", 9, 1))) == 1
+    assert await world.tick_at(at("2026-12-24", 9, 30)) == []
+
+
+async def test_forbidden_deactivates_and_tells_another_hr(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    world.channel.blocked.add(HR)
+    sent = await world.tick_at(at("2026-12-24", 9))
+    assert [s.chat_id for s in sent] == [HR2]
+    assert "王芳已屏蔽机器人" in sent[0].text
+    with Session(world.engine) as session:
+        hr = session.exec(select(Membership).where(Membership.telegram_user_id == HR)).one()
+        assert not hr.active
+    # the reminder itself goes to the HR still reachable at the next attempt
+    sent = await world.tick_at(at("2026-12-24", 9, 1))
+    assert [s.chat_id for s in sent] == [HR2] and "入职已满" in sent[0].text
+    assert world.rows(task_id)[0].status == ReminderStatus.SENT
+
+
+async def test_urgent_holiday_shift_before_national_day(world: World) -> None:
+    world.clock.set(at("2026-09-07", 10))
+    world.hire("2026-09-05")
+    # day 28 = 10-03 and the deadline 10-05 fall in the National Day break
+    sent = await world.tick_at(at("2026-09-30", 9))
+    assert len(sent) == 2 and all("紧急" in s.text for s in sent)
+    for day in ("2026-10-03", "2026-10-05"):
+        assert await world.tick_at(at(day, 9)) == []
+    sent = await world.tick_at(at("2026-10-08", 9))
+    assert sent and all("已逾期" in s.text for s in sent)
+
+
+async def test_declaration_reminder_lists_undeclared_employees(world: World) -> None:
+    world.scheduler.month_due = svc.default_month_due
+    world.hire("2026-12-01", name="陈明远")
+    world.hire("2026-12-02", name="赵敏")
+    # 2026-12 in 北京 is due 12-25 (stand-in); 5 days before is Sunday 12-20 → Monday 12-21
+    sent = await world.tick_at(at("2026-12-21", 9))
+    decl = [s for s in sent if "申报" in s.text]
+    assert len(decl) == 1 and "陈明远" in decl[0].text and "赵敏" in decl[0].text
+    with Session(world.engine) as session:
+        row = session.exec(select(Reminder).where(Reminder.kind == "declaration_upcoming")).one()
+    assert row.id is not None
+    svc.mark_done(world.engine, world.member, row.id, now=at("2026-12-21", 10))
+    assert not [s for s in await world.tick_at(at("2026-12-25", 9)) if "申报" in s.text]
+
+
+async def test_two_schedulers_share_the_rows(world: World) -> None:
+    for n in range(20):
+        world.hire("2026-12-01", name=f"员工{n}")
+    other = svc.ReminderScheduler(
+        world.engine,
+        world.clock,
+        world.channel,
+        world.scheduler.defaults,
+        worker="test-b",
+        batch=7,
+    )
+    world.scheduler.batch = 7
+    world.clock.set(at("2026-12-24", 9))
+    for _ in range(3):
+        await world.scheduler.tick()
+        await other.tick()
+    sent = world.channel.take()
+    assert len(sent) == 20 and len({s.text for s in sent}) == 20
