@@ -107,3 +107,4 @@ def build_application(
 def schedule_jobs(application: HRApplication) -> None:
     """Periodic ticks (reminders, ledger roll-over …); the database is their source of truth."""
     handlers.reminders.schedule_tick(application)
+    handlers.ledger.schedule_rollover(application)

@@ -426,3 +426,30 @@ def errors_workbook(table: SheetTable, errors: Iterable[RowError]) -> bytes:
 def _cell_out(value: object) -> object:
     """Keep long digit strings as text so Excel does not round a 身份证 into a float."""
     return value if not isinstance(value, int) or abs(value) < 10**15 else str(value)
+
+
+def read_new_bases(table: SheetTable) -> tuple[dict[str, Decimal], list[RowError]]:
+    """New 缴费基数 per 身份证 from a two-column sheet (身份证号 + 缴费基数) for the yearly
+    adjustment; other columns (姓名, 部门 …) may be present and are ignored."""
+    mapping = match_headers(table.headers)
+    if "id_number" not in mapping.columns or "base" not in mapping.columns:
+        raise ImportFileError(
+            "调整基数的文件需要“身份证号”和“缴费基数”两列，请补充表头后重新发送。"
+        )
+    id_col, base_col = mapping.columns["id_number"], mapping.columns["base"]
+    bases: dict[str, Decimal] = {}
+    errors: list[RowError] = []
+    for number, values in zip(table.row_numbers, table.rows, strict=True):
+        try:
+            id_number = normalise_id(_text(values[id_col] if id_col < len(values) else None))
+            bases[id_number] = _base(values[base_col] if base_col < len(values) else None)
+        except InputError as exc:
+            errors.append(RowError(number, exc.message))
+    return bases, errors
+
+
+def normalise_id(text: str) -> str:
+    """The 身份证 as stored (upper-case X, no blanks); the lookup then says if it is known."""
+    if not text:
+        raise InputError("身份证号码为空。")
+    return text.replace(" ", "").upper()

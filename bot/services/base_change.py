@@ -211,3 +211,17 @@ def _reprice(
         row.employer_amount, row.employee_amount = priced.employer, priced.employee
         count += 1
     return count
+
+
+def employee_ids_by_id_number(
+    engine: Engine, member: Member, id_numbers: list[str]
+) -> tuple[dict[str, int], list[str]]:
+    """Map uploaded 身份证 to the company's active employees; the rest are returned unknown."""
+    with Session(engine) as session:
+        statement = select(Employee.id_number, Employee.id).where(
+            Employee.company_id == member.company_id,
+            Employee.status == EmployeeStatus.ACTIVE,
+            col(Employee.id_number).in_(id_numbers),
+        )
+        found = {id_number: employee_id for id_number, employee_id in session.exec(statement)}
+    return found, [n for n in id_numbers if n not in found]

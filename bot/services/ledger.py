@@ -16,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.parsing import InputError
@@ -185,8 +186,22 @@ def fill_missing_months(session: Session, company_id: int, today: date, price: P
                 "updated_at": stamp,
             }
         )
-    session.execute(insert(LedgerMonth), rows)
+    session.execute(_insert_new_months(session), rows)
     return len(rows)
+
+
+def _insert_new_months(session: Session):
+    """INSERT that skips a month another worker created meanwhile (idempotent under races)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(LedgerMonth).on_conflict_do_nothing(
+            index_elements=["employee_id", "month"]
+        )
+    if dialect == "sqlite":
+        return sqlite.insert(LedgerMonth).on_conflict_do_nothing(
+            index_elements=["employee_id", "month"]
+        )
+    return insert(LedgerMonth)
 
 
 # ---------------------------------------------------------------- month view
@@ -255,7 +270,7 @@ def month_view(
     month: date,
     *,
     today: date,
-    page: int = 0,
+    page: int = 1,
     library: PolicyLibrary | None = None,
 ) -> MonthView:
     """What `/ledger 2026-12` shows; catches the month up first so it is never stale."""
@@ -267,12 +282,12 @@ def month_view(
     counts = [(state.label, counter[state]) for state in LedgerState if counter[state]]
     undeclared = [line for line in lines if line.state is LedgerState.PENDING]
     pages = max(1, -(-len(undeclared) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    page = min(max(page, 1), pages)
     return MonthView(
         month=month,
         total=len(lines),
         counts=counts,
-        undeclared=undeclared[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
+        undeclared=undeclared[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
         undeclared_total=len(undeclared),
         page=page,
         pages=pages,

@@ -1,0 +1,377 @@
+"""/base: one employee's 缴费基数 from a month on; /base_all: the yearly adjustment for all."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from datetime import date
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import HRContext
+from bot.importing import ImportFileError, read_new_bases, read_table
+from bot.parsing import InputError, parse_amount
+from bot.render import render
+from bot.services import base_change, leaving
+from bot.services.access import Member
+from handlers.common import (
+    callback_parts,
+    current_member,
+    keyboard,
+    member_today,
+    reply,
+    show_choice,
+)
+from handlers.leave import staff_buttons
+from handlers.ledger import policy_library
+from models.company import Role
+from policies.ledger_rules import format_month, month_of, next_month, parse_month
+
+
+class BaseState(IntEnum):
+    EMPLOYEE = 0
+    AMOUNT = 1
+    MONTH = 2
+    CONFIRM = 3
+    ALL_REVIEW = 4
+
+
+DRAFT_KEY = "base_draft"
+SHOWN_LINES = 10
+
+
+def _draft(context: HRContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    return context.user_data.setdefault(DRAFT_KEY, {})
+
+
+async def cmd_base(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    staff = leaving.active_staff(context.services.engine, member)
+    if not staff:
+        await reply(update, "当前没有在职员工。")
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[DRAFT_KEY] = {}
+    rows, page, pages = staff_buttons("base", staff, 1)
+    await reply(update, render("base_ask_employee", page=page, pages=pages), rows)
+    return BaseState.EMPLOYEE
+
+
+async def on_page(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    staff = leaving.active_staff(context.services.engine, member)
+    rows, page, pages = staff_buttons("base", staff, int(callback_parts(update)[2]))
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_text(
+        render("base_ask_employee", page=page, pages=pages),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(rows),
+    )
+    return BaseState.EMPLOYEE
+
+
+async def on_employee(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    employee_id = int(callback_parts(update)[2])
+    staff = leaving.active_staff(context.services.engine, member)
+    chosen = next((s for s in staff if s.employee_id == employee_id), None)
+    if chosen is None:
+        await show_choice(update, "❌ 该员工不在职或不存在，请发送 /base 重新选择。")
+        return ConversationHandler.END
+    _draft(context).update(employee_id=employee_id, name=chosen.name)
+    await show_choice(update, f"调整基数：<b>{chosen.name}</b>")
+    await reply(update, f"请输入{chosen.name}新的缴费基数（元），例如 8000：")
+    return BaseState.AMOUNT
+
+
+async def on_amount(update: Update, context: HRContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    try:
+        amount = parse_amount(update.message.text)
+    except InputError as error:
+        await reply(update, "❌ 缴费基数：" + error.message)
+        return BaseState.AMOUNT
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    _draft(context)["base"] = str(amount)
+    this_month = month_of(member_today(context, member))
+    await reply(
+        update,
+        "请输入生效月份，例如 2026-07（从该月起按新基数申报）：",
+        [
+            [
+                (f"本月 {format_month(this_month)}", f"base:month:{format_month(this_month)}"),
+                (
+                    f"下月 {format_month(next_month(this_month))}",
+                    f"base:month:{format_month(next_month(this_month))}",
+                ),
+            ]
+        ],
+    )
+    return BaseState.MONTH
+
+
+async def _ask_confirm(update: Update, context: HRContext, member: Member, month: date) -> int:
+    draft = _draft(context)
+    try:
+        line = base_change.preview_base_change(
+            context.services.engine,
+            member,
+            draft["employee_id"],
+            month,
+            Decimal(draft["base"]),
+            library=policy_library(context.services),
+        )
+    except InputError as error:
+        await reply(update, error.message)
+        return BaseState.MONTH
+    draft["month"] = month.isoformat()
+    await reply(
+        update,
+        render("base_confirm", line=line, month=month),
+        [[("✅ 确认", "base:confirm"), ("✖️ 取消", "base:cancel")]],
+    )
+    return BaseState.CONFIRM
+
+
+async def on_month_text(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    assert update.message is not None and update.message.text is not None
+    month = parse_month(update.message.text)
+    if month is None:
+        await reply(update, "❌ 无法识别月份，请按 2026-07 或 2026年7月 的格式输入。")
+        return BaseState.MONTH
+    return await _ask_confirm(update, context, member, month)
+
+
+async def on_month_button(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    month = parse_month(callback_parts(update)[2])
+    assert month is not None
+    await show_choice(update, f"生效月份：{month.year}年{month.month}月")
+    return await _ask_confirm(update, context, member, month)
+
+
+async def on_confirm(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    assert context.user_data is not None
+    draft = context.user_data.pop(DRAFT_KEY, {})
+    month = date.fromisoformat(draft["month"])
+    result = base_change.apply_base_changes(
+        context.services.engine,
+        member,
+        month,
+        {draft["employee_id"]: Decimal(draft["base"])},
+        today=member_today(context, member),
+        library=policy_library(context.services),
+    )
+    await show_choice(update, "已确认。")
+    await reply(update, render("base_done", result=result))
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- yearly adjustment
+
+
+async def _show_all(
+    update: Update,
+    context: HRContext,
+    member: Member,
+    month: date,
+    new_bases: dict[int, Decimal],
+    notes: list[str],
+) -> int:
+    lines = base_change.preview_annual_adjustment(
+        context.services.engine,
+        member,
+        month,
+        new_bases,
+        library=policy_library(context.services),
+    )
+    draft = _draft(context)
+    draft["month"] = month.isoformat()
+    draft["bases"] = {str(k): str(v) for k, v in new_bases.items()}
+    changed = [x for x in lines if x.effective != x.old_base]
+    clamped = [x for x in lines if x.clamped]
+    await reply(
+        update,
+        render(
+            "base_all_preview",
+            month=month,
+            total=len(lines),
+            changed=changed[:SHOWN_LINES],
+            changed_total=len(changed),
+            clamped_total=len(clamped),
+            uploaded=len(new_bases),
+            notes=notes,
+        ),
+        [[("✅ 确认调整", "base:allok"), ("✖️ 取消", "base:cancel")]],
+    )
+    return BaseState.ALL_REVIEW
+
+
+async def cmd_base_all(update: Update, context: HRContext) -> int:
+    """`/base_all 2027-07`: re-apply everyone's base under the limits in force from that month."""
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    arg = " ".join(context.args or []).strip()
+    today = member_today(context, member)
+    month = parse_month(arg) if arg else month_of(today)
+    if month is None:
+        await reply(update, "❌ 无法识别月份，请按 <code>/base_all 2027-07</code> 的格式发送。")
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[DRAFT_KEY] = {}
+    return await _show_all(update, context, member, month, {}, [])
+
+
+async def on_all_file(update: Update, context: HRContext) -> int:
+    """A file with 身份证号 + 缴费基数 sent during the yearly adjustment sets new bases."""
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    draft = _draft(context)
+    month = date.fromisoformat(draft["month"])
+    file = await context.bot.get_file(message.document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    try:
+        table = await asyncio.to_thread(read_table, message.document.file_name or "", data)
+        bases, errors = read_new_bases(table)
+    except ImportFileError as error:
+        await reply(update, "❌ " + error.message)
+        return BaseState.ALL_REVIEW
+    found, unknown = base_change.employee_ids_by_id_number(
+        context.services.engine, member, list(bases)
+    )
+    notes = [f"第{e.row_number}行：{e.reason}" for e in errors[:5]]
+    if unknown:
+        notes.append(f"{len(unknown)} 个身份证号码不是在职员工，已忽略。")
+    new_bases = {found[n]: bases[n] for n in found}
+    return await _show_all(update, context, member, month, new_bases, notes)
+
+
+async def on_all_confirm(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return ConversationHandler.END
+    assert context.user_data is not None
+    draft = context.user_data.pop(DRAFT_KEY, {})
+    month = date.fromisoformat(draft["month"])
+    lines = base_change.preview_annual_adjustment(
+        context.services.engine,
+        member,
+        month,
+        {int(k): Decimal(v) for k, v in draft.get("bases", {}).items()},
+        library=policy_library(context.services),
+    )
+    result = base_change.apply_base_changes(
+        context.services.engine,
+        member,
+        month,
+        {line.employee_id: line.new_base for line in lines},
+        today=member_today(context, member),
+        reason="年度调整",
+        library=policy_library(context.services),
+    )
+    await show_choice(update, "已确认年度基数调整。")
+    await reply(update, render("base_all_done", result=result))
+    return ConversationHandler.END
+
+
+async def on_cancel(update: Update, context: HRContext) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT_KEY, None)
+    if update.callback_query is not None:
+        await show_choice(update, "已取消基数调整，未做任何更改。")
+    else:
+        await reply(update, "已取消基数调整，未做任何更改。")
+    return ConversationHandler.END
+
+
+async def on_unexpected(update: Update, context: HRContext) -> int | None:
+    if update.callback_query is not None:
+        await update.callback_query.answer("请按当前步骤操作，或发送 /cancel 取消。")
+        return None
+    await reply(update, "请按提示操作；发送 /cancel 取消基数调整。")
+    return None
+
+
+def build_conversation() -> ConversationHandler[Any]:
+    text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("base", cmd_base),
+                CommandHandler("base_all", cmd_base_all),
+            ],
+            states={
+                BaseState.EMPLOYEE: [
+                    CallbackQueryHandler(on_employee, pattern=r"^base:emp:"),
+                    CallbackQueryHandler(on_page, pattern=r"^base:page:"),
+                ],
+                BaseState.AMOUNT: [MessageHandler(text, on_amount)],
+                BaseState.MONTH: [
+                    CallbackQueryHandler(on_month_button, pattern=r"^base:month:"),
+                    MessageHandler(text, on_month_text),
+                ],
+                BaseState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^base:confirm$")],
+                BaseState.ALL_REVIEW: [
+                    CallbackQueryHandler(on_all_confirm, pattern=r"^base:allok$"),
+                    MessageHandler(filters.Document.ALL, on_all_file),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", on_cancel),
+                CallbackQueryHandler(on_cancel, pattern=r"^base:cancel$"),
+                CommandHandler("base", cmd_base),
+                CommandHandler("base_all", cmd_base_all),
+                CallbackQueryHandler(on_unexpected, pattern=r"^base:"),
+                MessageHandler(text, on_unexpected),
+            ],
+            name="base",
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+async def on_stale_button(update: Update, context: HRContext) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer("该基数调整已结束，请重新发送 /base。", show_alert=True)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(build_conversation())
+    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^base:"))
