@@ -74,6 +74,23 @@ async def current_member(
     return member
 
 
+async def checkpoint(
+    update: Update, context: HRContext, conversation: str, state: int | None
+) -> None:
+    """Persist a conversation's next state and the user's data before the reply goes out.
+
+    PTB records the new state only after the callback returns; writing it first means a crash
+    right after the user saw the next question still resumes at that question.
+    """
+    persistence = context.application.persistence
+    user, chat = update.effective_user, update.effective_chat
+    if persistence is None or user is None or chat is None:
+        return
+    await persistence.update_conversation(conversation, (chat.id, user.id), state)
+    if context.user_data is not None:
+        await persistence.update_user_data(user.id, dict(context.user_data))
+
+
 def member_today(context: HRContext, member: Member) -> date:
     return today_in(context.services.clock, member.timezone)
 

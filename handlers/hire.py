@@ -23,7 +23,7 @@ from bot.render import render
 from bot.services import hiring
 from bot.services.access import Member
 from bot.services.hiring import HireDraft
-from handlers.common import current_member, member_today, reply, show_choice
+from handlers.common import checkpoint, current_member, member_today, reply, show_choice
 from models.company import Role
 
 
@@ -39,6 +39,7 @@ class HireState(IntEnum):
     EDIT_CHOOSE = 8
 
 
+CONVERSATION = "hire"
 DRAFT_KEY = "hire_draft"
 EDITING_KEY = "hire_editing"
 
@@ -84,12 +85,12 @@ async def _hr(update: Update, context: HRContext) -> Member | None:
 
 async def cmd_hire(update: Update, context: HRContext) -> int:
     """Start (or restart) a registration."""
-    if await _hr(update, context) is None:
+    member = await _hr(update, context)
+    if member is None:
         return ConversationHandler.END
     _clear(context)
     _save(context, HireDraft())
-    await reply(update, render("hire_ask_name"))
-    return HireState.NAME
+    return await _ask(update, context, member, HireState.NAME)
 
 
 async def _next_or_confirm(
@@ -104,6 +105,12 @@ async def _next_or_confirm(
 async def _ask(update: Update, context: HRContext, member: Member, state: HireState) -> int:
     draft = _draft(context)
     services = context.services
+    if state == HireState.DEPARTMENT and not hiring.company_departments(services.engine, member):
+        state = HireState.NEW_DEPARTMENT
+        await checkpoint(update, context, CONVERSATION, state)
+        await reply(update, render("hire_ask_department", has_departments=False, warning=None))
+        return state
+    await checkpoint(update, context, CONVERSATION, state)
     if state == HireState.NAME:
         await reply(update, render("hire_ask_name"))
     elif state == HireState.ID_NUMBER:
@@ -112,9 +119,6 @@ async def _ask(update: Update, context: HRContext, member: Member, state: HireSt
         await reply(update, render("hire_ask_first_day"))
     elif state == HireState.DEPARTMENT:
         departments = hiring.company_departments(services.engine, member)
-        if not departments:
-            await reply(update, render("hire_ask_department", has_departments=False, warning=None))
-            return HireState.NEW_DEPARTMENT
         buttons = [(d.name, f"hire:dept:{d.id}") for d in departments]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
         rows.append([("➕ 新部门", "hire:dept:new")])
@@ -145,6 +149,7 @@ async def _show_confirm(update: Update, context: HRContext, member: Member) -> i
     )
     assert context.user_data is not None
     context.user_data[EDITING_KEY] = False
+    await checkpoint(update, context, CONVERSATION, HireState.CONFIRM)
     await reply(
         update,
         render("hire_confirm", p=facts),
@@ -304,6 +309,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
         _clear(context)
         return ConversationHandler.END
     _clear(context)
+    await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, "入职信息：✅ 已确认")
     await reply(update, render("hire_done", r=result, days_left=(result.deadline - today).days))
     return ConversationHandler.END
@@ -312,6 +318,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
 async def on_edit(update: Update, context: HRContext) -> int:
     if await _hr(update, context) is None:
         return ConversationHandler.END
+    await checkpoint(update, context, CONVERSATION, HireState.EDIT_CHOOSE)
     await show_choice(update, "入职信息：✏️ 修改")
     buttons = [(label, f"hire:field:{key}") for key, label in EDITABLE]
     await reply(update, render("hire_edit_choose"), [buttons[:3], buttons[3:]])
@@ -342,6 +349,7 @@ async def on_edit_field(update: Update, context: HRContext) -> int:
 
 async def on_cancel_button(update: Update, context: HRContext) -> int:
     _clear(context)
+    await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, "入职信息：✖️ 已取消")
     await reply(update, render("hire_cancelled"))
     return ConversationHandler.END
@@ -349,6 +357,7 @@ async def on_cancel_button(update: Update, context: HRContext) -> int:
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
     _clear(context)
+    await checkpoint(update, context, CONVERSATION, None)
     await reply(update, render("hire_cancelled"))
     return ConversationHandler.END
 
@@ -405,7 +414,7 @@ def build_conversation() -> ConversationHandler[Any]:
                 CallbackQueryHandler(on_unexpected, pattern=r"^hire:"),
                 MessageHandler(~filters.COMMAND, on_unexpected),
             ],
-            name="hire",
+            name=CONVERSATION,
             persistent=True,
             allow_reentry=True,
         )

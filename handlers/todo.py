@@ -25,6 +25,7 @@ from bot.services import staff, todo
 from bot.services.access import Member
 from handlers.common import (
     callback_parts,
+    checkpoint,
     current_member,
     member_today,
     pager_buttons,
@@ -39,6 +40,7 @@ class DoneState(IntEnum):
     DATE = 0
 
 
+CONVERSATION = "todo_mark"
 PENDING_KEY = "todo_pending"
 
 
@@ -95,14 +97,23 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     _, action, item_id = callback_parts(update)
+    assert update.callback_query is not None
+    name = todo.item_name(context.services.engine, member, action, int(item_id))
+    if name is None:
+        await update.callback_query.answer("找不到该待办，请发送 /todo 查看最新待办。", show_alert=True)
+        return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[PENDING_KEY] = {"action": action, "item_id": int(item_id)}
-    what = "社保登记" if action == "done" else "社保缴纳"
-    assert update.callback_query is not None
     await update.callback_query.answer()
+    await checkpoint(update, context, CONVERSATION, DoneState.DATE)
     await reply(
         update,
-        render("todo_ask_done_date", name="该员工", what=what, today=member_today(context, member)),
+        render(
+            "todo_ask_done_date",
+            name=name,
+            what="社保登记" if action == "done" else "社保缴纳",
+            today=member_today(context, member),
+        ),
         [[("今天", "todo:today"), ("取消", "todo:abort")]],
     )
     return DoneState.DATE
@@ -234,7 +245,7 @@ def build_mark_conversation() -> ConversationHandler[Any]:
                 CommandHandler("cancel", cmd_cancel),
                 MessageHandler(~filters.COMMAND, on_date_unexpected),
             ],
-            name="todo_mark",
+            name=CONVERSATION,
             persistent=True,
             allow_reentry=True,
         )

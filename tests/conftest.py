@@ -22,6 +22,9 @@ from models.db import make_engine, upgrade_schema
 
 PG_SCHEMA = "hrbot_test"
 
+# PTB 22 warns on RetryAfter.retry_after unless timedelta mode is on; the bot runs with it on.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 
 def _test_database_url() -> str | None:
     return os.environ.get("HRBOT_TEST_DATABASE_URL") or None

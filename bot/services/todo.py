@@ -97,6 +97,19 @@ def todo_items(
     return sorted(items, key=lambda item: (item.due, item.kind, item.item_id))
 
 
+def item_name(engine: Engine, member: Member, action: str, item_id: int) -> str | None:
+    """The employee a 已办理 / 已缴纳 button is about, scoped to the member's company."""
+    with Session(engine) as session:
+        if action == "done":
+            task = task_by_id(session, member.company_id, item_id)
+            employee_id = task.employee_id if task else None
+        else:
+            row = ledger_row(session, member.company_id, item_id)
+            employee_id = row.employee_id if row else None
+        person = session.get(Employee, employee_id) if employee_id else None
+        return person.name if person and person.company_id == member.company_id else None
+
+
 def complete_task(engine: Engine, member: Member, task_id: int, *, done_on: date) -> str:
     """已办理: close a task (registration done on `done_on`). Returns the employee's name."""
     with unit_of_work(engine) as session:

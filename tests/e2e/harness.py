@@ -6,6 +6,8 @@ returns what the bot answered; `await bot.press(HR, "✅ 确认")` presses a but
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -90,6 +92,14 @@ class BotHarness:
         else:
             await self.stop()
         return await self.start()
+
+    async def eventually(self, predicate: Callable[[], object], timeout: float = 3.0) -> None:
+        """Poll until `predicate()` is truthy: for effects that follow the bot's last reply."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not predicate():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"condition not met within {timeout}s")
+            await asyncio.sleep(0.02)
 
     def create_company(self, name: str = "示例餐饮", city: str = "北京") -> tuple[int, str]:
         company = onboarding.create_company(self.engine, name, city, "Asia/Shanghai")

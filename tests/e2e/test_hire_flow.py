@@ -2,37 +2,221 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from harness import HR, BotHarness
 from sqlmodel import Session, select
 
-from models.employee import Employee
+from models.audit import AuditLog
+from models.employee import Department, Employee
 from models.ledger import LedgerMonth
+from models.ptb_state import PtbState
 from models.task import Task
 
 VALID_ID = "110101199003071233"
+OTHER_ID = "110105198501010020"
 
 
-async def test_smoke_hire(bot: BotHarness) -> None:
+def counts(bot: BotHarness) -> tuple[int, int, int]:
+    with Session(bot.engine) as session:
+        return (
+            len(session.exec(select(Employee)).all()),
+            len(session.exec(select(Task)).all()),
+            len(session.exec(select(LedgerMonth)).all()),
+        )
+
+
+async def hire_until_confirm(bot: BotHarness, user: int = HR, id_number: str = VALID_ID) -> str:
+    await bot.say(user, "/hire")
+    await bot.say(user, "陈明远")
+    await bot.say(user, id_number)
+    await bot.say(user, "12月1日")
+    await bot.say(user, "后厨")
+    await bot.say(user, "5000")
+    replies = await bot.press(user, "北京（默认）")
+    return replies[0].text
+
+
+async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness) -> None:
     await bot.join_as_hr(HR)
     replies = await bot.say(HR, "/hire")
     assert "入职登记（1/6）" in replies[0].text
-    replies = await bot.say(HR, "陈明远")
-    assert "身份证" in replies[0].text
-    replies = await bot.say(HR, VALID_ID)
-    assert "用工之日" in replies[0].text
+
+    # Name: too short, then valid.
+    assert "2–30个字" in (await bot.say(HR, "陈"))[0].text
+    assert "身份证号码（18位）" in (await bot.say(HR, "陈明远"))[0].text
+
+    # 身份证: wrong length, bad check digit (the UX example), bad region, bad birth date.
+    assert "18位" in (await bot.say(HR, "1101011990030712"))[0].text
+    refusal = (await bot.say(HR, "11010119900307123X"))[0].text
+    assert "校验位不正确" in refusal and "末位可为X" in refusal
+    assert "行政区划" in (await bot.say(HR, "990101199003071233"))[0].text
+    assert "出生日期" in (await bot.say(HR, "110101199013071233"))[0].text
+    assert "用工之日" in (await bot.say(HR, VALID_ID))[0].text
+
+    # First day: unparseable, too far ahead, then the Chinese month-day form.
+    assert "例如" in (await bot.say(HR, "下个月"))[0].text
+    assert "60天" in (await bot.say(HR, "2027-03-01"))[0].text
     replies = await bot.say(HR, "12月1日")
-    assert "部门" in replies[0].text
-    replies = await bot.say(HR, "后厨")
-    assert "缴费工资基数" in replies[0].text
+    assert "入职登记（4/6）" in replies[0].text
+
+    # No departments yet: the name is typed.
+    assert "缴费工资基数" in (await bot.say(HR, "后厨"))[0].text
+
+    # Base: not a number, negative, then valid.
+    assert "不是有效金额" in (await bot.say(HR, "五千"))[0].text
+    assert "大于0" in (await bot.say(HR, "-5000"))[0].text
     replies = await bot.say(HR, "5000")
     assert "参保地" in replies[0].text
+
+    # City: not a city name, then the default button.
+    assert "中文名称" in (await bot.say(HR, "Beijing"))[0].text
     replies = await bot.press(HR, "北京（默认）")
-    assert "请核对入职信息" in replies[0].text
-    assert "110101********1233" in replies[0].text
-    assert "2026-12-31（周四）" in replies[0].text
+    summary = replies[0].text
+    assert "请核对入职信息" in summary
+    assert "110101********1233" in summary and VALID_ID not in summary
+    assert "2026-12-01（周二）" in summary
+    assert "2026-12-31（周四）" in summary and "第58条" in summary
+    assert "¥5,000.00" in summary
+    # The pressed button's message now records the choice.
+    assert any(m.text == "参保地：北京" for m in bot.api.sent(HR) if m.edits)
+
+    # Text while the summary waits for a button: re-asked, nothing written.
+    assert "点击" in (await bot.say(HR, "好的"))[0].text
+    assert counts(bot) == (0, 0, 0)
+
     replies = await bot.press(HR, "✅ 确认")
-    assert "已登记" in replies[0].text
+    done = replies[0].text
+    assert "已登记" in done and "截止 2026-12-31（周四），剩余30天" in done
+    assert "12月社保待缴纳" in done
+
     with Session(bot.engine) as session:
-        assert session.exec(select(Employee)).one().name == "陈明远"
-        assert session.exec(select(Task)).one().due_date.isoformat() == "2026-12-31"
-        assert session.exec(select(LedgerMonth)).one().month.isoformat() == "2026-12-01"
+        employee = session.exec(select(Employee)).one()
+        assert (employee.name, employee.id_number, employee.first_day) == (
+            "陈明远",
+            VALID_ID,
+            date(2026, 12, 1),
+        )
+        assert session.exec(select(Department)).one().name == "后厨"
+        task = session.exec(select(Task)).one()
+        assert (task.kind, task.due_date, task.status) == ("registration", date(2026, 12, 31), "open")
+        month = session.exec(select(LedgerMonth)).one()
+        assert (month.month, month.state, str(month.base)) == (date(2026, 12, 1), "pending", "5000.00")
+        audit = session.exec(select(AuditLog).where(AuditLog.action == "employee.hired")).one()
+        assert VALID_ID not in str(audit.detail) and "5000" not in str(audit.detail)
+
+    def conversation_rows() -> list[PtbState]:
+        with Session(bot.engine) as session:
+            kind = PtbState.kind == "conversation:hire"
+            return list(session.exec(select(PtbState).where(kind)))
+
+    # The conversation is over: its persisted state is gone too.
+    await bot.eventually(lambda: conversation_rows() == [])
+
+
+async def test_duplicate_id_is_refused_naming_the_existing_record(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire_until_confirm(bot)
+    await bot.press(HR, "✅ 确认")
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "王小二")
+    refusal = (await bot.say(HR, VALID_ID))[0].text
+    assert "已登记" in refusal and "陈明远" in refusal and "110101********1233" in refusal
+    assert VALID_ID not in refusal
+    assert counts(bot) == (1, 1, 1)
+
+
+async def test_department_buttons_and_new_department(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire_until_confirm(bot)
+    await bot.press(HR, "✅ 确认")
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "王小二")
+    await bot.say(HR, OTHER_ID)
+    replies = await bot.say(HR, "今天")
+    labels = [label for label, _ in replies[0].buttons]
+    assert labels == ["后厨", "➕ 新部门"]
+    replies = await bot.press(HR, "➕ 新部门")
+    assert "新部门名称" in replies[0].text
+    assert "缴费工资基数" in (await bot.say(HR, "前厅"))[0].text
+    await bot.say(HR, "6000")
+    summary = (await bot.say(HR, "上海"))[0].text
+    assert "<b>部门</b> 前厅" in summary or "部门 前厅" in summary
+    assert "上海" in summary
+    await bot.press(HR, "✅ 确认")
+    with Session(bot.engine) as session:
+        assert sorted(d.name for d in session.exec(select(Department))) == ["前厅", "后厨"]
+        wang = session.exec(select(Employee).where(Employee.name == "王小二")).one()
+        assert wang.insured_city == "上海"
+
+
+async def test_edit_from_the_summary(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire_until_confirm(bot)
+    replies = await bot.press(HR, "✏️ 修改")
+    assert "要修改的项目" in replies[0].text
+    replies = await bot.press(HR, "缴费基数")
+    assert "缴费工资基数" in replies[0].text
+    summary = (await bot.say(HR, "8000"))[0].text
+    assert "¥8,000.00" in summary and "请核对入职信息" in summary
+    await bot.press(HR, "✅ 确认")
+    with Session(bot.engine) as session:
+        assert str(session.exec(select(Employee)).one().base) == "8000.00"
+
+
+async def test_cancel_at_any_step_writes_nothing(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "陈明远")
+    replies = await bot.say(HR, "/cancel")
+    assert "已取消入职登记" in replies[0].text
+    # After /cancel, plain text no longer feeds the conversation.
+    await bot.api.expect_silence(HR, 0.2)
+    await hire_until_confirm(bot)
+    summary = bot.api.last(HR)
+    replies = await bot.press(HR, "✖️ 取消")
+    assert "已取消" in replies[0].text
+    assert counts(bot) == (0, 0, 0)
+    # A stale 确认 from the old summary (e.g. a second device) does nothing but explain.
+    before = len(bot.api.answered_callbacks)
+    bot.api.press_button(HR, summary.message_id, "hire:confirm", strict=False)
+    await bot.eventually(lambda: len(bot.api.answered_callbacks) > before)
+    assert "已结束" in (bot.api.answered_callbacks[-1].text or "")
+    assert counts(bot) == (0, 0, 0)
+
+
+async def test_restart_in_the_middle_of_hire_resumes_where_it_was(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "陈明远")
+    await bot.say(HR, VALID_ID)
+    await bot.restart(crash=True)
+    # The bot process is new; the answer to "用工之日" is still expected.
+    replies = await bot.say(HR, "12月1日")
+    assert "入职登记（4/6）" in replies[0].text
+    await bot.say(HR, "后厨")
+    await bot.say(HR, "5000")
+    await bot.restart(crash=True)
+    summary = (await bot.press(HR, "北京（默认）"))[0].text
+    assert "陈明远" in summary and "110101********1233" in summary
+    await bot.restart(crash=True)
+    await bot.press(HR, "✅ 确认")
+    assert counts(bot) == (1, 1, 1)
+
+
+async def test_hire_is_refused_to_strangers_and_in_groups(bot: BotHarness) -> None:
+    replies = await bot.say(5555, "/hire")
+    assert "还没有加入任何公司" in replies[0].text
+    await bot.join_as_hr(HR)
+    replies = await bot.say(HR, "/hire", chat_id=-100123, chat_type="group", chat_title="HR群")
+    assert "私聊" in replies[0].text
+
+
+async def test_late_first_day_is_accepted_with_a_warning(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "陈明远")
+    await bot.say(HR, VALID_ID)
+    replies = await bot.say(HR, "2026-10-01", expect=2)
+    assert "已过" in replies[0].text and "2026-10-31" in replies[0].text
+    assert "入职登记（4/6）" in replies[1].text
