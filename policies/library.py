@@ -495,8 +495,10 @@ def diff_regions(old: RegionPolicy | None, new: RegionPolicy) -> list[FieldChang
 
 
 def _describe_version(version: PolicyVersion) -> str:
-    end = version.effective_to.isoformat() if version.effective_to else "起"
-    return f"{version.label}（{version.effective_from.isoformat()}–{end}）"
+    start = version.effective_from.isoformat()
+    if version.effective_to is None:
+        return f"{version.label}（{start}起）"
+    return f"{version.label}（{start}至{version.effective_to.isoformat()}）"
 
 
 def _flatten(version: PolicyVersion) -> Iterator[tuple[str, str]]:
@@ -528,7 +530,8 @@ def describe_sourced(item: Sourced) -> str:
             value = f"{value} {day}"
     if isinstance(value, list):
         value = "、".join(value)
-    return f"{value}（{item.conf.value}，{item.source.name}，核对{item.source.checked}）"
+    # the checked date is left out: re-checking a figure is not a change HR must hear about
+    return f"{value}（{item.conf.value}，{item.source.name}）"
 
 
 # --- the library in force -------------------------------------------------------------------

@@ -212,3 +212,24 @@ TOPICS: dict[str, str] = {
     "registration": "参保登记时限",
 }
 """Topic keys and their Chinese labels (used for topic buttons)."""
+
+_FIELD_WORDS: dict[str, str] = {
+    **INSURANCE_NAMES,
+    "base": "缴费基数", "rates": "", "deadline": "缴费截止日", "late_fee": "滞纳金",
+    "backpay": "补缴", "medical_gap": "医保断缴", "housing_fund": "公积金",
+    "floor": "下限", "ceiling": "上限", "employer": "单位费率", "employee": "个人费率",
+    "employee_fixed": "个人固定金额", "base_floor": "基数下限", "base_ceiling": "基数上限",
+    "daily_rate": "日费率", "charged_on": "计收基数", "late_fee_applies": "是否收滞纳金",
+    "self_service_months": "自助补缴期限（月）", "self_service_channel": "办理渠道",
+    "materials": "材料", "cross_year_materials": "跨年补缴材料", "cross_year_rule": "跨年补缴规定",
+    "grace_months": "可追溯补缴（月）", "waiting_months_employer": "单位参保等待期（月）",
+    "waiting_months_individual": "个人参保等待期（月）", "effect": "影响",
+    "rate_min": "最低比例", "rate_max": "最高比例", "loan_continuous_months": "贷款连续缴存（月）",
+    "includes": "说明", "label": "名称", "effective_from": "起始日", "effective_to": "截止日",
+    "confidence": "可信度", "note": "备注", "version": "版本",
+}
+
+
+def field_label(path: str) -> str:
+    """Chinese name of a version field path (``rates.pension.employer`` → 养老保险单位费率)."""
+    return "".join(_FIELD_WORDS.get(part, part) for part in path.split("."))

@@ -1,0 +1,171 @@
+"""`hrbot policies check DIR`, `hrbot policies import FILE` and `hrbot policies show CITY`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from bot.cli.common import load, print_error
+from bot.services.policy_qa import policy_directory
+from bot.services.policy_updates import (
+    PolicyUpdateRecord,
+    notify_policy_update,
+    record_policy_update,
+)
+from bot.settings import Settings, load_settings
+from policies.contributions import unconfirmed_figures
+from policies.library import (
+    NoVersionInForce,
+    PolicyFileError,
+    UnknownRegion,
+    install_region_file,
+    load_library,
+)
+from policies.schema import field_label
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    policies = subparsers.add_parser("policies", help="政策库：校验、导入、查看")
+    actions = policies.add_subparsers(dest="action", required=True)
+
+    check = actions.add_parser("check", help="校验目录下的全部政策文件（含子目录）")
+    check.add_argument("directory", nargs="?", default=None,
+                       help="政策文件目录（默认按配置 policies.directory）")
+    check.set_defaults(handler=cmd_check)
+
+    install = actions.add_parser("import", help="校验并安装一个城市的政策文件，通知该城市的HR")
+    install.add_argument("file", help="城市政策文件（TOML）")
+    install.add_argument("--directory", default=None,
+                         help="安装到的政策目录（默认按配置 policies.directory）")
+    install.add_argument("--no-notify", action="store_true", help="只安装，不记录也不通知HR")
+    install.set_defaults(handler=cmd_import)
+
+    show = actions.add_parser("show", help="查看某城市现行政策版本")
+    show.add_argument("city", nargs="?", default="全国")
+    show.add_argument("--date", type=date.fromisoformat, default=None,
+                      help="查看哪一天有效的版本 YYYY-MM-DD（默认今天）")
+    show.add_argument("--directory", default=None)
+    show.set_defaults(handler=cmd_show)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "config", None))
+
+
+def _directory(args: argparse.Namespace, given: str | None) -> Path:
+    return Path(given) if given else policy_directory(_settings(args))
+
+
+def policy_directories(root: Path) -> list[Path]:
+    """Directories holding policy files: ``root`` itself, or those below it (policies/)."""
+    if any(root.glob("*.toml")):
+        return [root]
+    return sorted({path.parent for path in root.rglob("*.toml")})
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    root = _directory(args, args.directory)
+    if not root.is_dir():
+        print_error(f"目录不存在：{root}。请给出政策文件所在目录，例如 policies/data")
+        return 2
+    directories = policy_directories(root)
+    if not directories:
+        print_error(f"{root} 下没有政策文件（*.toml）")
+        return 1
+    failed = False
+    for directory in directories:
+        try:
+            library = load_library(directory)
+        except PolicyFileError as error:
+            print_error(f"政策文件无效：{error}")
+            failed = True
+            continue
+        print(f"✓ {directory}")
+        for region in library.regions.values():
+            first, last = region.versions[0], region.versions[-1]
+            end = last.effective_to.isoformat() if last.effective_to else "至今"
+            unconfirmed = sum(1 for v in region.versions if v.unconfirmed)
+            print(f"  {region.file:<16} {region.city:<4} {len(region.versions)} 个版本 "
+                  f"{first.effective_from.isoformat()}–{end}，{len(region.questions)} 条问答"
+                  + (f"，{unconfirmed} 个版本未确认" if unconfirmed else ""))
+    return 1 if failed else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    source = Path(args.file)
+    if not source.is_file():
+        print_error(f"文件不存在：{source}")
+        return 2
+    directory = _directory(args, args.directory)
+    try:
+        region, changes = install_region_file(source, directory)
+    except PolicyFileError as error:
+        print_error(f"政策文件无效，未安装，现行政策不变：{error}")
+        return 1
+    print(f"✓ 已安装 {region.city}（{region.key}）到 {directory}")
+    if not changes:
+        print("与现行文件相比没有变化。")
+        return 0
+    print(f"变化 {len(changes)} 项：")
+    for change in changes:
+        print(f"  [{change.version}] {field_label(change.field)}（{change.field}）："
+              f"{change.old or '（无）'} → {change.new or '（无）'}")
+    if args.no_notify or region.is_national:
+        return 0
+    settings, engine = load(args)
+    record = record_policy_update(engine, region, changes, file_name=source.name)
+    if not record.company_ids:
+        print(f"没有参保地为{region.city}的公司，无需通知。")
+        return 0
+    print(f"已记录到 {len(record.company_ids)} 家{region.city}公司的操作日志。")
+    token = settings.telegram.token
+    if token is None:
+        print("未配置机器人令牌（HRBOT_TOKEN），未发送聊天通知。")
+        return 0
+    sent = asyncio.run(_send(settings, token.get_secret_value(), engine, record))
+    reached = sum(1 for count in sent.values() if count)
+    print(f"已通知 {reached} 家公司的HR（共 {sum(sent.values())} 条消息）。")
+    return 0
+
+
+async def _send(settings: Settings, token: str, engine: Engine,
+                record: PolicyUpdateRecord) -> dict[int, int]:
+    from telegram import Bot
+
+    from bot.services.notify import TelegramChannel
+
+    bot = Bot(token, base_url=settings.telegram.base_url,
+              base_file_url=settings.telegram.base_file_url)
+    async with bot:
+        return await notify_policy_update(TelegramChannel(bot), engine, record)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    directory = _directory(args, args.directory)
+    try:
+        library = load_library(directory)
+        region = library.region(args.city)
+        day = args.date or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        version = region.version_for(day)
+    except PolicyFileError as error:
+        print_error(f"政策文件无效：{error}")
+        return 1
+    except (UnknownRegion, NoVersionInForce) as error:
+        print_error(str(error))
+        return 2
+    end = version.effective_to.isoformat() if version.effective_to else "至今"
+    print(f"{region.city} 现行版本：{version.label}（{version.effective_from.isoformat()}–{end}，"
+          f"可信度 {version.confidence.value}）")
+    if version.note:
+        print(f"说明：{version.note}")
+    print(f"缴费基数：{version.base.floor.value}–{version.base.ceiling.value}")
+    print(f"每月截止：{region.declaration_deadline(day).isoformat()}（{day:%Y-%m}）")
+    unconfirmed = unconfirmed_figures(version)
+    if unconfirmed:
+        print("未确认：" + "、".join(unconfirmed))
+    return 0
