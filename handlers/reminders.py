@@ -13,6 +13,7 @@ from bot.parsing import InputError
 from bot.render import format_day, render
 from bot.services import reminders
 from bot.services.notify import TelegramChannel
+from bot.services.todo import default_month_due
 from handlers.common import callback_parts, current_member, reply, show_choice
 from models.company import Role
 from policies.reminder_plan import (
@@ -168,6 +169,10 @@ def schedule_tick(app: HRApplication) -> reminders.ReminderScheduler:
         services.clock,
         TelegramChannel(app.bot),
         services.settings.reminders,
+        # The policy library's deadline when loaded (as /todo uses it), the stand-in otherwise.
+        month_due=lambda city, month: services.extras.get("month_due", default_month_due)(
+            city, month
+        ),
     )
     services.extras["reminder_scheduler"] = scheduler
     if app.job_queue is not None:

@@ -21,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
-from bot.services import staff, todo
+from bot.services import reminders, staff, todo
 from bot.services.access import Member
 from handlers.common import (
     callback_parts,
@@ -72,6 +72,7 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
         offset=offset,
         company_name=member.company_name,
         assumed_due=month_due is todo.default_month_due,
+        failed=reminders.failed_for_todo(context.services.engine, member),
     )
     await reply(update, text, rows)
 

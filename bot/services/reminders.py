@@ -923,9 +923,37 @@ def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime, pri
         )
 
 
-def failed_for_todo(engine: Engine, member: Member) -> list[Reminder]:
+@dataclass(frozen=True)
+class FailedReminder:
+    label: str
+    due_date: date
+
+
+_KIND_LABELS = {
+    ReminderKind.REGISTRATION_NORMAL: "社保登记提醒",
+    ReminderKind.REGISTRATION_URGENT: "社保登记紧急提醒",
+    ReminderKind.REGISTRATION_OVERDUE: "社保登记逾期提醒",
+    ReminderKind.DECLARATION_UPCOMING: "社保申报提醒",
+    ReminderKind.DECLARATION_DUE: "社保申报截止提醒",
+    ReminderKind.BACKPAY_STALLED: "补缴进度提醒",
+}
+
+
+def failed_for_todo(engine: Engine, member: Member) -> list[FailedReminder]:
+    """Reminders given up after max attempts whose obligation is still open: /todo shows them."""
     with Session(engine) as session:
-        return failed_reminders(session, member.company_id)
+        shown = []
+        for row in failed_reminders(session, member.company_id):
+            kind_label = _KIND_LABELS[ReminderKind(row.kind)]
+            if row.task_id is not None:
+                task = session.get(Task, row.task_id)
+                if task is None or task.status != TaskStatus.OPEN:
+                    continue
+                shown.append(FailedReminder(f"{task.title} {kind_label}", row.due_date))
+            else:
+                _, month_text, city = row.subject.split(":", 2)
+                shown.append(FailedReminder(f"{city} {month_text} {kind_label}", row.due_date))
+        return shown
 
 
 # ---------------------------------------------------------------------------------------------
