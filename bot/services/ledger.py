@@ -45,6 +45,7 @@ from policies.ledger_rules import (
     month_of,
 )
 from policies.library import NoVersionInForce, PolicyLibrary
+from policies.schema import PolicyVersion
 
 PAGE_SIZE = 10
 
@@ -86,22 +87,44 @@ def declaration_deadline(library: PolicyLibrary | None, city: str, month: date) 
 
 
 def month_pricer(library: PolicyLibrary | None) -> Pricer:
-    """Price a month with the city's version in force; without a policy keep the base as is."""
+    """Price a month with the city's version in force; without a policy keep the base as is.
+
+    A pricer lives for one unit of work and remembers what it computed: an import prices tens
+    of thousands of months, but one employee's months share a version and a base.
+    """
+    versions: dict[tuple[str, date], tuple[str, PolicyVersion] | None] = {}
+    priced: dict[tuple[str, str, Decimal], Priced] = {}
+
+    def version_of(city: str, month: date) -> tuple[str, PolicyVersion] | None:
+        key = (city, month)
+        if key not in versions:
+            assert library is not None
+            region = library.region_or_national(city)
+            try:
+                versions[key] = (region.city, region.version_for(month))
+            except NoVersionInForce:
+                versions[key] = None
+        return versions[key]
 
     def price(city: str, month: date, base: Decimal) -> Priced:
         if library is None:
             return Priced(base)
-        try:
-            region = library.region_or_national(city)
-            contribution = monthly_contribution(region.version_for(month), base)
-        except NoVersionInForce:
+        found = version_of(city, month)
+        if found is None:
             return Priced(base)
-        note = None
-        if contribution.clamped == "floor":
-            note = f"低于{region.city}下限，按下限 ¥{contribution.base:,.2f}"
-        elif contribution.clamped == "ceiling":
-            note = f"高于{region.city}上限，按上限 ¥{contribution.base:,.2f}"
-        return Priced(contribution.base, contribution.employer, contribution.employee, note)
+        region_city, version = found
+        key = (region_city, version.id, base)
+        if key not in priced:
+            contribution = monthly_contribution(version, base)
+            note = None
+            if contribution.clamped == "floor":
+                note = f"低于{region_city}下限，按下限 ¥{contribution.base:,.2f}"
+            elif contribution.clamped == "ceiling":
+                note = f"高于{region_city}上限，按上限 ¥{contribution.base:,.2f}"
+            priced[key] = Priced(
+                contribution.base, contribution.employer, contribution.employee, note
+            )
+        return priced[key]
 
     return price
 
@@ -194,14 +217,14 @@ def _insert_new_months(session: Session):
     """INSERT that skips a month another worker created meanwhile (idempotent under races)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(LedgerMonth).on_conflict_do_nothing(
+        return postgresql.insert(LedgerMonth.__table__).on_conflict_do_nothing(
             index_elements=["employee_id", "month"]
         )
     if dialect == "sqlite":
-        return sqlite.insert(LedgerMonth).on_conflict_do_nothing(
+        return sqlite.insert(LedgerMonth.__table__).on_conflict_do_nothing(
             index_elements=["employee_id", "month"]
         )
-    return insert(LedgerMonth)
+    return insert(LedgerMonth.__table__)
 
 
 # ---------------------------------------------------------------- month view

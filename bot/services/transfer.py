@@ -265,7 +265,10 @@ def _insert_new(
         for row in rows
     ]
     result = session.execute(
-        insert(Employee).returning(col(Employee.id), col(Employee.id_number)), employee_values
+        insert(Employee.__table__).returning(
+            Employee.__table__.c.id, Employee.__table__.c.id_number
+        ),
+        employee_values,
     )
     ids = {id_number: employee_id for employee_id, id_number in result}
     pairs = [(ids[row.id_number], row) for row in rows]
@@ -298,9 +301,9 @@ def _insert_new(
                     "updated_at": stamp,
                 }
             )
-    session.execute(insert(EmploymentPeriod), periods)
+    session.execute(insert(EmploymentPeriod.__table__), periods)
     if tasks:
-        session.execute(insert(Task), tasks)
+        session.execute(insert(Task.__table__), tasks)
     return _insert_months(session, member, pairs, has_paid_months, today, clamp)
 
 
@@ -331,7 +334,7 @@ def _insert_months(
                 }
             )
     if values:
-        session.execute(insert(LedgerMonth), values)
+        session.execute(insert(LedgerMonth.__table__), values)
     return len(values)
 
 
