@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -20,7 +19,7 @@ from bot.services.leaving import record_leave
 from bot.services.ledger import mark_month, month_view, roll_over
 from bot.services.transfer import confirm_import, export_workbook, plan_import
 from models.company import Company, Role
-from models.db import make_engine, unit_of_work, upgrade_schema
+from models.db import unit_of_work
 from models.employee import Employee
 from models.ledger import LedgerMonth
 from models.ledger_history import EmploymentPeriod
@@ -44,13 +43,6 @@ def xlsx(rows: list[list[object]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-    upgrade_schema(engine)
-    return engine
 
 
 @pytest.fixture
