@@ -32,6 +32,10 @@ COMMANDS = [
     BotCommand("todo", "待办事项"),
     BotCommand("employees", "员工列表"),
     BotCommand("employee", "查看员工"),
+    BotCommand("ledger", "社保台账（可加月份，如 /ledger 2026-12）"),
+    BotCommand("leave", "离职登记（减员）"),
+    BotCommand("base", "调整缴费基数"),
+    BotCommand("export", "导出员工与台账"),
     BotCommand("cancel", "取消当前操作"),
     BotCommand("help", "帮助"),
 ]

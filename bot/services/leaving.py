@@ -209,3 +209,48 @@ def rehire(
         first_day=first_day.isoformat(),
     )
     return task
+
+
+def rehire_employee(
+    engine: Engine,
+    member: Member,
+    id_number: str,
+    *,
+    first_day: date,
+    base: Decimal,
+    insured_city: str,
+    department_id: int | None = None,
+) -> int:
+    """Re-hire a former employee by 身份证 in one unit of work (for /hire); returns the task id.
+
+    Raises InputError when the number is unknown, still employed, or the new first day is not
+    after the last one.
+    """
+    with unit_of_work(engine) as session:
+        employee = session.exec(
+            select(Employee).where(
+                Employee.company_id == member.company_id, Employee.id_number == id_number
+            )
+        ).first()
+        if employee is None:
+            raise InputError("❌ 未找到该身份证号码的员工，请按新员工办理入职登记。")
+        task = rehire(
+            session,
+            member,
+            employee,
+            first_day=first_day,
+            base=base,
+            insured_city=insured_city,
+            department_id=department_id,
+        )
+        session.add(
+            LedgerMonth(
+                company_id=member.company_id,
+                employee_id=employee.id,
+                month=month_of(first_day),
+                state=LedgerState.PENDING,
+                base=base,
+            )
+        )
+        assert task.id is not None
+        return task.id

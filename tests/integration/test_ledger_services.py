@@ -170,3 +170,42 @@ def test_base_change_mid_year_reprices_pending_months_only(engine: Engine, membe
         engine, member, date(2026, 7, 1), {chen.id: Decimal("1000")}, library=library
     )
     assert lines[0].clamped and lines[0].effective > Decimal("1000")
+
+
+def test_rehire_employee_for_hire_flow(engine: Engine, member: Member) -> None:
+    from bot.parsing import InputError
+    from bot.services.leaving import rehire_employee
+
+    today = date(2026, 12, 1)
+    import_file(
+        engine,
+        member,
+        xlsx([HEADER, ["陈明远", make_id(1), "2026-10-08", "后厨", 8000, "北京", ""]]),
+        today,
+    )
+    with Session(engine) as session:
+        chen = session.exec(select(Employee)).one()
+    with pytest.raises(InputError):
+        rehire_employee(
+            engine,
+            member,
+            make_id(1),
+            first_day=date(2026, 12, 5),
+            base=Decimal("8000"),
+            insured_city="北京",
+        )
+    record_leave(engine, member, chen.id, date(2026, 11, 10), "主动离职", today=today)
+    rehire_employee(
+        engine,
+        member,
+        make_id(1),
+        first_day=date(2026, 12, 5),
+        base=Decimal("8800"),
+        insured_city="北京",
+    )
+    with Session(engine) as session:
+        assert session.exec(select(Employee)).one().status == "active"
+        months = session.exec(
+            select(LedgerMonth.month).where(LedgerMonth.employee_id == chen.id)
+        ).all()
+    assert sorted(months) == [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
