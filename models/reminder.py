@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Index, TextClause, UniqueConstraint, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
@@ -30,6 +30,15 @@ class ReminderStatus(StrEnum):
 #: Rows a tick may still pick up; the partial due index covers exactly these.
 OPEN_STATUSES = (ReminderStatus.PENDING, ReminderStatus.CLAIMED)
 
+#: The partial index's condition, written literally: SQLite (and PostgreSQL generic plans) use a
+#: partial index only when the query repeats its condition with literals, not bound values.
+OPEN_CONDITION = "status IN ('pending', 'claimed')"
+
+
+def is_open() -> TextClause:
+    """The due query's status filter, in the exact form the partial index can be matched to."""
+    return text(f"reminder.{OPEN_CONDITION}")
+
 
 class Reminder(SQLModel, table=True):
     __tablename__ = "reminder"
@@ -40,8 +49,8 @@ class Reminder(SQLModel, table=True):
         Index(
             "ix_reminder_due",
             "next_attempt_at",
-            postgresql_where=text("status IN ('pending', 'claimed')"),
-            sqlite_where=text("status IN ('pending', 'claimed')"),
+            postgresql_where=text(OPEN_CONDITION),
+            sqlite_where=text(OPEN_CONDITION),
         ),
         Index("ix_reminder_company_status", "company_id", "status"),
     )
@@ -134,7 +143,5 @@ def failed_reminders(session: Session, company_id: int) -> list[Reminder]:
 
 
 def delivered_chats(session: Session, reminder_id: int) -> set[int]:
-    statement = select(ReminderDelivery.chat_id).where(
-        ReminderDelivery.reminder_id == reminder_id
-    )
+    statement = select(ReminderDelivery.chat_id).where(ReminderDelivery.reminder_id == reminder_id)
     return set(session.exec(statement))

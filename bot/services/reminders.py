@@ -51,6 +51,7 @@ from models.reminder import (
     company_by_group,
     delivered_chats,
     failed_reminders,
+    is_open,
     reminder_by_id,
     reminders_for_subject,
 )
@@ -310,7 +311,7 @@ def claim_due(
     inner SELECT takes row locks with SKIP LOCKED, so concurrent workers claim disjoint rows;
     SQLite ignores FOR UPDATE and serialises writers, and the outer WHERE re-checks the row.
     """
-    due = and_(col(Reminder.status).in_(_OPEN), col(Reminder.next_attempt_at) <= now)
+    due = and_(is_open(), col(Reminder.next_attempt_at) <= now)
     candidates = (
         select(Reminder.id)
         .where(due)
