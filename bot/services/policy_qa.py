@@ -11,15 +11,26 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.context import AppServices
 from models.company import Company, active_membership
-from policies.library import DEFAULT_DIRECTORY, PolicyFileError, PolicyLibrary, PolicyStore
-from policies.qa import Answer, NoAnswer, qa_for
+from policies.contributions import unconfirmed_figures
+from policies.library import (
+    DEFAULT_DIRECTORY,
+    NoVersionInForce,
+    PolicyFileError,
+    PolicyLibrary,
+    PolicyStore,
+)
+from policies.qa import Answer, NoAnswer, qa_for, render_item
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +79,15 @@ def load_policy_store(settings: Settings) -> WatchedPolicyStore:
     return WatchedPolicyStore(policy_directory(settings))
 
 
+def policy_store(services: AppServices) -> WatchedPolicyStore:
+    """The store kept in the application's services (loaded at start by handlers.policy)."""
+    store = services.extras.get(STORE_KEY)
+    if not isinstance(store, WatchedPolicyStore):
+        store = load_policy_store(services.settings)
+        services.extras[STORE_KEY] = store
+    return store
+
+
 def local_today(now: datetime, timezone: str = "Asia/Shanghai") -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
@@ -106,3 +126,38 @@ def answer_topic(store: WatchedPolicyStore, engine: Engine, telegram_user_id: in
     library = store.current()
     return qa_for(library).answer_topic(topic, city or asker.city,
                                         today=local_today(now, asker.timezone))
+
+
+def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> dict[str, Any]:
+    """Template context for /policy_version: every region's version today, details for one."""
+    rows = []
+    for region in sorted(library.regions.values(), key=lambda r: (not r.is_national, r.key)):
+        try:
+            version = region.version_for(today)
+        except NoVersionInForce:
+            continue
+        rows.append({
+            "city": region.city,
+            "label": version.label,
+            "start": version.effective_from.isoformat(),
+            "end": version.effective_to.isoformat() if version.effective_to else None,
+            "unconfirmed": version.unconfirmed,
+        })
+    own = None
+    region = library.region_or_national(city)
+    try:
+        version = region.version_for(today)
+    except NoVersionInForce:
+        version = None
+    if version is not None:
+        checked = max(f.source.checked for f in (version.base.floor, version.base.ceiling))
+        own = {
+            "city": region.city,
+            "note": version.note,
+            "floor": render_item("base.floor", version.base.floor),
+            "ceiling": render_item("base.ceiling", version.base.ceiling),
+            "deadline": region.declaration_deadline(today),
+            "unconfirmed_figures": unconfirmed_figures(version),
+            "checked": checked.isoformat(),
+        }
+    return {"rows": rows, "own": own}

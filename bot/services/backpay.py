@@ -1,0 +1,172 @@
+"""The /backpay conversation's decisions: whose back-payment, which months, what it costs.
+
+Reads the employee and the ledger (scoped to the HR's company), prices with the policy library
+in force, and returns values for the template; nothing is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.parsing import InputError, parse_amount
+from bot.services.access import Member
+from models.employee import EmployeeStatus, employee_by_id, list_employees
+from models.ledger import UNPAID_STATES, LedgerMonth
+from policies.backpay import BackPayment, BackPaymentError, back_payment
+from policies.contributions import unconfirmed_figures
+from policies.ledger_rules import format_month, iter_months, month_of, parse_month
+from policies.library import NoVersionInForce, PolicyLibrary
+from policies.schema import INSURANCE_NAMES
+
+MAX_MONTHS = 36
+MONTHS_HINT = "例如 2025-12，或 2025-11 2025-12，或 2025-10至2025-12"
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_RANGE = re.compile(r"^(.+?)\s*(?:至|到|~|～|—|--)\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class EmployeeChoice:
+    id: int
+    name: str
+    department: str | None
+    left: bool
+
+
+def employee_choices(engine: Engine, member: Member) -> list[EmployeeChoice]:
+    """The company's employees, current ones first (leavers are often back-paid too)."""
+    with Session(engine) as session:
+        rows = list_employees(session, member.company_id)
+    choices = [EmployeeChoice(e.id, e.name, d.name if d else None,
+                              e.status != EmployeeStatus.ACTIVE)
+               for e, d in rows if e.id is not None]
+    return sorted(choices, key=lambda c: c.left)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose back-payment: an employee (base and insured city from the record) or a bare base."""
+
+    base: Decimal
+    city: str
+    employee_id: int | None = None
+    name: str | None = None
+    unpaid: tuple[date, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base": str(self.base), "city": self.city, "employee_id": self.employee_id,
+                "name": self.name, "unpaid": [m.isoformat() for m in self.unpaid]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Subject:
+        return cls(base=Decimal(data["base"]), city=data["city"],
+                   employee_id=data.get("employee_id"), name=data.get("name"),
+                   unpaid=tuple(date.fromisoformat(m) for m in data.get("unpaid", [])))
+
+
+def subject_for_employee(engine: Engine, member: Member, employee_id: int,
+                         today: date) -> Subject:
+    """An employee of the HR's own company, with the months the ledger shows as unpaid."""
+    with Session(engine) as session:
+        employee = employee_by_id(session, member.company_id, employee_id)
+        if employee is None or employee.id is None:
+            raise InputError("该员工不存在或不属于您的公司，请重新选择。")
+        current = month_of(today)
+        statement = select(LedgerMonth.month).where(
+            LedgerMonth.company_id == member.company_id,
+            LedgerMonth.employee_id == employee.id,
+            col(LedgerMonth.state).in_(UNPAID_STATES),
+            LedgerMonth.month <= current,
+        ).order_by(col(LedgerMonth.month))
+        unpaid = tuple(session.exec(statement))
+        return Subject(base=employee.base, city=employee.insured_city, employee_id=employee.id,
+                       name=employee.name, unpaid=unpaid)
+
+
+def subject_for_base(member: Member, text: str) -> Subject:
+    """A typed base, priced in the company's city."""
+    return Subject(base=parse_amount(text), city=member.city)
+
+
+def parse_months(text: str) -> list[date]:
+    """`2025-12`, `2025-11 2025-12`, `2025-10至2025-12` (any mix), sorted and unique."""
+    months: set[date] = set()
+    for part in _SEPARATORS.split(text.strip()):
+        if not part:
+            continue
+        ranged = _RANGE.match(part)
+        if ranged:
+            first, last = parse_month(ranged.group(1)), parse_month(ranged.group(2))
+            if first is None or last is None or first > last:
+                raise InputError(f"无法识别月份范围“{part}”，请重新输入（{MONTHS_HINT}）。")
+            months.update(iter_months(first, last))
+            continue
+        month = parse_month(part)
+        if month is None:
+            raise InputError(f"无法识别月份“{part}”，请重新输入（{MONTHS_HINT}）。")
+        months.add(month)
+    if not months:
+        raise InputError(f"请输入要补缴的月份（{MONTHS_HINT}）。")
+    if len(months) > MAX_MONTHS:
+        raise InputError(f"一次最多测算{MAX_MONTHS}个月，请分段输入（{MONTHS_HINT}）。")
+    return sorted(months)
+
+
+@dataclass(frozen=True)
+class InsuranceTotal:
+    label: str
+    employer: Decimal
+    employee: Decimal
+
+
+@dataclass(frozen=True)
+class BackpayView:
+    """Everything the result message shows."""
+
+    subject: Subject
+    result: BackPayment
+    city_known: bool
+    by_insurance: list[InsuranceTotal]
+    unconfirmed: list[str]
+    late_fee_rate: str
+    cross_year_rule: str
+
+
+def compute(library: PolicyLibrary, subject: Subject, months: list[date],
+            pay_date: date) -> BackpayView:
+    """Price the back-payment; refusals come back as InputError with what to enter instead."""
+    region = library.region_or_national(subject.city)
+    try:
+        result = back_payment(region, subject.base, months, pay_date)
+    except BackPaymentError as error:
+        raise InputError(str(error)) from None
+    except NoVersionInForce as error:
+        raise InputError(f"{error}，请输入该日期之后的月份。") from None
+    totals = []
+    for index, (key, label) in enumerate(INSURANCE_NAMES.items()):
+        items = [m.contribution.items[index] for m in result.months]
+        assert all(i.insurance == key for i in items)
+        totals.append(InsuranceTotal(label, sum((i.employer for i in items), Decimal("0.00")),
+                                     sum((i.employee for i in items), Decimal("0.00"))))
+    unconfirmed = sorted({label for v in result.versions for label in unconfirmed_figures(v)})
+    rules = result.rules_version
+    rate = rules.late_fee.daily_rate.value * 100
+    return BackpayView(
+        subject=subject,
+        result=result,
+        city_known=not region.is_national,
+        by_insurance=totals,
+        unconfirmed=unconfirmed,
+        late_fee_rate=f"{rate.normalize():f}%",
+        cross_year_rule=rules.backpay.cross_year_rule.value,
+    )
+
+
+def describe_months(months: list[date] | tuple[date, ...]) -> str:
+    return "、".join(format_month(m) for m in months)

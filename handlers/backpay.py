@@ -1,0 +1,292 @@
+"""/backpay: 补缴测算 by conversation — whose, which months, when paid → the breakdown."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.context import HRContext
+from bot.parsing import InputError, parse_day
+from bot.render import render
+from bot.services import backpay
+from bot.services.access import Member
+from bot.services.backpay import Subject
+from bot.services.policy_qa import policy_store
+from handlers.common import (
+    callback_parts,
+    checkpoint,
+    current_member,
+    keyboard,
+    member_today,
+    pager_buttons,
+    paginate,
+    reply,
+    show_choice,
+)
+from models.company import Role
+
+
+class BackpayState(IntEnum):
+    SUBJECT = 0
+    MONTHS = 1
+    PAY_DATE = 2
+
+
+CONVERSATION = "backpay"
+DRAFT_KEY = "backpay_draft"
+
+
+def _draft(context: HRContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    return dict(context.user_data.get(DRAFT_KEY) or {})
+
+
+def _save(context: HRContext, draft: dict[str, Any]) -> None:
+    assert context.user_data is not None
+    context.user_data[DRAFT_KEY] = draft
+
+
+def _clear(context: HRContext) -> None:
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT_KEY, None)
+
+
+def _text(update: Update) -> str:
+    assert update.message is not None and update.message.text is not None
+    return update.message.text
+
+
+async def _hr(update: Update, context: HRContext) -> Member | None:
+    return await current_member(update, context, Role.HR)
+
+
+def _employee_buttons(context: HRContext, member: Member, page: int) -> list[list[tuple[str,
+                                                                                      str]]]:
+    choices = backpay.employee_choices(context.services.engine, member)
+    shown, page, pages, _ = paginate(choices, page)
+    buttons = [(f"{c.name}{'（已离职）' if c.left else ''}", f"backpay:emp:{c.id}")
+               for c in shown]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(pager_buttons("backpay", page, pages))
+    return rows
+
+
+async def cmd_backpay(update: Update, context: HRContext) -> int:
+    """Start a back-payment calculation."""
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    _clear(context)
+    _save(context, {})
+    rows = _employee_buttons(context, member, 1)
+    await checkpoint(update, context, CONVERSATION, BackpayState.SUBJECT)
+    await reply(update, render("backpay_ask_subject", has_employees=any(rows[:-1]),
+                               city=member.city), rows)
+    return BackpayState.SUBJECT
+
+
+async def on_page(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    page = int(callback_parts(update)[2])
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_reply_markup(keyboard(_employee_buttons(context, member, page)))
+    return BackpayState.SUBJECT
+
+
+async def _ask_months(update: Update, context: HRContext, subject: Subject) -> int:
+    _save(context, {"subject": subject.to_dict()})
+    await checkpoint(update, context, CONVERSATION, BackpayState.MONTHS)
+    unpaid = backpay.describe_months(subject.unpaid)
+    buttons = ([[(f"✅ 按未缴月份（{len(subject.unpaid)}个）", "backpay:months:unpaid")]]
+               if subject.unpaid else [])
+    await reply(update, render("backpay_ask_months", subject=subject, unpaid=unpaid,
+                               hint=backpay.MONTHS_HINT), buttons)
+    return BackpayState.MONTHS
+
+
+async def on_employee(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        subject = backpay.subject_for_employee(
+            context.services.engine, member, int(callback_parts(update)[2]),
+            today=member_today(context, member))
+    except InputError as error:
+        await show_choice(update, error.message)
+        return await cmd_backpay(update, context)
+    await show_choice(update, f"员工：<b>{subject.name}</b>")
+    return await _ask_months(update, context, subject)
+
+
+async def on_base(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        subject = backpay.subject_for_base(member, _text(update))
+    except InputError as error:
+        await reply(update, f"{error.message}或点击上面的员工按钮。")
+        return BackpayState.SUBJECT
+    return await _ask_months(update, context, subject)
+
+
+async def _ask_pay_date(update: Update, context: HRContext, member: Member,
+                        months: list[date]) -> int:
+    draft = _draft(context)
+    draft["months"] = [m.isoformat() for m in months]
+    _save(context, draft)
+    await checkpoint(update, context, CONVERSATION, BackpayState.PAY_DATE)
+    today = member_today(context, member)
+    await reply(update, render("backpay_ask_pay_date", months=backpay.describe_months(months),
+                               example=today.isoformat()),
+                [[("今天", "backpay:pay:today")]])
+    return BackpayState.PAY_DATE
+
+
+def _subject(context: HRContext) -> Subject | None:
+    data = _draft(context).get("subject")
+    return Subject.from_dict(data) if data else None
+
+
+async def on_unpaid_months(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    subject = _subject(context)
+    if subject is None or not subject.unpaid:
+        await show_choice(update, "请输入要补缴的月份。")
+        return BackpayState.MONTHS
+    await show_choice(update, f"补缴月份：<b>{backpay.describe_months(subject.unpaid)}</b>")
+    return await _ask_pay_date(update, context, member, list(subject.unpaid))
+
+
+async def on_months(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        months = backpay.parse_months(_text(update))
+    except InputError as error:
+        await reply(update, error.message)
+        return BackpayState.MONTHS
+    return await _ask_pay_date(update, context, member, months)
+
+
+async def _finish(update: Update, context: HRContext, member: Member, pay_date: date) -> int:
+    subject = _subject(context)
+    months = [date.fromisoformat(m) for m in _draft(context).get("months", [])]
+    if subject is None or not months:
+        _clear(context)
+        await checkpoint(update, context, CONVERSATION, None)
+        await reply(update, "测算信息已失效，请发送 /backpay 重新开始。")
+        return ConversationHandler.END
+    library = policy_store(context.services).library
+    try:
+        view = backpay.compute(library, subject, months, pay_date)
+    except InputError as error:
+        await reply(update, error.message)
+        return BackpayState.PAY_DATE
+    _clear(context)
+    await checkpoint(update, context, CONVERSATION, None)
+    await reply(update, render("backpay_result", view=view))
+    return ConversationHandler.END
+
+
+async def on_pay_today(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    today = member_today(context, member)
+    await show_choice(update, f"计划缴费日期：<b>{today.isoformat()}</b>")
+    return await _finish(update, context, member, today)
+
+
+async def on_pay_date(update: Update, context: HRContext) -> int:
+    member = await _hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        pay_date = parse_day(_text(update), today=member_today(context, member))
+    except InputError as error:
+        await reply(update, error.message)
+        return BackpayState.PAY_DATE
+    return await _finish(update, context, member, pay_date)
+
+
+async def cmd_cancel(update: Update, context: HRContext) -> int:
+    _clear(context)
+    await checkpoint(update, context, CONVERSATION, None)
+    await reply(update, render("backpay_cancelled"))
+    return ConversationHandler.END
+
+
+async def on_unexpected(update: Update, context: HRContext) -> int | None:
+    """Not the expected kind of answer: say what is expected, keep the state."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("该按钮已失效，请按最新消息操作。")
+        return None
+    await reply(update, "请按提示输入，或点击上一条消息中的按钮；发送 /cancel 取消补缴测算。")
+    return None
+
+
+async def on_stale_button(update: Update, context: HRContext) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer("该补缴测算已结束，请发送 /backpay 重新开始。",
+                                       show_alert=True)
+
+
+def build_conversation() -> ConversationHandler[Any]:
+    text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # Buttons are tracked per chat on purpose: only the latest step's buttons matter.
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("backpay", cmd_backpay)],
+            states={
+                BackpayState.SUBJECT: [
+                    CallbackQueryHandler(on_employee, pattern=r"^backpay:emp:\d+$"),
+                    CallbackQueryHandler(on_page, pattern=r"^backpay:page:\d+$"),
+                    MessageHandler(text, on_base),
+                ],
+                BackpayState.MONTHS: [
+                    CallbackQueryHandler(on_unpaid_months, pattern=r"^backpay:months:unpaid$"),
+                    MessageHandler(text, on_months),
+                ],
+                BackpayState.PAY_DATE: [
+                    CallbackQueryHandler(on_pay_today, pattern=r"^backpay:pay:today$"),
+                    MessageHandler(text, on_pay_date),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cmd_cancel),
+                CommandHandler("backpay", cmd_backpay),
+                CallbackQueryHandler(on_unexpected, pattern=r"^backpay:"),
+                MessageHandler(~filters.COMMAND, on_unexpected),
+            ],
+            name=CONVERSATION,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(build_conversation())
+    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^backpay:"))
