@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import base, hire, leave, ledger, reminders, start, todo, transfer
+from handlers import backpay, base, hire, leave, ledger, policy, reminders, start, todo, transfer
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
     """Register every feature's handlers; conversations first so they see their answers."""
-    for feature in (start, hire, todo, reminders, ledger, leave, base, transfer):
+    for feature in (start, hire, todo, reminders, ledger, leave, base, transfer, backpay, policy):
         feature.register(app)

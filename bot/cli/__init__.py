@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 #: Modules under bot.cli that contribute sub-commands, in help order.
-COMMAND_MODULES = ["run", "chat", "company", "db", "transfer"]
+COMMAND_MODULES = ["run", "chat", "company", "db", "transfer", "policies", "backpay"]
 
 
 def build_parser() -> argparse.ArgumentParser:
