@@ -98,6 +98,20 @@ def company_reminder_settings(
     )
 
 
+def company_reminder_settings_from(
+    defaults: ReminderDefaults, timezone: str = "Asia/Shanghai"
+) -> plan.ReminderSettings:
+    """config.toml's [reminders] as validated policy settings (raises when out of bounds)."""
+    return plan.ReminderSettings(
+        normal_day=defaults.normal_day,
+        urgent_day=defaults.urgent_day,
+        declaration_days_before=defaults.declaration_days_before,
+        backpay_stall_working_days=defaults.backpay_stall_working_days,
+        send_hour=defaults.send_hour,
+        timezone=timezone,
+    )
+
+
 def local_today(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
@@ -592,6 +606,8 @@ class ReminderScheduler:
         self.lease = lease
         self.batch = batch
         self._declarations_planned_on: date | None = None
+        # Fail at start-up, not at every tick, when config.toml's defaults are out of bounds.
+        company_reminder_settings_from(defaults)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -622,16 +638,11 @@ class ReminderScheduler:
 
     async def _process(self, reminder_id: int) -> tuple[Result, datetime | None]:
         now = self.now()
+        if not self._renew_lease(reminder_id, now):
+            return Result.LOST, None  # the lease ran out and another worker took the row
         with unit_of_work(self.engine) as session:
             row = session.get(Reminder, reminder_id)
-            if (
-                row is None
-                or row.status != ReminderStatus.CLAIMED
-                or row.claimed_by != self.worker
-            ):
-                return Result.LOST, None
-            # Renew the lease for the sends below.
-            row.claimed_until = row.next_attempt_at = now + self.lease
+            assert row is not None
             decided = compose(session, row, now, self.defaults, self.month_due)
             if isinstance(decided, ReminderStatus):
                 _close(row, decided, now)
@@ -738,6 +749,17 @@ class ReminderScheduler:
                 )
             )
 
+    def _renew_lease(self, reminder_id: int, now: datetime) -> bool:
+        """Fence: extend our claim only if it is still ours (a conditional UPDATE)."""
+        until = now + self.lease
+        with self.engine.begin() as connection:
+            renewed = connection.execute(
+                update(Reminder)
+                .where(_owned(reminder_id, self.worker))
+                .values(claimed_until=until, next_attempt_at=until, updated_at=now)
+            )
+        return renewed.rowcount == 1
+
     def _failed_attempt(self, reminder_id: int, error: str) -> Result:
         now = self.now()
         with unit_of_work(self.engine) as session:
@@ -749,6 +771,8 @@ class ReminderScheduler:
             if row.attempts >= self.defaults.max_attempts:
                 _close(row, ReminderStatus.FAILED, now)
                 log.warning("reminder %s failed after %s attempts", reminder_id, row.attempts)
+                if row.kind == ReminderKind.REGISTRATION_OVERDUE:
+                    self._plan_next_overdue(session, row, now)  # tomorrow's alert still goes
                 return Result.FAILED
             row.status = ReminderStatus.PENDING
             row.claimed_by = None

@@ -422,3 +422,25 @@ async def test_two_schedulers_share_the_rows(world: World) -> None:
         await other.tick()
     sent = world.channel.take()
     assert len(sent) == 20 and len({s.text for s in sent}) == 20
+
+
+async def test_a_worker_whose_lease_was_taken_over_sends_nothing(world: World) -> None:
+    world.hire("2026-12-01")
+    world.clock.set(at("2026-12-24", 9))
+    (reminder_id,) = svc.claim_due(world.engine, "test-a", world.clock.now())
+    # test-a stalls past its lease; another worker takes the row over
+    assert svc.claim_due(world.engine, "other", at("2026-12-24", 9, 6)) == [reminder_id]
+    world.clock.set(at("2026-12-24", 9, 7))
+    result, _ = await world.scheduler._process(reminder_id)
+    assert result is svc.Result.LOST and world.channel.take() == []
+
+
+async def test_a_failed_overdue_alert_does_not_stop_the_next_days(world: World) -> None:
+    task_id = world.hire("2026-12-01")
+    world.channel.fail(HR, *(DeliveryFailed("NetworkError") for _ in range(3)))
+    for minute in (0, 1, 3):
+        await world.tick_at(at("2027-01-04", 9, minute))
+    overdue = [r for r in world.rows(task_id) if r.kind == "registration_overdue"]
+    assert [r.status for r in overdue] == [ReminderStatus.FAILED, ReminderStatus.PENDING]
+    sent = await world.tick_at(at("2027-01-05", 9))
+    assert any("已逾期 <b>5</b> 天" in s.text for s in sent)
