@@ -20,8 +20,10 @@ from bot.services.policy_updates import (
 from bot.settings import Settings, load_settings
 from policies.contributions import unconfirmed_figures
 from policies.library import (
+    FieldChange,
     NoVersionInForce,
     PolicyFileError,
+    RegionPolicy,
     UnknownRegion,
     install_region_file,
     load_library,
@@ -118,7 +120,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.no_notify or region.is_national:
         return 0
     settings, engine = load(args)
-    record = record_policy_update(engine, region, changes, file_name=source.name)
+    try:
+        return _record_and_notify(settings, engine, region, changes, source.name)
+    finally:
+        engine.dispose()
+
+
+def _record_and_notify(settings: Settings, engine: Engine, region: RegionPolicy,
+                       changes: list[FieldChange], file_name: str) -> int:
+    record = record_policy_update(engine, region, changes, file_name=file_name)
     if not record.company_ids:
         print(f"没有参保地为{region.city}的公司，无需通知。")
         return 0

@@ -126,3 +126,25 @@ def test_notification_reaches_hr_of_every_company_in_the_region(engine) -> None:
     sent = asyncio.run(notify_policy_update(channel, engine, record))
     assert sent == {first: 1, second: 1, blocked: 0}
     assert sorted(chat for chat, _ in channel.sent) == [2001, 2002]
+
+
+def test_import_with_a_token_messages_hr_through_the_bot_api(policy_dir, engine, tmp_path,
+                                                             monkeypatch, capsys) -> None:
+    from bot.local_api import LocalBotApi
+
+    api = LocalBotApi().start()
+    try:
+        api.user(1001)
+        api.send_message(1001, "你好")            # the HR's private chat exists
+        add_company(engine, "京味餐饮", "北京", 1001)
+        monkeypatch.setenv("HRBOT_TOKEN", api.token)
+        monkeypatch.setenv("HRBOT_BASE_URL", api.base_url)
+        monkeypatch.setenv("HRBOT_BASE_FILE_URL", api.base_file_url)
+        assert main(["policies", "import", str(changed_beijing(tmp_path, "7300"))]) == 0
+        assert "已通知 1 家公司的HR（共 1 条消息）" in capsys.readouterr().out
+        sent = api.sent(1001)
+        assert len(sent) == 1
+        assert "北京社保政策已更新" in sent[0].text and "缴费基数下限" in sent[0].text
+        assert "7300" in sent[0].text
+    finally:
+        api.stop()
