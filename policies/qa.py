@@ -9,6 +9,7 @@ marked 未确认 in the text, and every answer names its version and sources wit
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -18,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import jieba
+import jieba.posseg
 from rank_bm25 import BM25Okapi
 
 from policies.library import (
@@ -68,6 +70,7 @@ _STOPWORDS = frozenset(
     "么 吧 啊 呀 么样 应该 该 哪里 谁".split()
 )
 _PUNCTUATION = re.compile(r"^[\W_]+$")
+_NOT_CITIES = frozenset({"中国", "全国", "国家", "中华人民共和国", "本地", "当地", "外地"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,15 @@ class Answer:
     score: float
     caveats: tuple[str, ...] = ()
     """Why figures marked 未确认 are unconfirmed (one line each, no repeats)."""
+    uncovered_city: str | None = None
+    """A place named in the question that the library has no file for (answered nationally)."""
+
+    @property
+    def uncovered_notice(self) -> str | None:
+        if not self.uncovered_city:
+            return None
+        return (f"政策库未收录{self.uncovered_city}的政策，以下按全国通用规则回答，"
+                f"当地费率与办理要求请向{self.uncovered_city}经办机构确认。")
 
     @property
     def topic_label(self) -> str:
@@ -101,8 +113,10 @@ class Answer:
     @property
     def text(self) -> str:
         """Plain text of the whole answer (callers escape it for HTML)."""
-        lines = [f"【{self.region.city}·{self.topic_label}】", self.body, "",
-                 f"依据：{self.version_line}"]
+        lines = [f"【{self.region.city}·{self.topic_label}】"]
+        if self.uncovered_notice:
+            lines.append(self.uncovered_notice)
+        lines += [self.body, "", f"依据：{self.version_line}"]
         if self.version.note:
             lines.append(f"说明：{self.version.note}")
         if self.sources:
@@ -148,7 +162,10 @@ class PolicyQA:
         self._tokenizer = jieba.Tokenizer()
         for word in _DOMAIN_WORDS:
             self._tokenizer.add_word(word, freq=100_000)
-        self._city_names = library.city_aliases()
+        self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+        # one-character short names (京, 沪) would match inside other places (南京)
+        self._city_names = {name: key for name, key in library.city_aliases().items()
+                            if len(name) >= 2}
         self._documents: list[_Document] = []
         corpus: list[list[str]] = []
         self._entry_vocabulary: dict[tuple[str, str], set[str]] = {}
@@ -181,6 +198,14 @@ class PolicyQA:
             words.append(word)
         return words
 
+    def uncovered_place(self, text: str) -> str | None:
+        """A place name (jieba tag ns) in ``text`` that no region covers, e.g. 南京."""
+        for pair in self._tagger.lcut(text):
+            word, flag = pair.word, pair.flag
+            if flag.startswith("ns") and word not in _NOT_CITIES:
+                return word.removesuffix("市") if len(word) > 2 else word
+        return None
+
     def recognise_city(self, text: str) -> RegionPolicy | None:
         lowered = text.lower()
         for name, key in self._city_names.items():
@@ -193,7 +218,14 @@ class PolicyQA:
     def answer(self, question: str, default_city: str | None = None, *,
                today: date) -> Answer | NoAnswer:
         """Answer ``question`` for the city named in it, else ``default_city``, else national."""
-        region = self.recognise_city(question) or self.library.region_or_national(default_city)
+        uncovered = None
+        region = self.recognise_city(question)
+        if region is None:
+            uncovered = self.uncovered_place(question)
+            region = (self.library.national if uncovered
+                      else self.library.region_or_national(default_city))
+            if uncovered is None and default_city and region.is_national:
+                uncovered = default_city
         query = self.tokens(question)
         if not query:
             return NoAnswer(question, region, self._suggestions(region))
@@ -213,7 +245,8 @@ class PolicyQA:
         coverage = sum(1 for t in set(query) if t in vocabulary) / len(set(query))
         if score < MIN_SCORE or coverage < MIN_COVERAGE:
             return NoAnswer(question, region, self._suggestions(region))
-        return render_answer(question, region, document.entry, today, score=score)
+        answer = render_answer(question, region, document.entry, today, score=score)
+        return dataclasses.replace(answer, uncovered_city=uncovered)
 
     def answer_topic(self, topic: str, city: str | None, *, today: date) -> Answer:
         """The first entry of ``topic`` for the city (used by topic buttons)."""

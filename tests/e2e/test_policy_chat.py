@@ -108,3 +108,11 @@ async def test_questions_in_a_group_are_not_answered_from_free_text(bot: BotHarn
     # seen and ignored
     assert (await bot.say(HR, "上海滞纳金怎么算"))[0].text.startswith("📖 上海")
     assert bot.api.sent(group) == []
+
+
+async def test_a_city_outside_the_library_is_answered_nationally_and_said_so(
+        bot: BotHarness) -> None:
+    await setup_people(bot)
+    answer = (await bot.say(HR, "南京补缴要滞纳金吗"))[0].text
+    assert answer.startswith("📖 全国·滞纳金")
+    assert "政策库未收录南京的政策" in answer

@@ -85,6 +85,20 @@ def test_unknown_city_falls_back_to_national_and_says_so(qa) -> None:
     result = qa.answer("社保缴费比例是多少", "南京", today=TODAY)
     assert result.region.city == "全国"
     assert result.text.startswith("【全国")
+    assert "政策库未收录南京的政策" in result.text
+
+
+@pytest.mark.parametrize(("question", "place"), [("南京补缴要滞纳金吗", "南京"),
+                                                 ("重庆市医保比例是多少", "重庆"),
+                                                 ("在西安交社保每月几号", "西安")])
+def test_a_city_outside_the_library_is_not_answered_with_the_default_city(qa, question,
+                                                                          place) -> None:
+    # 南京 contains 京 (Beijing's short name): it must not be taken for Beijing
+    result = qa.answer(question, "北京", today=TODAY)
+    assert isinstance(result, Answer)
+    assert result.region.city == "全国"
+    assert result.uncovered_city == place
+    assert f"政策库未收录{place}的政策" in result.text
 
 
 def test_topic_button_answers(qa) -> None:
