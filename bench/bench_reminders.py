@@ -31,7 +31,7 @@ from sqlmodel import col
 
 from bot.clock import ManualClock
 from bot.services.notify import Notification, Recipient
-from bot.services.reminders import BATCH, ReminderScheduler, claim_due
+from bot.services.reminder_delivery import BATCH, ReminderScheduler, claim_due
 from bot.settings import ReminderSettings as ReminderDefaults
 from models.company import Company, Membership
 from models.db import make_engine, upgrade_schema

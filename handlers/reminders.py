@@ -13,6 +13,7 @@ from bot.parsing import InputError
 from bot.render import format_day, render
 from bot.services import reminders
 from bot.services.notify import TelegramChannel
+from bot.services.reminder_delivery import ReminderScheduler
 from bot.services.todo import default_month_due
 from handlers.common import callback_parts, current_member, reply, show_choice
 from models.company import Role
@@ -145,7 +146,7 @@ async def job_reminder_tick(context: HRContext) -> None:
     """Claim and send due reminders; the database, not this job, remembers what is due."""
     job = context.job
     assert job is not None
-    scheduler: reminders.ReminderScheduler = job.data  # type: ignore[assignment]
+    scheduler: ReminderScheduler = job.data  # type: ignore[assignment]
     try:
         report = await scheduler.tick()
     except Exception:  # a failed tick must not stop the next one
@@ -161,10 +162,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("bindgroup", cmd_bindgroup))
 
 
-def schedule_tick(app: HRApplication) -> reminders.ReminderScheduler:
+def schedule_tick(app: HRApplication) -> ReminderScheduler:
     """Run the reminder tick at start and every `reminders.tick_seconds` (PTB JobQueue)."""
     services = app.services
-    scheduler = reminders.ReminderScheduler(
+    scheduler = ReminderScheduler(
         services.engine,
         services.clock,
         TelegramChannel(app.bot),

@@ -20,7 +20,7 @@ from bot.parsing import (
     parse_person_name,
 )
 from bot.services.access import Member
-from bot.services.reminders import plan_task_reminders
+from bot.services.reminder_planning import plan_task_reminders
 from models import audit
 from models.db import unit_of_work
 from models.employee import (

@@ -12,7 +12,7 @@ from harness import HR, HR2, SHANGHAI, BotHarness
 from sqlmodel import Session, select
 
 from bot.local_api import SentMessage
-from bot.services.reminders import ReminderScheduler, claim_due
+from bot.services.reminder_delivery import ReminderScheduler, claim_due
 from models.company import Membership
 from models.reminder import CompanySettings, Reminder, ReminderStatus
 

@@ -27,10 +27,13 @@ from bot.services.notify import (
     RecipientBlocked,
     RetryLater,
 )
+from bot.services.reminder_delivery import ReminderScheduler, Result, claim_due
+from bot.services.todo import default_month_due
 from bot.settings import ReminderSettings as ReminderDefaults
 from models.company import Membership, Role
 from models.reminder import CompanySettings, Reminder, ReminderStatus, failed_reminders
 from models.task import Task, TaskStatus
+from policies.reminder_plan import InvalidReminderSettings
 
 SH = ZoneInfo("Asia/Shanghai")
 HR, HR2 = 1001, 1002
@@ -90,7 +93,7 @@ class World:
     engine: Engine
     clock: ManualClock
     channel: ScriptedChannel
-    scheduler: svc.ReminderScheduler
+    scheduler: ReminderScheduler
     member: Member
 
     async def tick_at(self, instant: datetime) -> list[Sent]:
@@ -141,7 +144,7 @@ def world(engine: Engine) -> World:
     channel = ScriptedChannel()
     defaults = ReminderDefaults(max_attempts=3)
     # Declaration reminders stay out of the way unless a test asks for them.
-    scheduler = svc.ReminderScheduler(
+    scheduler = ReminderScheduler(
         engine, clock, channel, defaults, worker="test-a", month_due=far_future
     )
     member = Member(
@@ -225,7 +228,7 @@ async def test_custom_threshold_25_reschedules_open_tasks(world: World) -> None:
 
 async def test_thresholds_out_of_bounds_change_nothing(world: World) -> None:
     world.hire("2026-12-01")
-    with pytest.raises(svc.plan.InvalidReminderSettings):
+    with pytest.raises(InvalidReminderSettings):
         svc.change_thresholds(
             world.engine,
             world.member,
@@ -295,7 +298,7 @@ async def test_downtime_catch_up_sends_only_the_latest_marked_buqa(world: World)
 async def test_crash_between_claim_and_send_is_sent_once_after_the_lease(world: World) -> None:
     world.hire("2026-12-01")
     world.clock.set(at("2026-12-24", 9))
-    claimed = svc.claim_due(world.engine, "crashed-worker", world.clock.now())
+    claimed = claim_due(world.engine, "crashed-worker", world.clock.now())
     assert len(claimed) == 1  # …and the process dies here
     assert await world.tick_at(at("2026-12-24", 9, 4)) == []  # lease still held
     sent = await world.tick_at(at("2026-12-24", 9, 6))
@@ -314,7 +317,7 @@ async def test_crash_after_delivery_is_not_resent(world: World, monkeypatch) -> 
         await world.tick_at(at("2026-12-24", 9))
     assert len(world.channel.take()) == 1
     monkeypatch.undo()
-    restarted = svc.ReminderScheduler(
+    restarted = ReminderScheduler(
         world.engine, world.clock, world.channel, world.scheduler.defaults, worker="test-b"
     )
     world.clock.set(at("2026-12-24", 9, 10))
@@ -390,7 +393,7 @@ async def test_urgent_holiday_shift_before_national_day(world: World) -> None:
 
 
 async def test_declaration_reminder_lists_undeclared_employees(world: World) -> None:
-    world.scheduler.month_due = svc.default_month_due
+    world.scheduler.month_due = default_month_due
     world.hire("2026-12-01", name="陈明远")
     world.hire("2026-12-02", name="赵敏")
     # 2026-12 in 北京 is due 12-25 (stand-in); 5 days before is Sunday 12-20 → Monday 12-21
@@ -407,7 +410,7 @@ async def test_declaration_reminder_lists_undeclared_employees(world: World) -> 
 async def test_two_schedulers_share_the_rows(world: World) -> None:
     for n in range(20):
         world.hire("2026-12-01", name=f"员工{n}")
-    other = svc.ReminderScheduler(
+    other = ReminderScheduler(
         world.engine,
         world.clock,
         world.channel,
@@ -427,12 +430,12 @@ async def test_two_schedulers_share_the_rows(world: World) -> None:
 async def test_a_worker_whose_lease_was_taken_over_sends_nothing(world: World) -> None:
     world.hire("2026-12-01")
     world.clock.set(at("2026-12-24", 9))
-    (reminder_id,) = svc.claim_due(world.engine, "test-a", world.clock.now())
+    (reminder_id,) = claim_due(world.engine, "test-a", world.clock.now())
     # test-a stalls past its lease; another worker takes the row over
-    assert svc.claim_due(world.engine, "other", at("2026-12-24", 9, 6)) == [reminder_id]
+    assert claim_due(world.engine, "other", at("2026-12-24", 9, 6)) == [reminder_id]
     world.clock.set(at("2026-12-24", 9, 7))
     result, _ = await world.scheduler._process(reminder_id)
-    assert result is svc.Result.LOST and world.channel.take() == []
+    assert result is Result.LOST and world.channel.take() == []
 
 
 async def test_a_failed_overdue_alert_does_not_stop_the_next_days(world: World) -> None:

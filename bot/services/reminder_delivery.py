@@ -1,0 +1,582 @@
+"""The reminder tick: claim due rows with a lease, send each through the notify channel once.
+
+Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one writer); each send is fenced
+by a conditional lease renewal and recorded per chat right after Telegram accepts it, so a crash
+re-sends at most the message in flight. RetryAfter postpones, network errors and 5xx back off,
+Forbidden deactivates the chat and tells another HR, and after `max_attempts` the row is
+`failed` and shows in /todo. See docs/reminders.md for the exactly-once window.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Engine, and_, func, update
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.render import render
+from bot.services.notify import (
+    Channel,
+    DeliveryFailed,
+    Notification,
+    Recipient,
+    RecipientBlocked,
+    RetryLater,
+)
+from bot.services.reminder_planning import (
+    add_row,
+    close_row,
+    company_reminder_settings,
+    company_reminder_settings_from,
+    local_today,
+    plan_declarations,
+    plan_unplanned_tasks,
+)
+from bot.services.todo import MonthDue, default_month_due
+from bot.settings import ReminderSettings as ReminderDefaults
+from models import audit
+from models.company import Membership, Role, company_members
+from models.db import unit_of_work
+from models.employee import Department, Employee
+from models.ledger import LedgerMonth, LedgerState
+from models.reminder import (
+    OPEN_STATUSES,
+    CompanySettings,
+    Reminder,
+    ReminderDelivery,
+    ReminderStatus,
+    delivered_chats,
+    is_open,
+    reminders_for_subject,
+)
+from models.task import Task, TaskStatus
+from policies import reminder_plan as plan
+from policies.reminder_plan import ReminderKind
+
+log = logging.getLogger(__name__)
+
+#: How long a claim is held before another worker may take the row over (crash recovery).
+LEASE = timedelta(minutes=5)
+#: Rows claimed per tick; at 30 messages/s this is well inside one lease.
+BATCH = 200
+_BACKOFF_FIRST = timedelta(seconds=30)
+_BACKOFF_MAX = timedelta(minutes=30)
+
+
+# ---------------------------------------------------------------------------------------------
+# Claiming
+
+
+def claim_due(
+    engine: Engine, worker: str, now: datetime, *, lease: timedelta = LEASE, limit: int = BATCH
+) -> list[int]:
+    """Claim up to `limit` due rows for `worker`; returns their ids, oldest first.
+
+    A row is due when it is pending and its next attempt has come, or when it is claimed and
+    the lease has run out (the claiming worker crashed). Claiming moves `next_attempt_at` to
+    the lease's end, so both cases are one range on the partial due index. On PostgreSQL the
+    inner SELECT takes row locks with SKIP LOCKED, so concurrent workers claim disjoint rows;
+    SQLite ignores FOR UPDATE and serialises writers, and the outer WHERE re-checks the row.
+    """
+    due = and_(is_open(), col(Reminder.next_attempt_at) <= now)
+    candidates = (
+        select(Reminder.id)
+        .where(due)
+        .order_by(col(Reminder.next_attempt_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    until = now + lease
+    statement = (
+        update(Reminder)
+        .where(col(Reminder.id).in_(candidates.scalar_subquery()), due)
+        .values(
+            status=ReminderStatus.CLAIMED,
+            claimed_by=worker,
+            claimed_until=until,
+            next_attempt_at=until,
+            updated_at=now,
+        )
+        .returning(col(Reminder.id), col(Reminder.next_attempt_at))
+    )
+    with engine.begin() as connection:
+        rows = connection.execute(statement).all()
+    return [row[0] for row in rows]
+
+
+def _owned(reminder_id: int, worker: str) -> object:
+    return and_(
+        col(Reminder.id) == reminder_id,
+        col(Reminder.status) == ReminderStatus.CLAIMED,
+        col(Reminder.claimed_by) == worker,
+    )
+
+
+def _release(engine: Engine, ids: Sequence[int], worker: str, at: datetime) -> None:
+    """Give claimed rows back, due again at `at` (RetryAfter: the whole bot must wait)."""
+    if not ids:
+        return
+    with engine.begin() as connection:
+        connection.execute(
+            update(Reminder)
+            .where(
+                col(Reminder.id).in_(ids),
+                col(Reminder.status) == ReminderStatus.CLAIMED,
+                col(Reminder.claimed_by) == worker,
+            )
+            .values(
+                status=ReminderStatus.PENDING,
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=at,
+                updated_at=at,
+            )
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Composing
+
+
+@dataclass(frozen=True)
+class Target:
+    recipient: Recipient
+    note: Notification
+    #: Membership to deactivate if the chat blocked the bot; None for the group.
+    membership_id: int | None
+
+
+@dataclass
+class Outgoing:
+    """What one reminder sends, decided inside a transaction and sent outside it."""
+
+    reminder_id: int
+    company_id: int
+    kind: ReminderKind
+    targets: list[Target]
+    already_delivered: int
+    is_catch_up: bool
+
+
+def _hr_memberships(session: Session, company_id: int) -> list[Membership]:
+    return company_members(session, company_id, Role.HR)
+
+
+def _chat_of(m: Membership) -> int:
+    return m.chat_id or m.telegram_user_id
+
+
+def _buttons(reminder_id: int) -> list[list[tuple[str, str]]]:
+    return [
+        [
+            ("✅ 已办理", f"reminders:done:{reminder_id}"),
+            ("⏰ 明天再提醒", f"reminders:snooze:{reminder_id}"),
+            ("📄 查看", f"reminders:view:{reminder_id}"),
+        ]
+    ]
+
+
+def _is_superseded(session: Session, row: Reminder, now: datetime) -> bool:
+    for other in reminders_for_subject(session, row.subject):
+        if (
+            other.id != row.id
+            and other.status in (*OPEN_STATUSES, ReminderStatus.SENT)
+            and other.send_at <= now
+            and plan.superseded_by(ReminderKind(row.kind), ReminderKind(other.kind))
+        ):
+            return True
+    return False
+
+
+def _registration_context(
+    session: Session, row: Reminder, today: date, settings: plan.ReminderSettings
+) -> dict[str, object] | None:
+    task = session.get(Task, row.task_id) if row.task_id else None
+    if task is None or task.status != TaskStatus.OPEN:
+        return None
+    employee = session.get(Employee, task.employee_id) if task.employee_id else None
+    if employee is None:
+        return None
+    department = (
+        session.get(Department, employee.department_id) if employee.department_id else None
+    )
+    return {
+        "name": employee.name,
+        "department": department.name if department else "",
+        "days_employed": plan.days_employed(employee.first_day, today),
+        "deadline": task.due_date,
+        "days_left": (task.due_date - today).days,
+        "days_overdue": (today - task.due_date).days,
+        "month": employee.first_day.replace(day=1),
+    }
+
+
+def _declaration_context(
+    session: Session, row: Reminder, today: date, month_due: MonthDue
+) -> dict[str, object] | None:
+    _, month_text, city = row.subject.split(":", 2)
+    month = date.fromisoformat(f"{month_text}-01")
+    names = session.exec(
+        select(Employee.name)
+        .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
+        .where(
+            LedgerMonth.company_id == row.company_id,
+            LedgerMonth.month == month,
+            LedgerMonth.state == LedgerState.PENDING,
+            Employee.insured_city == city,
+        )
+        .order_by(col(Employee.id))
+    ).all()
+    if not names:
+        return None
+    deadline = month_due(city, month)
+    return {
+        "city": city,
+        "month": month,
+        "names": list(names),
+        "deadline": deadline,
+        "days_left": (deadline - today).days,
+    }
+
+
+def compose(
+    session: Session,
+    row: Reminder,
+    now: datetime,
+    defaults: ReminderDefaults,
+    month_due: MonthDue = default_month_due,
+) -> Outgoing | ReminderStatus:
+    """Decide what a claimed row sends, or the status it ends in without sending."""
+    assert row.id is not None
+    kind = ReminderKind(row.kind)
+    settings = company_reminder_settings(session, row.company_id, defaults)
+    today = local_today(now, settings.timezone)
+    if kind in (
+        ReminderKind.REGISTRATION_NORMAL,
+        ReminderKind.REGISTRATION_URGENT,
+        ReminderKind.REGISTRATION_OVERDUE,
+    ):
+        context = _registration_context(session, row, today, settings)
+    elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
+        context = _declaration_context(session, row, today, month_due)
+    else:
+        context = None
+    if context is None:
+        return ReminderStatus.CANCELLED
+    if _is_superseded(session, row, now):
+        return ReminderStatus.SUPERSEDED
+
+    hrs = _hr_memberships(session, row.company_id)
+    escalated = plan.is_escalated(kind)
+    if escalated:
+        chosen = hrs
+    else:
+        owner = [m for m in hrs if m.telegram_user_id == row.owner_user_id]
+        chosen = owner or hrs[:1]
+    group = session.get(CompanySettings, row.company_id)
+    # 补发: it goes out on a later day than planned (downtime, long retries).
+    late = row.send_at.astimezone(settings.zone).date() < today
+    common = {
+        **context,
+        "kind": str(kind),
+        "catch_up": late,
+        "due_date": row.due_date,
+        "also_told": [m.display_name or str(m.telegram_user_id) for m in hrs] if escalated else [],
+    }
+    private = Notification(
+        text=render("reminder", **common, for_group=False), buttons=_buttons(row.id), personal=True
+    )
+    targets = [
+        Target(Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id), private, m.id)
+        for m in chosen
+    ]
+    if escalated and group is not None and group.group_chat_id is not None:
+        # Group text never carries 身份证 or wages (nor the late fee derived from them).
+        public = Notification(
+            text=render("reminder", **common, for_group=True), buttons=_buttons(row.id)
+        )
+        targets.append(Target(Recipient(chat_id=group.group_chat_id, is_group=True), public, None))
+    done = delivered_chats(session, row.id)
+    return Outgoing(
+        reminder_id=row.id,
+        company_id=row.company_id,
+        kind=kind,
+        targets=[t for t in targets if t.recipient.chat_id not in done],
+        already_delivered=len(done),
+        is_catch_up=late,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The tick
+
+
+class Result(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"
+    LOST = "lost"  # our lease ran out and another worker took the row
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass
+class TickReport:
+    claimed: int = 0
+    results: dict[str, int] = field(default_factory=dict)
+
+    def count(self, result: Result) -> None:
+        self.results[result] = self.results.get(result, 0) + 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 30 min."""
+    return min(_BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), _BACKOFF_MAX)
+
+
+class ReminderScheduler:
+    """Claims and sends due reminders; one per process, each with its own worker id."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        channel: Channel,
+        defaults: ReminderDefaults,
+        *,
+        worker: str | None = None,
+        month_due: MonthDue = default_month_due,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.channel = channel
+        self.defaults = defaults
+        self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
+        self.month_due = month_due
+        self.lease = lease
+        self.batch = batch
+        self._declarations_planned_on: date | None = None
+        # Fail at start-up, not at every tick, when config.toml's defaults are out of bounds.
+        company_reminder_settings_from(defaults)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def tick(self) -> TickReport:
+        """Plan the day's declaration reminders once, then claim and send what is due."""
+        now = self.now()
+        self._plan_declarations(now)
+        report = TickReport()
+        ids = claim_due(self.engine, self.worker, now, lease=self.lease, limit=self.batch)
+        report.claimed = len(ids)
+        for index, reminder_id in enumerate(ids):
+            result, wait_until = await self._process(reminder_id)
+            report.count(result)
+            if result is Result.RATE_LIMITED and wait_until is not None:
+                _release(self.engine, ids[index + 1 :], self.worker, wait_until)
+                break
+        return report
+
+    def _plan_declarations(self, now: datetime) -> None:
+        day = now.date()
+        if self._declarations_planned_on == day:
+            return
+        with unit_of_work(self.engine) as session:
+            plan_unplanned_tasks(session, now=now, defaults=self.defaults)
+            plan_declarations(session, now=now, defaults=self.defaults, month_due=self.month_due)
+        self._declarations_planned_on = day
+
+    async def _process(self, reminder_id: int) -> tuple[Result, datetime | None]:
+        now = self.now()
+        if not self._renew_lease(reminder_id, now):
+            return Result.LOST, None  # the lease ran out and another worker took the row
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            assert row is not None
+            decided = compose(session, row, now, self.defaults, self.month_due)
+            if isinstance(decided, ReminderStatus):
+                close_row(row, decided, now)
+                return Result(decided), None
+        delivered = decided.already_delivered
+        blocked: list[Target] = []
+        for target in decided.targets:
+            try:
+                message_id = await self.channel.deliver(target.recipient, target.note)
+            except RetryLater as error:  # flood control: the whole bot waits
+                until = self.now() + timedelta(seconds=error.seconds)
+                self._postpone(reminder_id, until, str(error))
+                return Result.RATE_LIMITED, until
+            except RecipientBlocked as error:
+                self._record_blocked(reminder_id, target, str(error))
+                blocked.append(target)
+                continue
+            except DeliveryFailed as error:  # network, timeout, 5xx, bad request
+                return self._failed_attempt(reminder_id, str(error)), None
+            # The exactly-once window is here: accepted by Telegram, not yet committed below.
+            self._record_delivery(reminder_id, target.recipient.chat_id, message_id)
+            delivered += 1
+        for target in blocked:
+            await self._tell_other_hr(decided.company_id, target)
+        if delivered == 0:
+            if blocked:
+                # Everyone blocked the bot: try again with whoever is still active.
+                return self._failed_attempt(reminder_id, "all recipients blocked the bot"), None
+            return self._failed_attempt(reminder_id, "no HR chat to deliver to"), None
+        return self._mark_sent(reminder_id, decided.is_catch_up), None
+
+    def _record_delivery(self, reminder_id: int, chat_id: int, message_id: int | None) -> None:
+        with unit_of_work(self.engine) as session:
+            session.add(
+                ReminderDelivery(
+                    reminder_id=reminder_id, chat_id=chat_id, message_id=message_id, at=self.now()
+                )
+            )
+
+    def _record_blocked(self, reminder_id: int, target: Target, error: str) -> None:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            assert row is not None
+            if target.membership_id is not None:
+                membership = session.get(Membership, target.membership_id)
+                if membership is not None and membership.active:
+                    membership.active = False
+                    audit.record(
+                        session,
+                        row.company_id,
+                        None,
+                        "membership.blocked_bot",
+                        membership_id=target.membership_id,
+                    )
+            else:
+                settings = session.get(CompanySettings, row.company_id)
+                if settings is not None and settings.group_chat_id == target.recipient.chat_id:
+                    settings.group_chat_id = None
+                    settings.group_title = None
+                    settings.updated_at = now
+                    audit.record(session, row.company_id, None, "group.unbound_forbidden")
+            row.last_error = f"Forbidden: {error}"[:300]
+            row.updated_at = now
+
+    async def _tell_other_hr(self, company_id: int, target: Target) -> None:
+        """A chat blocked the bot: tell the HR who are still reachable (best effort)."""
+        with unit_of_work(self.engine) as session:
+            others = [
+                (m, _chat_of(m))
+                for m in _hr_memberships(session, company_id)
+                if _chat_of(m) != target.recipient.chat_id
+            ]
+            who = "HR群" if target.recipient.is_group else "一位HR"
+            if target.membership_id is not None:
+                blocked = session.get(Membership, target.membership_id)
+                if blocked is not None and blocked.display_name:
+                    who = f"HR {blocked.display_name}"
+        note = Notification(
+            text=render("reminder_blocked", who=who, group=target.recipient.is_group)
+        )
+        for member, chat_id in others:
+            try:
+                await self.channel.deliver(
+                    Recipient(chat_id=chat_id, user_id=member.telegram_user_id), note
+                )
+            except DeliveryFailed as error:
+                log.warning(
+                    "could not tell company %s about a blocked chat: %s", company_id, error
+                )
+
+    def _postpone(self, reminder_id: int, until: datetime, reason: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(Reminder)
+                .where(_owned(reminder_id, self.worker))
+                .values(
+                    status=ReminderStatus.PENDING,
+                    claimed_by=None,
+                    claimed_until=None,
+                    next_attempt_at=until,
+                    last_error=reason,
+                    updated_at=self.now(),
+                )
+            )
+
+    def _renew_lease(self, reminder_id: int, now: datetime) -> bool:
+        """Fence: extend our claim only if it is still ours (a conditional UPDATE)."""
+        until = now + self.lease
+        with self.engine.begin() as connection:
+            renewed = connection.execute(
+                update(Reminder)
+                .where(_owned(reminder_id, self.worker))
+                .values(claimed_until=until, next_attempt_at=until, updated_at=now)
+            )
+        return renewed.rowcount == 1
+
+    def _failed_attempt(self, reminder_id: int, error: str) -> Result:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.claimed_by != self.worker:
+                return Result.LOST
+            row.attempts += 1
+            row.last_error = error[:300]
+            if row.attempts >= self.defaults.max_attempts:
+                close_row(row, ReminderStatus.FAILED, now)
+                log.warning("reminder %s failed after %s attempts", reminder_id, row.attempts)
+                if row.kind == ReminderKind.REGISTRATION_OVERDUE:
+                    self._plan_next_overdue(session, row, now)  # tomorrow's alert still goes
+                return Result.FAILED
+            row.status = ReminderStatus.PENDING
+            row.claimed_by = None
+            row.claimed_until = None
+            row.next_attempt_at = now + backoff(row.attempts)
+            row.updated_at = now
+            return Result.RETRY
+
+    def _mark_sent(self, reminder_id: int, is_catch_up: bool) -> Result:
+        now = self.now()
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            if row is None or row.claimed_by != self.worker:
+                return Result.LOST
+            close_row(row, ReminderStatus.SENT, now)
+            row.sent_at = now
+            row.is_catch_up = is_catch_up
+            row.last_error = None
+            if row.kind == ReminderKind.REGISTRATION_OVERDUE and row.task_id is not None:
+                self._plan_next_overdue(session, row, now)
+        return Result.SENT
+
+    def _plan_next_overdue(self, session: Session, row: Reminder, now: datetime) -> None:
+        task = session.get(Task, row.task_id)
+        if task is None or task.status != TaskStatus.OPEN:
+            return
+        settings = company_reminder_settings(session, row.company_id, self.defaults)
+        today = local_today(now, settings.timezone)
+        after = max(row.due_date, today) + timedelta(days=1)
+        planned = plan.next_overdue_reminder(task.due_date, after, settings)
+        exists = session.exec(
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                Reminder.subject == row.subject,
+                Reminder.kind == planned.kind,
+                Reminder.due_date == planned.due_date,
+            )
+        ).one()
+        if not exists:
+            add_row(
+                session,
+                company_id=row.company_id,
+                subject=row.subject,
+                planned=planned,
+                task_id=row.task_id,
+                owner_user_id=row.owner_user_id,
+            )

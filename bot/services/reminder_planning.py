@@ -1,0 +1,269 @@
+"""Reminder planning: which `reminder` rows an obligation needs, written idempotently.
+
+One row per (subject, kind, due date). The hiring service plans its task in the same
+transaction; the scheduler's first tick each day plans unplanned tasks (imports) and the
+declaration reminders; /settings re-plans every open task. See docs/reminders.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.services.todo import MonthDue, default_month_due
+from bot.settings import ReminderSettings as ReminderDefaults
+from models.company import Company
+from models.employee import Employee
+from models.ledger import LedgerMonth, LedgerState
+from models.reminder import (
+    OPEN_STATUSES,
+    CompanySettings,
+    Reminder,
+    ReminderStatus,
+    reminders_for_subject,
+)
+from models.task import Task, TaskKind, TaskStatus
+from models.types import utcnow
+from policies import reminder_plan as plan
+from policies.reminder_plan import PlannedReminder, ReminderKind
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+def company_reminder_settings(
+    session: Session, company_id: int, defaults: ReminderDefaults | None = None
+) -> plan.ReminderSettings:
+    """The company's thresholds: its own where set, config.toml defaults otherwise."""
+    defaults = defaults or ReminderDefaults()
+    company = session.get(Company, company_id)
+    own = session.get(CompanySettings, company_id)
+    overrides = {
+        name: getattr(own, name)
+        for name in _COMPANY_OVERRIDABLE
+        if own is not None and getattr(own, name) is not None
+    }
+    return company_reminder_settings_from(
+        defaults.model_copy(update=overrides),
+        company.timezone if company is not None else "Asia/Shanghai",
+    )
+
+
+#: config.toml [reminders] keys a company may override (columns of `company_settings`).
+_COMPANY_OVERRIDABLE = (
+    "normal_day",
+    "urgent_day",
+    "declaration_days_before",
+    "backpay_stall_working_days",
+    "send_hour",
+)
+
+
+def company_reminder_settings_from(
+    defaults: ReminderDefaults, timezone: str = "Asia/Shanghai"
+) -> plan.ReminderSettings:
+    """[reminders] values as validated policy settings (raises when out of bounds)."""
+    return plan.ReminderSettings(
+        **{name: getattr(defaults, name) for name in _COMPANY_OVERRIDABLE}, timezone=timezone
+    )
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+def task_subject(task_id: int) -> str:
+    return f"task:{task_id}"
+
+
+def declaration_subject(month: date, city: str) -> str:
+    return f"declaration:{month:%Y-%m}:{city}"
+
+
+def add_row(
+    session: Session,
+    *,
+    company_id: int,
+    subject: str,
+    planned: PlannedReminder,
+    task_id: int | None = None,
+    owner_user_id: int | None = None,
+    is_snooze: bool = False,
+) -> Reminder:
+    send_at = planned.send_at
+    row = Reminder(
+        company_id=company_id,
+        subject=subject,
+        task_id=task_id,
+        kind=planned.kind,
+        due_date=planned.due_date,
+        send_at=send_at,
+        next_attempt_at=send_at,
+        owner_user_id=owner_user_id,
+        is_snooze=is_snooze,
+    )
+    session.add(row)
+    return row
+
+
+def plan_task_reminders(
+    session: Session,
+    task: Task,
+    *,
+    today: date,
+    defaults: ReminderDefaults | None = None,
+    owner_user_id: int | None = None,
+) -> int:
+    """Bring a task's reminder rows in line with its deadline and the company's thresholds.
+
+    Called when a task is created or changed (``today`` in the company's zone) and when
+    thresholds change; the caller commits. Planned reminders whose day has already passed are
+    not created (the hire's reply or the settings reply already shows the state), except the
+    overdue alert, which is due on the next working day while the task is open. Returns the
+    number of rows created.
+    """
+    assert task.id is not None
+    now = utcnow()  # bookkeeping only; every decision uses ``today``
+    subject = task_subject(task.id)
+    existing = reminders_for_subject(session, subject)
+    if task.status != TaskStatus.OPEN or task.kind != TaskKind.REGISTRATION:
+        close_open_rows(existing, ReminderStatus.CANCELLED, now)
+        return 0
+    employee = session.get(Employee, task.employee_id) if task.employee_id else None
+    if employee is None:
+        return 0
+    settings = company_reminder_settings(session, task.company_id, defaults)
+    if owner_user_id is None:
+        owner_user_id = next((r.owner_user_id for r in existing if r.owner_user_id), None)
+
+    wanted = plan.registration_reminders(employee.first_day, task.due_date, settings)
+    wanted_keys = {(p.kind, p.due_date) for p in wanted}
+    fixed_kinds = {ReminderKind.REGISTRATION_NORMAL, ReminderKind.REGISTRATION_URGENT}
+    for row in existing:
+        stale_fixed = row.kind in fixed_kinds and (row.kind, row.due_date) not in wanted_keys
+        stale_overdue = (
+            row.kind == ReminderKind.REGISTRATION_OVERDUE and row.due_date <= task.due_date
+        )
+        if row.status in OPEN_STATUSES and not row.is_snooze and (stale_fixed or stale_overdue):
+            close_row(row, ReminderStatus.CANCELLED, now)
+    have = {(r.kind, r.due_date) for r in existing}
+    created = 0
+    for planned in wanted:
+        if (planned.kind, planned.due_date) not in have and planned.send_on >= today:
+            add_row(
+                session,
+                company_id=task.company_id,
+                subject=subject,
+                planned=planned,
+                task_id=task.id,
+                owner_user_id=owner_user_id,
+            )
+            created += 1
+    has_overdue = any(
+        r.kind == ReminderKind.REGISTRATION_OVERDUE
+        and r.due_date > task.due_date
+        and r.status != ReminderStatus.CANCELLED
+        for r in existing
+    )
+    if not has_overdue:
+        overdue = plan.next_overdue_reminder(task.due_date, today, settings)
+        add_row(
+            session,
+            company_id=task.company_id,
+            subject=subject,
+            planned=overdue,
+            task_id=task.id,
+            owner_user_id=owner_user_id,
+        )
+        created += 1
+    session.flush()
+    return created
+
+
+def plan_unplanned_tasks(
+    session: Session, *, now: datetime, defaults: ReminderDefaults | None = None
+) -> int:
+    """Plan open registration tasks that have no reminder row yet (bulk import, older rows).
+
+    The hiring service plans its task in the same transaction; this sweep makes sure any
+    other way of creating a task is reminded too. Returns the number of tasks planned.
+    """
+    has_rows = select(Reminder.id).where(Reminder.task_id == Task.id).exists()
+    tasks = session.exec(
+        select(Task, Company.timezone)
+        .join(Company, col(Company.id) == Task.company_id)
+        .where(Task.status == TaskStatus.OPEN, Task.kind == TaskKind.REGISTRATION, ~has_rows)
+    ).all()
+    for task, timezone in tasks:
+        plan_task_reminders(session, task, today=local_today(now, timezone), defaults=defaults)
+    return len(tasks)
+
+
+def replan_company(
+    session: Session, company_id: int, *, today: date, defaults: ReminderDefaults
+) -> int:
+    """Re-plan every open task of a company (after its thresholds changed)."""
+    tasks = list(
+        session.exec(
+            select(Task).where(Task.company_id == company_id, Task.status == TaskStatus.OPEN)
+        )
+    )
+    for task in tasks:
+        plan_task_reminders(session, task, today=today, defaults=defaults)
+    return len(tasks)
+
+
+def plan_declarations(
+    session: Session,
+    *,
+    now: datetime,
+    defaults: ReminderDefaults,
+    month_due: MonthDue = default_month_due,
+) -> int:
+    """Create declaration reminders for every (company, insured city, month) still 待申报."""
+    pending = session.exec(
+        select(LedgerMonth.company_id, Employee.insured_city, LedgerMonth.month)
+        .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
+        .where(LedgerMonth.state == LedgerState.PENDING)
+        .distinct()
+    ).all()
+    created = 0
+    for company_id, city, month in pending:
+        settings = company_reminder_settings(session, company_id, defaults)
+        today = local_today(now, settings.timezone)
+        subject = declaration_subject(month, city)
+        have = {
+            (r.kind, r.due_date)
+            for r in session.exec(
+                select(Reminder).where(
+                    Reminder.company_id == company_id, Reminder.subject == subject
+                )
+            )
+        }
+        for planned in plan.declaration_reminders(month_due(city, month), settings):
+            if (planned.kind, planned.due_date) in have or planned.send_on < today:
+                continue
+            add_row(session, company_id=company_id, subject=subject, planned=planned)
+            created += 1
+    session.flush()
+    return created
+
+
+def close_row(row: Reminder, status: ReminderStatus, now: datetime) -> None:
+    row.status = status
+    row.claimed_by = None
+    row.claimed_until = None
+    row.updated_at = now
+
+
+def close_open_rows(rows: Sequence[Reminder], status: ReminderStatus, now: datetime) -> None:
+    for row in rows:
+        if row.status in OPEN_STATUSES:
+            close_row(row, status, now)
