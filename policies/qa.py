@@ -10,6 +10,7 @@ marked 未确认 in the text, and every answer names its version and sources wit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import threading
@@ -64,6 +65,13 @@ _SYNONYMS = {
 _DOMAIN_WORDS = ["滞纳金", "跨年", "补缴", "断缴", "公积金", "缴费基数", "基数", "医保", "社保",
                  "等待期", "截止", "补差", "逾期", "工伤", "失业", "养老", "生育", "参保", "登记",
                  "上下限", "下限", "上限", "比例", "材料", "贷款", "报销", "自助"]
+_ANCHORS = frozenset(
+    "滞纳金 滞纳 补缴 跨年 断缴 医保 公积金 公积 积金 基数 缴费基数 比例 社保 养老 失业 工伤 生育 "
+    "参保 登记 缴费 缴存 等待期 报销 补差 截止 逾期 贷款 保险 入职 扣款 缴款 上下限 下限 上限 材料"
+    .split()
+)
+"""Social-insurance words: an answer needs one of them shared with the question, so that
+"个税怎么申报" or "公司注销流程" are not answered from a 社保 entry that shares "申报"/"流程"."""
 _STOPWORDS = frozenset(
     "怎么 怎么办 怎样 如何 什么 多少 多久 几个 几号 哪些 是否 需要 要 吗 呢 的 了 请问 我 我们 "
     "公司 单位 员工 有 没有 可以 能 还 会 是 交 缴 个 一下 现在 今年 这个 那 和 与 及 在 到 给 "
@@ -154,15 +162,22 @@ class _Document:
     entry: QuestionEntry
 
 
+@functools.cache
+def _segmenter() -> tuple[jieba.Tokenizer, jieba.posseg.POSTokenizer]:
+    """One jieba dictionary per process (loading it takes about a second), with our words."""
+    tokenizer = jieba.Tokenizer()
+    for word in _DOMAIN_WORDS:
+        tokenizer.add_word(word, freq=100_000)
+    tokenizer.initialize()
+    return tokenizer, jieba.posseg.POSTokenizer(tokenizer)
+
+
 class PolicyQA:
     """Retrieval index over the question entries of one library (build once, reuse)."""
 
     def __init__(self, library: PolicyLibrary) -> None:
         self.library = library
-        self._tokenizer = jieba.Tokenizer()
-        for word in _DOMAIN_WORDS:
-            self._tokenizer.add_word(word, freq=100_000)
-        self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+        self._tokenizer, self._tagger = _segmenter()
         # one-character short names (京, 沪) would match inside other places (南京)
         self._city_names = {name: key for name, key in library.city_aliases().items()
                             if len(name) >= 2}
@@ -242,8 +257,9 @@ class PolicyQA:
             return NoAnswer(question, region, self._suggestions(region))
         score, _, document = best
         vocabulary = self._entry_vocabulary[(document.region_key, document.entry.id)]
-        coverage = sum(1 for t in set(query) if t in vocabulary) / len(set(query))
-        if score < MIN_SCORE or coverage < MIN_COVERAGE:
+        shared = set(query) & vocabulary
+        coverage = len(shared) / len(set(query))
+        if score < MIN_SCORE or coverage < MIN_COVERAGE or not shared & _ANCHORS:
             return NoAnswer(question, region, self._suggestions(region))
         answer = render_answer(question, region, document.entry, today, score=score)
         return dataclasses.replace(answer, uncovered_city=uncovered)
