@@ -47,6 +47,7 @@ def test_questions_are_answered_for_the_right_city_and_topic(qa, question, defau
 
 
 @pytest.mark.parametrize("question", ["公司年会在哪里办", "今天天气怎么样", "员工离职手续怎么办",
+                                      "个税怎么申报", "公司注销流程", "员工请病假扣工资吗",
                                       "怎么申请营业执照", "产假有多少天", ""])
 def test_unrelated_questions_get_no_answer_with_topics(qa, question) -> None:
     result = qa.answer(question, "北京", today=TODAY)
