@@ -12,10 +12,11 @@ from bot.context import HRApplication, HRContext
 from bot.parsing import InputError
 from bot.render import format_day, render
 from bot.services import reminders
+from bot.services.ledger import declaration_deadline
 from bot.services.notify import TelegramChannel
-from bot.services.reminder_delivery import ReminderScheduler
-from bot.services.todo import default_month_due
+from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
 from handlers.common import callback_parts, current_member, reply, show_choice
+from handlers.ledger import policy_library
 from models.company import Role
 from policies.reminder_plan import (
     NORMAL_DAY_RANGE,
@@ -170,10 +171,9 @@ def schedule_tick(app: HRApplication) -> ReminderScheduler:
         services.clock,
         TelegramChannel(app.bot),
         services.settings.reminders,
-        # The policy library's deadline when loaded (as /todo uses it), the stand-in otherwise.
-        month_due=lambda city, month: services.extras.get("month_due", default_month_due)(
-            city, month
-        ),
+        # The city's deadline and late fee from the policy library in force.
+        month_due=lambda city, month: declaration_deadline(policy_library(services), city, month),
+        late_fee=late_fee_estimator(lambda: policy_library(services)),
     )
     services.extras["reminder_scheduler"] = scheduler
     if app.job_queue is not None:

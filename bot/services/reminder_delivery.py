@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Engine, and_, func, update
@@ -57,6 +58,8 @@ from models.reminder import (
 )
 from models.task import Task, TaskStatus
 from policies import reminder_plan as plan
+from policies.backpay import back_payment
+from policies.library import PolicyLibrary
 from policies.reminder_plan import ReminderKind
 
 log = logging.getLogger(__name__)
@@ -194,8 +197,39 @@ def _is_superseded(session: Session, row: Reminder, now: datetime) -> bool:
     return False
 
 
+#: (insured city, declared base, first day of work, today) → 滞纳金 run up so far, if known.
+LateFeeEstimate = Callable[[str, Decimal, date, date], Decimal | None]
+
+
+def late_fee_estimator(library: Callable[[], PolicyLibrary | None]) -> LateFeeEstimate:
+    """The late fee so far on every month since the first day, priced by the policy calculator.
+
+    ``library`` is asked at each call, so a library reloaded by `hrbot policies import` is used.
+    """
+
+    def estimate(city: str, base: Decimal, first_day: date, today: date) -> Decimal | None:
+        found = library()
+        if found is None:
+            return None
+        months = []
+        month = first_day.replace(day=1)
+        while month <= today:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        try:
+            region = found.region_or_national(city)
+            return back_payment(region, base, months, today).late_fee
+        except (LookupError, ValueError):  # no version in force, unknown city, bad base
+            return None
+
+    return estimate
+
+
 def _registration_context(
-    session: Session, row: Reminder, today: date, settings: plan.ReminderSettings
+    session: Session,
+    row: Reminder,
+    today: date,
+    late_fee: LateFeeEstimate | None,
 ) -> dict[str, object] | None:
     task = session.get(Task, row.task_id) if row.task_id else None
     if task is None or task.status != TaskStatus.OPEN:
@@ -214,6 +248,9 @@ def _registration_context(
         "days_left": (task.due_date - today).days,
         "days_overdue": (today - task.due_date).days,
         "month": employee.first_day.replace(day=1),
+        "late_fee": late_fee(employee.insured_city, employee.base, employee.first_day, today)
+        if late_fee is not None and today > task.due_date
+        else None,
     }
 
 
@@ -251,6 +288,7 @@ def compose(
     now: datetime,
     defaults: ReminderDefaults,
     month_due: MonthDue = default_month_due,
+    late_fee: LateFeeEstimate | None = None,
 ) -> Outgoing | ReminderStatus:
     """Decide what a claimed row sends, or the status it ends in without sending."""
     assert row.id is not None
@@ -262,7 +300,7 @@ def compose(
         ReminderKind.REGISTRATION_URGENT,
         ReminderKind.REGISTRATION_OVERDUE,
     ):
-        context = _registration_context(session, row, today, settings)
+        context = _registration_context(session, row, today, late_fee)
     elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
         context = _declaration_context(session, row, today, month_due)
     else:
@@ -282,24 +320,35 @@ def compose(
     group = session.get(CompanySettings, row.company_id)
     # 补发: it goes out on a later day than planned (downtime, long retries).
     late = row.send_at.astimezone(settings.zone).date() < today
-    common = {
-        **context,
-        "kind": str(kind),
-        "catch_up": late,
-        "due_date": row.due_date,
-        "also_told": [m.display_name or str(m.telegram_user_id) for m in hrs] if escalated else [],
-    }
-    private = Notification(
-        text=render("reminder", **common, for_group=False), buttons=_buttons(row.id), personal=True
-    )
+    common = {**context, "kind": str(kind), "catch_up": late, "due_date": row.due_date}
+    has_group = escalated and group is not None and group.group_chat_id is not None
+    names = {m.id: m.display_name or str(m.telegram_user_id) for m in hrs}
+
+    def told_besides(member_id: int | None) -> list[str]:
+        """An urgent reminder names who else was told (UX.md)."""
+        if not escalated:
+            return []
+        others = [name for mid, name in names.items() if mid != member_id]
+        return others + (["HR群"] if has_group and member_id is not None else [])
+
     targets = [
-        Target(Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id), private, m.id)
+        Target(
+            Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id),
+            Notification(
+                text=render("reminder", **common, for_group=False, also_told=told_besides(m.id)),
+                buttons=_buttons(row.id),
+                personal=True,
+            ),
+            m.id,
+        )
         for m in chosen
     ]
-    if escalated and group is not None and group.group_chat_id is not None:
+    if has_group:
+        assert group is not None and group.group_chat_id is not None
         # Group text never carries 身份证 or wages (nor the late fee derived from them).
         public = Notification(
-            text=render("reminder", **common, for_group=True), buttons=_buttons(row.id)
+            text=render("reminder", **common, for_group=True, also_told=told_besides(None)),
+            buttons=_buttons(row.id),
         )
         targets.append(Target(Recipient(chat_id=group.group_chat_id, is_group=True), public, None))
     done = delivered_chats(session, row.id)
@@ -353,6 +402,7 @@ class ReminderScheduler:
         *,
         worker: str | None = None,
         month_due: MonthDue = default_month_due,
+        late_fee: LateFeeEstimate | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
     ) -> None:
@@ -362,6 +412,7 @@ class ReminderScheduler:
         self.defaults = defaults
         self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
         self.month_due = month_due
+        self.late_fee = late_fee
         self.lease = lease
         self.batch = batch
         self._declarations_planned_on: date | None = None
@@ -402,7 +453,7 @@ class ReminderScheduler:
         with unit_of_work(self.engine) as session:
             row = session.get(Reminder, reminder_id)
             assert row is not None
-            decided = compose(session, row, now, self.defaults, self.month_due)
+            decided = compose(session, row, now, self.defaults, self.month_due, self.late_fee)
             if isinstance(decided, ReminderStatus):
                 close_row(row, decided, now)
                 return Result(decided), None

@@ -101,7 +101,7 @@ async def test_day_31_overdue_daily_with_late_fee_note(bot: BotHarness) -> None:
     assert len(await tick_and_read(bot, at(12, 29))) == 1
     assert await tick_and_read(bot, at(1, 1, year=2027)) == []  # 元旦: not on a holiday
     (overdue,) = await tick_and_read(bot, at(1, 4, year=2027))
-    assert "已逾期 4 天" in overdue.text and "滞纳金" in overdue.text
+    assert "已逾期 4 天" in overdue.text and "预计滞纳金 ¥" in overdue.text
     (again,) = await tick_and_read(bot, at(1, 5, year=2027))
     assert "已逾期 5 天" in again.text
     assert await tick_and_read(bot, at(1, 5, 15, year=2027)) == []

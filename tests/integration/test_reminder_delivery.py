@@ -184,7 +184,10 @@ async def test_day_28_is_urgent_to_every_hr_and_the_group(world: World) -> None:
     sent = await world.tick_at(at("2026-12-29", 9))
     assert sorted(s.chat_id for s in sent) == sorted([HR, HR2, GROUP])
     assert all(s.text.startswith("⚠️ 紧急") for s in sent)
-    assert "王芳、李强" in sent[0].text
+    text = {s.chat_id: s.text for s in sent}
+    assert "已同时提醒：李强、HR群。" in text[HR]
+    assert "已同时提醒：王芳、HR群。" in text[HR2]
+    assert "已提醒：王芳、李强。" in text[GROUP]
 
 
 async def test_overdue_daily_from_day_31_on_working_days(world: World) -> None:
