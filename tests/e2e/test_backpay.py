@@ -131,3 +131,13 @@ async def test_only_hr_of_the_company_and_only_its_employees(bot: BotHarness) ->
     assert bot.api.message(OTHER_HR, replies[0].message_id).text == \
         "该员工不存在或不属于您的公司，请重新选择。"
     assert "陈明远" not in " ".join(m.text or "" for m in bot.api.sent(OTHER_HR))
+
+
+async def test_a_crash_mid_conversation_resumes_at_the_same_question(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/backpay")
+    await bot.say(HR, "5000")
+    assert "补缴测算（3/3）" in (await bot.say(HR, "2025-12 2026-01"))[0].text
+    await bot.restart(crash=True)
+    result = (await bot.say(HR, "2026-01-20"))[0].text
+    assert "总计 ¥5,340.37" in result
