@@ -57,7 +57,10 @@ async def on_error(update: object, context: HRContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await update.effective_chat.send_message(
-                html.escape("抱歉，处理您的请求时出错，未保存任何更改。请稍后重试，或发送 /cancel 重新开始。")
+                html.escape(
+                    "抱歉，处理您的请求时出错，未保存任何更改。"
+                    "请稍后重试，或发送 /cancel 重新开始。"
+                )
             )
         except Exception:
             log.warning("could not tell the user about the error")

@@ -179,7 +179,7 @@ async def run_console(
             mark = api.mark()
             console.handle_line(f"/start {code}" if code else "/help")
             await console.settle(mark)
-            
+
             while True:
                 line = await (lines.get() if lines else asyncio.to_thread(_read_line))
                 mark = api.mark()

@@ -1,4 +1,4 @@
-"""Turn what HR type in Chinese into values, or into the sentence that says what to type instead."""
+"""Turn what HR type into values, or into the sentence that says what to type instead."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ MAX_MONTHLY_BASE = Decimal("1000000")
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse a positive yuan amount such as `5000`, `5,000.00`, `¥5000`, `5000元`, `5千`, `1.2万`."""
+    """Parse a positive yuan amount: `5000`, `5,000.00`, `¥5000`, `5000元`, `5千`, `1.2万`."""
     cleaned = (
         text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
     )
@@ -94,7 +94,9 @@ def parse_person_name(text: str) -> str:
     if name.startswith("/"):
         raise InputError("姓名不能以“/”开头，请输入员工姓名（2–30个字）。")
     if not NAME_MIN <= len(name) <= NAME_MAX:
-        raise InputError(f"姓名应为{NAME_MIN}–{NAME_MAX}个字，您输入了{len(name)}个字，请重新输入。")
+        raise InputError(
+            f"姓名应为{NAME_MIN}–{NAME_MAX}个字，您输入了{len(name)}个字，请重新输入。"
+        )
     if any(ch.isdigit() for ch in name):
         raise InputError("姓名中不能包含数字，请重新输入员工姓名（2–30个字）。")
     return name

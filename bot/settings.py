@@ -125,7 +125,7 @@ def _section_models() -> dict[str, type[BaseModel]]:
 def load_settings(
     path: Path | str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
-    """Read config.toml (HRBOT_CONFIG or ./config.toml when present), then apply the environment."""
+    """Read config.toml (HRBOT_CONFIG or ./config.toml if present), then the environment."""
     env = os.environ if env is None else env
     config_path = Path(path) if path else Path(env.get("HRBOT_CONFIG", DEFAULT_CONFIG))
     data: dict[str, Any] = {}

@@ -217,7 +217,8 @@ async def on_department_button(update: Update, context: HRContext) -> int:
     if choice == "new":
         await show_choice(update, "所属部门：➕ 新部门")
         return await _ask(update, context, member, HireState.NEW_DEPARTMENT)
-    departments = {str(d.id): d for d in hiring.company_departments(context.services.engine, member)}
+    known = hiring.company_departments(context.services.engine, member)
+    departments = {str(d.id): d for d in known}
     if choice not in departments:
         await show_choice(update, "该部门已不存在，请重新选择。")
         return await _ask(update, context, member, HireState.DEPARTMENT)
@@ -374,7 +375,9 @@ async def on_unexpected(update: Update, context: HRContext) -> int | None:
 async def on_stale_button(update: Update, context: HRContext) -> None:
     """A hire button pressed after its conversation ended."""
     assert update.callback_query is not None
-    await update.callback_query.answer("该入职登记已结束，请发送 /hire 重新开始。", show_alert=True)
+    await update.callback_query.answer(
+        "该入职登记已结束，请发送 /hire 重新开始。", show_alert=True
+    )
 
 
 def build_conversation() -> ConversationHandler[Any]:

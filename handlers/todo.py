@@ -101,7 +101,9 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
     assert update.callback_query is not None
     name = todo.item_name(context.services.engine, member, action, int(item_id))
     if name is None:
-        await update.callback_query.answer("找不到该待办，请发送 /todo 查看最新待办。", show_alert=True)
+        await update.callback_query.answer(
+            "找不到该待办，请发送 /todo 查看最新待办。", show_alert=True
+        )
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[PENDING_KEY] = {"action": action, "item_id": int(item_id)}
@@ -133,7 +135,8 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
         return DoneState.DATE
     try:
         if pending["action"] == "done":
-            name = todo.complete_task(context.services.engine, member, pending["item_id"], done_on=on)
+            engine = context.services.engine
+            name = todo.complete_task(engine, member, pending["item_id"], done_on=on)
             await reply(update, f"✅ 已记录：<b>{name}</b> 社保登记已办理（{on.isoformat()}）。")
         else:
             what = todo.mark_month_paid(
@@ -175,7 +178,9 @@ async def on_abort(update: Update, context: HRContext) -> int:
 
 
 async def on_date_unexpected(update: Update, context: HRContext) -> int:
-    await reply(update, "请输入办理日期（例如 今天、昨天、2026-12-05），或点击“今天”；发送 /cancel 取消。")
+    await reply(
+        update, "请输入办理日期（例如 今天、昨天、2026-12-05），或点击“今天”；发送 /cancel 取消。"
+    )
     return DoneState.DATE
 
 

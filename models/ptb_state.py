@@ -1,4 +1,4 @@
-"""Storage for python-telegram-bot persistence: conversations and user/chat data survive restarts."""
+"""Storage for PTB persistence: conversations and user/chat data survive restarts."""
 
 from __future__ import annotations
 

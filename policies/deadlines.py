@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-#: 社会保险法 第58条: 用人单位应当自用工之日起三十日内为其职工向社会保险经办机构申请办理社会保险登记。
+#: 社会保险法 第58条: 用人单位应当自用工之日起三十日内为其职工
+#: 向社会保险经办机构申请办理社会保险登记。
 REGISTRATION_DAYS = 30
 
 

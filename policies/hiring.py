@@ -27,8 +27,8 @@ def check_first_day(first_day: date, *, today: date) -> FirstDayCheck:
     """Refuse dates too far ahead; accept late ones but say the deadline has passed."""
     if first_day > today + timedelta(days=MAX_DAYS_AHEAD):
         raise FirstDayRefused(
-            f"用工之日不能晚于今天之后{MAX_DAYS_AHEAD}天（即 {today + timedelta(days=MAX_DAYS_AHEAD)}），"
-            "请确认后重新输入。"
+            f"用工之日不能晚于今天之后{MAX_DAYS_AHEAD}天"
+            f"（即 {today + timedelta(days=MAX_DAYS_AHEAD)}），请确认后重新输入。"
         )
     deadline = registration_deadline(first_day)
     warning = None

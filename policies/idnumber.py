@@ -84,7 +84,9 @@ def validate_id_number(text: str, *, today: date) -> IdNumber:
             f"身份证号码应为18位，您输入了{len(value)}位，请重新输入（{FORMAT_HINT}）。"
         )
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        raise InvalidIdNumber(f"身份证号码前17位应为数字，末位为数字或X，请重新输入（{FORMAT_HINT}）。")
+        raise InvalidIdNumber(
+            f"身份证号码前17位应为数字，末位为数字或X，请重新输入（{FORMAT_HINT}）。"
+        )
     if value[:2] not in PROVINCE_CODES:
         raise InvalidIdNumber("身份证号码前两位不是有效的省级行政区划代码，请检查后重新输入。")
     try:

@@ -1,4 +1,4 @@
-"""Hire registration (入职登记): validate each answer, then create the hire's obligations at once."""
+"""Hire registration (入职登记): validate each answer, then create the obligations at once."""
 
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ def accept_id_number(engine: Engine, member: Member, text: str, *, today: date) 
     if existing is not None:
         raise InputError(
             f"❌ 该身份证号码已登记：{existing.name}（{mask_id_number(existing.id_number)}，"
-            f"用工之日 {existing.first_day.isoformat()}）。请输入其他员工的身份证号码，或发送 /cancel 取消。"
+            f"用工之日 {existing.first_day.isoformat()}）。"
+            "请输入其他员工的身份证号码，或发送 /cancel 取消。"
         )
     return value
 
@@ -191,7 +192,9 @@ def register_hire(
     try:
         with unit_of_work(engine) as session:
             if employee_by_id_number(session, member.company_id, draft.id_number) is not None:
-                raise InputError("❌ 该身份证号码已在其他会话中登记，本次未重复登记。发送 /employees 查看。")
+                raise InputError(
+                    "❌ 该身份证号码已在其他会话中登记，本次未重复登记。发送 /employees 查看。"
+                )
             department_id = draft.department_id
             if draft.new_department:
                 department_id = get_or_create_department(

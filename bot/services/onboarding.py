@@ -74,8 +74,12 @@ def redeem_invite(
             raise InviteRefused("❌ 邀请码无效。请检查链接是否完整，或向管理员索取新的邀请码。")
         if invite.used_at is not None:
             if invite.used_by == user_id:
-                raise InviteRefused("您已使用此邀请码加入公司，无需重复操作。发送 /help 查看可用功能。")
-            raise InviteRefused("❌ 此邀请码已被使用。每个邀请码只能使用一次，请向管理员索取新的邀请码。")
+                raise InviteRefused(
+                    "您已使用此邀请码加入公司，无需重复操作。发送 /help 查看可用功能。"
+                )
+            raise InviteRefused(
+                "❌ 此邀请码已被使用。每个邀请码只能使用一次，请向管理员索取新的邀请码。"
+            )
         if invite.expires_at <= now:
             raise InviteRefused("❌ 此邀请码已过期。请向管理员索取新的邀请码。")
         existing = session.exec(
@@ -98,7 +102,9 @@ def redeem_invite(
         company = session.get(Company, invite.company_id)
         assert company is not None
         audit.record(session, invite.company_id, user_id, "member.joined", role=invite.role)
-        return Invite(invite.code, invite.company_id, company.name, Role(invite.role), invite.expires_at)
+        return Invite(
+            invite.code, invite.company_id, company.name, Role(invite.role), invite.expires_at
+        )
 
 
 def get_company(engine: Engine, company_id: int) -> Company | None:

@@ -99,9 +99,11 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
         )
         assert session.exec(select(Department)).one().name == "后厨"
         task = session.exec(select(Task)).one()
-        assert (task.kind, task.due_date, task.status) == ("registration", date(2026, 12, 31), "open")
+        expected_task = ("registration", date(2026, 12, 31), "open")
+        assert (task.kind, task.due_date, task.status) == expected_task
         month = session.exec(select(LedgerMonth)).one()
-        assert (month.month, month.state, str(month.base)) == (date(2026, 12, 1), "pending", "5000.00")
+        expected_month = (date(2026, 12, 1), "pending", "5000.00")
+        assert (month.month, month.state, str(month.base)) == expected_month
         audit = session.exec(select(AuditLog).where(AuditLog.action == "employee.hired")).one()
         assert VALID_ID not in str(audit.detail) and "5000" not in str(audit.detail)
 

@@ -56,7 +56,9 @@ async def test_onboarding_with_valid_used_expired_and_unknown_codes(bot: BotHarn
 
 async def test_invite_links_are_refused_in_groups(bot: BotHarness) -> None:
     _, code = bot.create_company()
-    replies = await bot.say(HR, f"/start {code}", chat_id=-100500, chat_type="group", chat_title="群")
+    replies = await bot.say(
+        HR, f"/start {code}", chat_id=-100500, chat_type="group", chat_title="群"
+    )
     assert "私聊" in replies[0].text
 
 

@@ -24,14 +24,16 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_company_create_prints_invite_and_deep_link(
     cli_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["company", "create", "示例餐饮", "--city", "北京市", "--bot-username", "@hr_bot"]) == 0
+    argv = ["company", "create", "示例餐饮", "--city", "北京市", "--bot-username", "@hr_bot"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     code = re.search(r"邀请码.*: (\S+)", out)
     assert code is not None
     assert f"https://t.me/hr_bot?start={code.group(1)}" in out
     with Session(make_engine(cli_env)) as session:
         company = session.exec(select(Company)).one()
-        assert (company.name, company.city, company.timezone) == ("示例餐饮", "北京", "Asia/Shanghai")
+        expected = ("示例餐饮", "北京", "Asia/Shanghai")
+        assert (company.name, company.city, company.timezone) == expected
         assert session.exec(select(InviteCode)).one().code == code.group(1)
 
     assert main(["company", "invite", str(company.id)]) == 0
