@@ -47,12 +47,17 @@ async def tick_and_read(
     return [m for m in bot.api.sent(chat_id)[before:] if about in (m.text or "")]
 
 
-async def hire(bot: BotHarness, name: str = "陈明远", id_number: str = ID_NUMBERS[0]) -> None:
-    """/hire by conversation, first day 12月1日, 后厨, base 5000, 北京."""
+async def hire(
+    bot: BotHarness,
+    name: str = "陈明远",
+    id_number: str = ID_NUMBERS[0],
+    first_day: str = "12月1日",
+) -> None:
+    """/hire by conversation: 后厨, base 5000, 北京."""
     await bot.say(HR, "/hire")
     await bot.say(HR, name)
     await bot.say(HR, id_number)
-    await bot.say(HR, "12月1日")
+    await bot.say(HR, first_day)
     await bot.say(HR, "后厨")
     await bot.say(HR, "5000")
     await bot.press(HR, "北京（默认）")
@@ -233,3 +238,21 @@ async def test_group_blocking_unbinds_it(bot: BotHarness) -> None:
     assert "/bindgroup" in blocked.text
     with Session(bot.engine) as session:
         assert session.exec(select(CompanySettings)).one().group_chat_id is None
+
+
+async def test_holiday_shift_brings_the_urgent_reminder_before_national_day(
+    bot: BotHarness,
+) -> None:
+    bot.clock.set(at(9, 7, 10))
+    await bot.join_as_hr(HR)
+    await hire(bot, first_day="2026-09-05")
+    # day 28 is 10-03 and the deadline 10-05, both inside the National Day break:
+    # waiting would miss the deadline, so the urgent reminder goes out on Wednesday 09-30.
+    assert len(await tick_and_read(bot, at(9, 28))) == 1  # day 23, a Monday
+    (urgent,) = await tick_and_read(bot, at(9, 30))
+    assert urgent.text.startswith("⚠️ 紧急") and "入职已满 25 天" in urgent.text
+    assert "2026-10-05（周一）" in urgent.text
+    for day in (3, 5, 7):
+        assert await tick_and_read(bot, at(10, day)) == []
+    (overdue,) = await tick_and_read(bot, at(10, 8))
+    assert "已逾期 3 天" in overdue.text
