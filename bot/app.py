@@ -19,6 +19,7 @@ import handlers
 from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
+from bot.policy_store import load_policy_store
 from bot.settings import Settings
 from models.db import make_engine, upgrade_schema
 
@@ -88,7 +89,12 @@ def build_application(
     engine = engine or make_engine(settings.database.url, echo=settings.database.echo)
     if migrate:
         upgrade_schema(engine)
-    services = AppServices(settings=settings, engine=engine, clock=clock or SystemClock())
+    services = AppServices(
+        settings=settings,
+        engine=engine,
+        clock=clock or SystemClock(),
+        policies=load_policy_store(settings),
+    )
     if token is None:
         secret = settings.telegram.token
         token = secret.get_secret_value() if secret else LOCAL_TOKEN

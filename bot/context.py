@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.policy_store import WatchedPolicyStore
 from bot.settings import Settings
 
 
@@ -19,6 +20,8 @@ class AppServices:
     settings: Settings
     engine: Engine
     clock: Clock
+    #: The per-city policy library in force (reloaded when a newer file is installed).
+    policies: WatchedPolicyStore
     #: Extension point for later capabilities (policy store, notifier …), keyed by name.
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -145,7 +145,7 @@ async def _show_confirm(update: Update, context: HRContext, member: Member) -> i
         member,
         _draft(context),
         today=member_today(context, member),
-        clamp=services.extras.get("base_clamp"),
+        library=services.policies.library,
     )
     assert context.user_data is not None
     context.user_data[EDITING_KEY] = False
@@ -178,15 +178,18 @@ async def on_id_number(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     try:
-        value = hiring.accept_id_number(
+        accepted = hiring.accept_id_number(
             context.services.engine, member, _text(update), today=member_today(context, member)
         )
     except InputError as error:
         await reply(update, error.message)
         return HireState.ID_NUMBER
     draft = _draft(context)
-    draft.id_number = value
+    draft.id_number = accepted.value
+    draft.rehire = accepted.rehire_note is not None
     _save(context, draft)
+    if accepted.rehire_note:
+        await reply(update, accepted.rehire_note)
     return await _next_or_confirm(update, context, member, HireState.FIRST_DAY)
 
 
@@ -281,7 +284,7 @@ async def on_city_text(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     try:
-        city = hiring.accept_city(_text(update))
+        city = hiring.accept_city(_text(update), context.services.policies.library)
     except InputError as error:
         await reply(update, error.message)
         return HireState.CITY
@@ -303,7 +306,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             member,
             _draft(context),
             today=today,
-            clamp=services.extras.get("base_clamp"),
+            library=services.policies.library,
         )
     except InputError as error:
         await show_choice(update, error.message)

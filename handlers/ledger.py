@@ -18,7 +18,7 @@ from bot.services.access import Member
 from handlers.common import callback_parts, current_member, keyboard, member_today, reply
 from models.company import Role
 from policies.ledger_rules import LedgerState, format_month, month_of, parse_month
-from policies.library import DEFAULT_DIRECTORY, PolicyLibrary, PolicyStore, load_library
+from policies.library import PolicyLibrary
 
 log = logging.getLogger(__name__)
 
@@ -26,21 +26,9 @@ JOB_NAME = "ledger_rollover"
 MARK_LABELS = {"decl": LedgerState.DECLARED, "paid": LedgerState.PAID}
 
 
-def policy_library(services: AppServices) -> PolicyLibrary | None:
-    """The policy library in force: the one wired by the app, else the bundled data, once."""
-    for key in ("policy_library", "policies", "policy_store"):
-        found = services.extras.get(key)
-        if isinstance(found, PolicyLibrary):
-            return found
-        if isinstance(found, PolicyStore):
-            return found.library
-    try:
-        library = load_library(services.settings.policies.directory or DEFAULT_DIRECTORY)
-    except Exception:  # a broken data directory must not take the ledger down
-        log.exception("policy library could not be loaded; bases are kept as declared")
-        return None
-    services.extras["policy_library"] = library
-    return library
+def policy_library(services: AppServices) -> PolicyLibrary:
+    """The policy library in force (loaded and validated when the application was built)."""
+    return services.policies.library
 
 
 def _view_buttons(view: ledger.MonthView) -> list[list[tuple[str, str]]]:

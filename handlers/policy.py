@@ -6,10 +6,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.clock import today_in
-from bot.context import HRApplication, HRContext
+from bot.context import HRContext
 from bot.render import render
 from bot.services import policy_qa
-from bot.services.policy_qa import STORE_KEY, load_policy_store, policy_store
+from bot.services.policy_qa import policy_store
 from handlers.common import callback_parts, reply, show_choice
 from policies.qa import UNCONFIRMED_NOTICE, Answer, NoAnswer
 from policies.schema import TOPICS
@@ -99,8 +99,6 @@ async def cmd_policy_version(update: Update, context: HRContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Load the policy library at start and register the handlers (free text last)."""
-    if isinstance(app, HRApplication) and STORE_KEY not in app.services.extras:
-        app.services.extras[STORE_KEY] = load_policy_store(app.services.settings)
     app.add_handler(CommandHandler("policy", cmd_policy))
     app.add_handler(CommandHandler("policy_version", cmd_policy_version))
     app.add_handler(CallbackQueryHandler(on_topic, pattern=r"^policy:"))

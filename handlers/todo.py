@@ -44,14 +44,13 @@ CONVERSATION = "todo_mark"
 PENDING_KEY = "todo_pending"
 
 
-def _month_due(context: HRContext) -> todo.MonthDue:
-    return context.services.extras.get("month_due", todo.default_month_due)
-
-
 async def _send_todo(update: Update, context: HRContext, member: Member, page: int) -> None:
-    month_due = _month_due(context)
+    services = context.services
     items = todo.todo_items(
-        context.services.engine, member, today=member_today(context, member), month_due=month_due
+        services.engine,
+        member,
+        today=member_today(context, member),
+        library=services.policies.library,
     )
     shown, page, pages, offset = paginate(items, page)
     rows: list[list[tuple[str, str]]] = []
@@ -71,7 +70,6 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
         pages=pages,
         offset=offset,
         company_name=member.company_name,
-        assumed_due=month_due is todo.default_month_due,
         failed=reminders.failed_for_todo(context.services.engine, member),
     )
     await reply(update, text, rows)

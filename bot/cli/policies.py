@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.cli.common import load, print_error
-from bot.services.policy_qa import policy_directory
+from bot.policy_store import policy_directory
 from bot.services.policy_updates import (
     PolicyUpdateRecord,
     notify_policy_update,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.parsing import (
     InputError,
@@ -19,6 +18,7 @@ from bot.parsing import (
     parse_department_name,
     parse_person_name,
 )
+from bot.services import leaving
 from bot.services.access import Member
 from bot.services.reminder_planning import plan_task_reminders
 from models import audit
@@ -26,6 +26,7 @@ from models.db import unit_of_work
 from models.employee import (
     Department,
     Employee,
+    EmployeeStatus,
     department_by_id,
     departments,
     employee_by_id_number,
@@ -33,12 +34,49 @@ from models.employee import (
 )
 from models.ledger import LedgerMonth, LedgerState
 from models.task import Task, TaskKind
+from policies.contributions import monthly_contribution
 from policies.deadlines import month_of, registration_deadline
 from policies.hiring import FirstDayRefused, check_first_day
 from policies.idnumber import InvalidIdNumber, mask_id_number, validate_id_number
+from policies.library import NoVersionInForce, PolicyLibrary, UnknownRegion
 
-#: Optional hook, set by the policy library once loaded: (city, month, base) -> (base, note).
-BaseClamp = Callable[[str, date, Decimal], tuple[Decimal, str | None]]
+
+@dataclass(frozen=True)
+class MonthPrice:
+    """The first month as the collector will bill it: clamped base and amounts, when known."""
+
+    base: Decimal
+    note: str | None
+    employer: Decimal | None
+    employee: Decimal | None
+
+
+def price_first_month(
+    library: PolicyLibrary | None, city: str, month: date, base: Decimal
+) -> MonthPrice:
+    """Clamp the declared base to the city's floor/ceiling for that month and price it.
+
+    The note names the version (`北京2025年度下限，已按下限调整`) so HR see why the base moved;
+    an unconfirmed version says so rather than presenting the figure as the rule.
+    """
+    if library is None:
+        return MonthPrice(base, None, None, None)
+    region = library.region_or_national(city)
+    try:
+        version = region.version_for(month)
+    except NoVersionInForce:
+        return MonthPrice(base, None, None, None)
+    contribution = monthly_contribution(version, base)
+    note = None
+    if contribution.clamped == "floor":
+        note = f"{version.label}下限 {contribution.base:,.2f}，已按下限调整"
+    elif contribution.clamped == "ceiling":
+        note = f"{version.label}上限 {contribution.base:,.2f}，已按上限调整"
+    if note and version.unconfirmed:
+        note += "；该年度基数未确认，请以当地公布为准"
+    if region.is_national and region.city != city:
+        note = (note + "；" if note else "") + f"{city}暂无专门政策数据，按全国默认规则估算"
+    return MonthPrice(contribution.base, note, contribution.employer, contribution.employee)
 
 
 @dataclass
@@ -52,6 +90,8 @@ class HireDraft:
     new_department: str | None = None
     base: str | None = None
     insured_city: str | None = None
+    #: Set when the 身份证 belongs to a former employee: 确认 starts a new employment period.
+    rehire: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -74,6 +114,7 @@ class HirePreview:
     insured_city: str
     deadline: date
     warning: str | None
+    rehire: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,27 +126,46 @@ class HireResult:
     deadline: date
     month: date
     effective_base: Decimal
+    employer_amount: Decimal | None = None
+    employee_amount: Decimal | None = None
 
 
 def accept_name(text: str) -> str:
     return parse_person_name(text)
 
 
-def accept_id_number(engine: Engine, member: Member, text: str, *, today: date) -> str:
-    """Validated, normalised 身份证; refuses a duplicate within the company, naming it masked."""
+@dataclass(frozen=True)
+class AcceptedId:
+    value: str
+    #: A former employee of this company (re-hire), with the sentence that tells HR so.
+    rehire_note: str | None = None
+
+
+def accept_id_number(engine: Engine, member: Member, text: str, *, today: date) -> AcceptedId:
+    """Validated, normalised 身份证; refuses a current employee's, naming the record masked.
+
+    A former employee's number is accepted: 确认 then re-hires them with a new period.
+    """
     try:
         value = validate_id_number(text, today=today).value
     except InvalidIdNumber as error:
         raise InputError("❌ " + error.message) from None
     with Session(engine) as session:
         existing = employee_by_id_number(session, member.company_id, value)
+    if existing is not None and existing.status == EmployeeStatus.LEFT:
+        left = existing.last_day.isoformat() if existing.last_day else "此前"
+        return AcceptedId(
+            value,
+            f"ℹ️ {existing.name}（{mask_id_number(value)}）曾在本公司任职，{left}离职。"
+            "确认后将按再次入职登记，原有记录保留。",
+        )
     if existing is not None:
         raise InputError(
             f"❌ 该身份证号码已登记：{existing.name}（{mask_id_number(existing.id_number)}，"
             f"用工之日 {existing.first_day.isoformat()}）。"
             "请输入其他员工的身份证号码，或发送 /cancel 取消。"
         )
-    return value
+    return AcceptedId(value)
 
 
 def accept_first_day(text: str, *, today: date) -> tuple[date, str | None]:
@@ -129,8 +189,15 @@ def accept_base(text: str) -> Decimal:
         raise InputError("❌ 缴费基数" + error.message.removeprefix("“")) from None
 
 
-def accept_city(text: str) -> str:
-    return parse_city_name(text)
+def accept_city(text: str, library: PolicyLibrary | None = None) -> str:
+    """The insured city as the policy library names it (北京市 → 北京), or as typed."""
+    city = parse_city_name(text)
+    if library is not None:
+        try:
+            return library.region(city).city
+        except UnknownRegion:
+            return city
+    return city
 
 
 def company_departments(engine: Engine, member: Member) -> list[Department]:
@@ -154,14 +221,14 @@ def preview(
     draft: HireDraft,
     *,
     today: date,
-    clamp: BaseClamp | None = None,
+    library: PolicyLibrary | None = None,
 ) -> HirePreview:
     """Everything the confirmation message shows, computed before anything is written."""
     assert draft.name and draft.id_number and draft.first_day and draft.base
     first_day = date.fromisoformat(draft.first_day)
     base = Decimal(draft.base)
     city = draft.insured_city or member.city
-    effective, note = clamp(city, month_of(first_day), base) if clamp else (base, None)
+    price = price_first_month(library, city, month_of(first_day), base)
     with Session(engine) as session:
         department = _department_label(session, member, draft)
     return HirePreview(
@@ -170,11 +237,12 @@ def preview(
         first_day=first_day,
         department=department,
         base=base,
-        effective_base=effective,
-        base_note=note,
+        effective_base=price.base,
+        base_note=price.note,
         insured_city=city,
         deadline=registration_deadline(first_day),
         warning=check_first_day(first_day, today=today).warning if first_day <= today else None,
+        rehire=draft.rehire,
     )
 
 
@@ -184,14 +252,21 @@ def register_hire(
     draft: HireDraft,
     *,
     today: date,
-    clamp: BaseClamp | None = None,
+    library: PolicyLibrary | None = None,
 ) -> HireResult:
-    """One transaction: employee, registration task (art. 58), first ledger month, audit row."""
-    facts = preview(engine, member, draft, today=today, clamp=clamp)
+    """One transaction: employee, registration task (art. 58), first ledger month, audit row.
+
+    A former employee's 身份证 re-hires them (new employment period, earlier months kept).
+    """
+    facts = preview(engine, member, draft, today=today, library=library)
+    price = price_first_month(library, facts.insured_city, month_of(facts.first_day), facts.base)
     assert draft.id_number
     try:
         with unit_of_work(engine) as session:
-            if employee_by_id_number(session, member.company_id, draft.id_number) is not None:
+            existing = employee_by_id_number(session, member.company_id, draft.id_number)
+            if existing is not None and not (
+                draft.rehire and existing.status == EmployeeStatus.LEFT
+            ):
                 raise InputError(
                     "❌ 该身份证号码已在其他会话中登记，本次未重复登记。发送 /employees 查看。"
                 )
@@ -204,34 +279,51 @@ def register_hire(
                 session, member.company_id, department_id
             ) is None:
                 department_id = None
-            employee = Employee(
-                company_id=member.company_id,
-                name=facts.name,
-                id_number=draft.id_number,
-                department_id=department_id,
-                base=facts.base,
-                insured_city=facts.insured_city,
-                first_day=facts.first_day,
-            )
-            session.add(employee)
-            session.flush()
+            if existing is not None:
+                employee = existing
+                existing.name = facts.name
+                task = leaving.rehire(
+                    session,
+                    member,
+                    existing,
+                    first_day=facts.first_day,
+                    base=facts.base,
+                    insured_city=facts.insured_city,
+                    department_id=department_id,
+                )
+            else:
+                employee = Employee(
+                    company_id=member.company_id,
+                    name=facts.name,
+                    id_number=draft.id_number,
+                    department_id=department_id,
+                    base=facts.base,
+                    insured_city=facts.insured_city,
+                    first_day=facts.first_day,
+                )
+                session.add(employee)
+                session.flush()
+                task = Task(
+                    company_id=member.company_id,
+                    employee_id=employee.id,
+                    kind=TaskKind.REGISTRATION,
+                    title=f"{facts.name} 社保登记",
+                    due_date=facts.deadline,
+                )
+                session.add(task)
             assert employee.id is not None
-            task = Task(
-                company_id=member.company_id,
-                employee_id=employee.id,
-                kind=TaskKind.REGISTRATION,
-                title=f"{facts.name} 社保登记",
-                due_date=facts.deadline,
-            )
             month = month_of(facts.first_day)
-            ledger = LedgerMonth(
-                company_id=member.company_id,
-                employee_id=employee.id,
-                month=month,
-                state=LedgerState.PENDING,
-                base=facts.effective_base,
+            ledger = session.exec(
+                select(LedgerMonth).where(
+                    LedgerMonth.employee_id == employee.id, LedgerMonth.month == month
+                )
+            ).first() or LedgerMonth(
+                company_id=member.company_id, employee_id=employee.id, month=month
             )
-            session.add(task)
+            ledger.state = LedgerState.PENDING
+            ledger.base = price.base
+            ledger.employer_amount = price.employer
+            ledger.employee_amount = price.employee
             session.add(ledger)
             session.flush()
             assert task.id is not None and ledger.id is not None
@@ -240,7 +332,7 @@ def register_hire(
                 session,
                 member.company_id,
                 member.user_id,
-                "employee.hired",
+                "employee.rehired" if existing is not None else "employee.hired",
                 employee_id=employee.id,
                 first_day=facts.first_day.isoformat(),
                 deadline=facts.deadline.isoformat(),
@@ -252,7 +344,9 @@ def register_hire(
                 name=facts.name,
                 deadline=facts.deadline,
                 month=month,
-                effective_base=facts.effective_base,
+                effective_base=price.base,
+                employer_amount=price.employer,
+                employee_amount=price.employee,
             )
     except IntegrityError:
         raise InputError("❌ 该身份证号码已登记，本次未重复登记。发送 /employees 查看。") from None

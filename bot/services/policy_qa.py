@@ -1,92 +1,36 @@
-"""The policy library in force for the bot, and policy questions asked in chat.
-
-The library is loaded once at start (handlers.policy.register puts a PolicyStore into the
-application's services) and reloaded when `hrbot policies import` has installed a newer file,
-so a running bot answers with what is in force without a restart; a bad file is never loaded.
-"""
+"""Policy questions asked in chat, answered from the library in force (bot/policy_store.py)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.settings import Settings
+from bot.policy_store import WatchedPolicyStore, load_policy_store, policy_directory
 
 if TYPE_CHECKING:
     from bot.context import AppServices
 from models.company import Company, active_membership
 from policies.contributions import unconfirmed_figures
 from policies.library import (
-    DEFAULT_DIRECTORY,
     NoVersionInForce,
-    PolicyFileError,
     PolicyLibrary,
-    PolicyStore,
 )
 from policies.qa import Answer, NoAnswer, qa_for, render_item
 
 log = logging.getLogger(__name__)
 
-STORE_KEY = "policies"
-"""Key of the PolicyStore in AppServices.extras."""
-
-
-def policy_directory(settings: Settings) -> Path:
-    """`[policies] directory`, or the files shipped in policies/data when empty."""
-    configured = settings.policies.directory.strip()
-    return Path(configured) if configured else DEFAULT_DIRECTORY
-
-
-class WatchedPolicyStore(PolicyStore):
-    """A PolicyStore that picks up files changed on disk (by `hrbot policies import`)."""
-
-    def __init__(self, directory: Path) -> None:
-        super().__init__(PolicyStore.load(directory).library, directory)
-        self._stamp = self._fingerprint()
-
-    def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        assert self.directory is not None
-        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                     for p in sorted(self.directory.glob("*.toml")))
-
-    @property
-    def library(self) -> PolicyLibrary:
-        """The library in force, reloaded first if the directory changed and is valid."""
-        return self.current()
-
-    def current(self) -> PolicyLibrary:
-        stamp = self._fingerprint()
-        if stamp != self._stamp:
-            self._stamp = stamp
-            try:
-                assert self.directory is not None
-                self.replace_from(self.directory)
-                log.info("policy library reloaded from %s", self.directory)
-            except PolicyFileError as error:
-                log.error("policy files changed but are invalid, keeping those in force: %s",
-                          error)
-        return self._library
-
-
-def load_policy_store(settings: Settings) -> WatchedPolicyStore:
-    return WatchedPolicyStore(policy_directory(settings))
+__all__ = ["WatchedPolicyStore", "load_policy_store", "policy_directory", "policy_store"]
 
 
 def policy_store(services: AppServices) -> WatchedPolicyStore:
-    """The store kept in the application's services (loaded at start by handlers.policy)."""
-    store = services.extras.get(STORE_KEY)
-    if not isinstance(store, WatchedPolicyStore):
-        store = load_policy_store(services.settings)
-        services.extras[STORE_KEY] = store
-    return store
-
+    """The store built with the application (kept for callers written before it was a field)."""
+    return services.policies
 
 def local_today(now: datetime, timezone: str = "Asia/Shanghai") -> date:
     return now.astimezone(ZoneInfo(timezone)).date()

@@ -11,26 +11,29 @@ from sqlmodel import Session
 
 from bot.parsing import InputError
 from bot.services.access import Member
+from bot.services.ledger import declaration_deadline
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee
 from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row, unpaid_months
 from models.task import TaskKind, TaskStatus, open_tasks, task_by_id
 from policies.deadlines import days_left
+from policies.library import PolicyLibrary
 
 #: (insured city, contribution month) -> the day that month's contribution is due.
 MonthDue = Callable[[str, date], date]
-
-TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
 
 
 def default_month_due(city: str, month: date) -> date:
     """Fallback before a city's policy is known: the 25th, the latest common deadline.
 
     Beijing collects 10th–25th; Shanghai by the second-to-last working day; so the 25th is a
-    conservative stand-in, labelled as an assumption wherever it is shown.
+    conservative stand-in for callers that have no policy library at hand.
     """
     return month.replace(day=25)
+
+
+TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,9 @@ class TodoItem:
 
 
 def todo_items(
-    engine: Engine, member: Member, *, today: date, month_due: MonthDue = default_month_due
+    engine: Engine, member: Member, *, today: date, library: PolicyLibrary | None
 ) -> list[TodoItem]:
+    """Open tasks and unpaid months; a month is due on its insured city's declaration deadline."""
     with Session(engine) as session:
         items: list[TodoItem] = []
         names: dict[int, Employee] = {}
@@ -82,7 +86,7 @@ def todo_items(
             person = employee(row.employee_id)
             if person is None:
                 continue
-            due = month_due(person.insured_city, row.month)
+            due = declaration_deadline(library, person.insured_city, row.month)
             items.append(
                 TodoItem(
                     kind="month",

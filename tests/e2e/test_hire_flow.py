@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from harness import HR, BotHarness
 from sqlmodel import Session, select
@@ -77,7 +77,10 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
     assert "110101********1233" in summary and VALID_ID not in summary
     assert "2026-12-01（周二）" in summary
     assert "2026-12-31（周四）" in summary and "第58条" in summary
-    assert "¥5,000.00" in summary
+    # 5000 is below Beijing's floor: the summary says it is clamped, by which version, and
+    # that the 2026 figure is carried forward, not confirmed.
+    assert "¥5,000.00" in summary and "下限 7,162.00，已按下限调整" in summary
+    assert "未确认" in summary
     # The pressed button's message now records the choice.
     assert any(m.text == "参保地：北京" for m in bot.api.sent(HR) if m.edits)
 
@@ -88,7 +91,7 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
     replies = await bot.press(HR, "✅ 确认")
     done = replies[0].text
     assert "已登记" in done and "截止 2026-12-31（周四），剩余30天" in done
-    assert "12月社保待缴纳" in done
+    assert "12月社保待缴纳（基数 ¥7,162.00，单位" in done
 
     with Session(bot.engine) as session:
         employee = session.exec(select(Employee)).one()
@@ -102,8 +105,10 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
         expected_task = ("registration", date(2026, 12, 31), "open")
         assert (task.kind, task.due_date, task.status) == expected_task
         month = session.exec(select(LedgerMonth)).one()
-        expected_month = (date(2026, 12, 1), "pending", "5000.00")
+        expected_month = (date(2026, 12, 1), "pending", "7162.00")
         assert (month.month, month.state, str(month.base)) == expected_month
+        assert month.employer_amount is not None and month.employee_amount is not None
+        assert month.employer_amount > month.employee_amount > 0
         audit = session.exec(select(AuditLog).where(AuditLog.action == "employee.hired")).one()
         assert VALID_ID not in str(audit.detail) and "5000" not in str(audit.detail)
 
@@ -222,3 +227,57 @@ async def test_late_first_day_is_accepted_with_a_warning(bot: BotHarness) -> Non
     replies = await bot.say(HR, "2026-10-01", expect=2)
     assert "已过" in replies[0].text and "2026-10-31" in replies[0].text
     assert "入职登记（4/6）" in replies[1].text
+
+
+async def test_rehire_through_hire_keeps_history(bot: BotHarness) -> None:
+    """A former employee's 身份证 starts a new employment period instead of being refused."""
+    await bot.join_as_hr(HR)
+    await hire_until_confirm(bot)
+    await bot.press(HR, "✅ 确认")
+    await bot.say(HR, "/leave")
+    await bot.press(HR, "陈明远（后厨）")
+    await bot.say(HR, "12月20日")
+    await bot.press(HR, "合同到期")
+    assert "已登记离职" in (await bot.press(HR, "✅ 确认"))[0].text
+
+    bot.clock.advance(timedelta(days=40))  # 2027-01-10
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "陈明远")
+    replies = await bot.say(HR, VALID_ID, expect=2)
+    assert "曾在本公司任职" in replies[0].text and "2026-12-20离职" in replies[0].text
+    assert "用工之日" in replies[1].text
+    await bot.say(HR, "今天")
+    await bot.press(HR, "后厨")
+    await bot.say(HR, "6000")
+    summary = (await bot.press(HR, "北京（默认）"))[0].text
+    assert "再次入职" in summary
+    done = (await bot.press(HR, "✅ 确认"))[0].text
+    assert "已登记" in done and "2027-02-09" in done
+    with Session(bot.engine) as session:
+        employee = session.exec(select(Employee)).one()
+        assert (employee.status, employee.first_day, employee.last_day) == (
+            "active",
+            date(2027, 1, 10),
+            None,
+        )
+        months = [row.month for row in session.exec(select(LedgerMonth))]
+        assert date(2026, 12, 1) in months and date(2027, 1, 1) in months
+        tasks = session.exec(select(Task).where(Task.kind == "registration")).all()
+        assert len(tasks) == 2
+
+
+async def test_insured_city_is_named_as_the_policy_library_names_it(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "陈明远")
+    await bot.say(HR, VALID_ID)
+    await bot.say(HR, "12月1日")
+    await bot.say(HR, "后厨")
+    await bot.say(HR, "9000")
+    summary = (await bot.say(HR, "上海市"))[0].text
+    assert "<b>参保地</b> 上海" in bot.api.last(HR).raw_text and "上海" in summary
+    other = await bot.press(HR, "✏️ 修改")
+    assert other
+    await bot.press(HR, "参保地")
+    summary = (await bot.say(HR, "南京"))[0].text
+    assert "南京暂无专门政策数据，按全国默认规则估算" in summary
