@@ -37,6 +37,11 @@ COMMANDS = [
     BotCommand("leave", "离职登记（减员）"),
     BotCommand("base", "调整缴费基数"),
     BotCommand("export", "导出员工与台账"),
+    BotCommand("backpay", "补缴测算"),
+    BotCommand("policy", "政策问答"),
+    BotCommand("policy_version", "生效的政策版本"),
+    BotCommand("settings", "提醒设置"),
+    BotCommand("bindgroup", "绑定HR提醒群（在群内发送）"),
     BotCommand("cancel", "取消当前操作"),
     BotCommand("help", "帮助"),
 ]

@@ -11,6 +11,7 @@ from bot.render import render
 from bot.services.access import ROLE_LABELS, member_of
 from bot.services.onboarding import InviteRefused, redeem_invite
 from handlers.common import reply
+from models.company import Role
 
 
 async def cmd_start(update: Update, context: HRContext) -> None:
@@ -59,7 +60,12 @@ async def cmd_help(update: Update, context: HRContext) -> None:
         return
     await reply(
         update,
-        render("help", company_name=member.company_name, role_label=ROLE_LABELS[member.role]),
+        render(
+            "help",
+            company_name=member.company_name,
+            role_label=ROLE_LABELS[member.role],
+            is_hr=member.role == Role.HR,
+        ),
     )
 
 
