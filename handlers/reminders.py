@@ -177,11 +177,23 @@ def schedule_tick(app: HRApplication) -> ReminderScheduler:
     )
     services.extras["reminder_scheduler"] = scheduler
     if app.job_queue is not None:
+        # Jobs are added before the Application starts, so `first=0` would already be in the
+        # past when APScheduler starts and the interval trigger would skip it; the start-up run
+        # (the catch-up after downtime) is therefore its own one-off job that may run late.
+        never_skip = {"misfire_grace_time": None, "coalesce": True}
+        app.job_queue.run_once(
+            job_reminder_tick,
+            when=0,
+            data=scheduler,
+            name=f"{JOB_NAME}_start",
+            job_kwargs=never_skip,
+        )
         app.job_queue.run_repeating(
             job_reminder_tick,
             interval=services.settings.reminders.tick_seconds,
-            first=0,
+            first=services.settings.reminders.tick_seconds,
             data=scheduler,
             name=JOB_NAME,
+            job_kwargs=never_skip,
         )
     return scheduler

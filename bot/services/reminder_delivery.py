@@ -9,6 +9,7 @@ Forbidden deactivates the chat and tells another HR, and after `max_attempts` th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Engine, and_, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
@@ -416,6 +418,9 @@ class ReminderScheduler:
         self.lease = lease
         self.batch = batch
         self._declarations_planned_on: date | None = None
+        # One tick at a time per process: the start-up run, the repeating job and a test
+        # driving the clock share this worker id, and the lease fences other processes only.
+        self._ticking = asyncio.Lock()
         # Fail at start-up, not at every tick, when config.toml's defaults are out of bounds.
         company_reminder_settings_from(defaults)
 
@@ -424,6 +429,10 @@ class ReminderScheduler:
 
     async def tick(self) -> TickReport:
         """Plan the day's declaration reminders once, then claim and send what is due."""
+        async with self._ticking:
+            return await self._tick()
+
+    async def _tick(self) -> TickReport:
         now = self.now()
         self._plan_declarations(now)
         report = TickReport()
@@ -485,12 +494,20 @@ class ReminderScheduler:
         return self._mark_sent(reminder_id, decided.is_catch_up), None
 
     def _record_delivery(self, reminder_id: int, chat_id: int, message_id: int | None) -> None:
-        with unit_of_work(self.engine) as session:
-            session.add(
-                ReminderDelivery(
-                    reminder_id=reminder_id, chat_id=chat_id, message_id=message_id, at=self.now()
+        try:
+            with unit_of_work(self.engine) as session:
+                session.add(
+                    ReminderDelivery(
+                        reminder_id=reminder_id,
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        at=self.now(),
+                    )
                 )
-            )
+        except IntegrityError:
+            # Another worker recorded this chat first: the lease ran out mid-send and the
+            # message went out twice. Keep going; docs/reminders.md explains the window.
+            log.warning("reminder %s was delivered twice to one chat", reminder_id)
 
     def _record_blocked(self, reminder_id: int, target: Target, error: str) -> None:
         now = self.now()

@@ -145,10 +145,16 @@ async def test_downtime_catch_up_after_restart(bot: BotHarness) -> None:
     await hire(bot)
     await bot.stop()
     bot.clock.set(at(12, 30, 8))  # down from 12-01 to 12-30: day 23 and 28 passed unsent
-    await bot.start()
-    (caught_up,) = await tick_and_read(bot, at(12, 30, 8))
+    before = len(bot.api.sent(HR))
+
+    def registration_messages() -> list[SentMessage]:
+        return [m for m in bot.api.sent(HR)[before:] if "社保登记" in (m.text or "")]
+
+    await bot.start()  # the tick also runs once at start: no need to wait for the next minute
+    (caught_up,) = await bot.api.wait_until(registration_messages)
     assert caught_up.text.startswith("⚠️ 紧急：社保登记即将到期（补发，原定 2026-12-29（周二））")
     assert await tick_and_read(bot, at(12, 30, 9)) == []
+    assert len(registration_messages()) == 1
     with Session(bot.engine) as session:
         kinds = {r.kind: r.status for r in session.exec(select(Reminder))}
     assert kinds["registration_normal"] == ReminderStatus.SUPERSEDED
