@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from enum import IntEnum
 from typing import Any
@@ -16,7 +15,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
@@ -26,17 +24,22 @@ from bot.services.access import Member
 from bot.services.backpay import Subject
 from bot.services.policy_qa import policy_store
 from handlers.common import (
+    TEXT_ANSWER,
+    add_conversation,
     callback_parts,
     checkpoint,
-    current_member,
+    conversation,
+    current_hr,
+    end_conversation,
     keyboard,
     member_today,
+    message_text,
     pager_buttons,
     paginate,
     reply,
     show_choice,
+    unexpected_answer,
 )
-from models.company import Role
 
 
 class BackpayState(IntEnum):
@@ -64,15 +67,6 @@ def _clear(context: HRContext) -> None:
     context.user_data.pop(DRAFT_KEY, None)
 
 
-def _text(update: Update) -> str:
-    assert update.message is not None and update.message.text is not None
-    return update.message.text
-
-
-async def _hr(update: Update, context: HRContext) -> Member | None:
-    return await current_member(update, context, Role.HR)
-
-
 def _employee_buttons(context: HRContext, member: Member, page: int) -> list[list[tuple[str,
                                                                                       str]]]:
     choices = backpay.employee_choices(context.services.engine, member)
@@ -86,7 +80,7 @@ def _employee_buttons(context: HRContext, member: Member, page: int) -> list[lis
 
 async def cmd_backpay(update: Update, context: HRContext) -> int:
     """Start a back-payment calculation."""
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     _clear(context)
@@ -99,7 +93,7 @@ async def cmd_backpay(update: Update, context: HRContext) -> int:
 
 
 async def on_page(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     page = int(callback_parts(update)[2])
@@ -122,7 +116,7 @@ async def _ask_months(update: Update, context: HRContext, subject: Subject) -> i
 
 
 async def on_employee(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
@@ -137,11 +131,11 @@ async def on_employee(update: Update, context: HRContext) -> int:
 
 
 async def on_base(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        subject = backpay.subject_for_base(member, _text(update))
+        subject = backpay.subject_for_base(member, message_text(update))
     except InputError as error:
         await reply(update, f"{error.message}或点击上面的员工按钮。")
         return BackpayState.SUBJECT
@@ -167,7 +161,7 @@ def _subject(context: HRContext) -> Subject | None:
 
 
 async def on_unpaid_months(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     subject = _subject(context)
@@ -179,11 +173,11 @@ async def on_unpaid_months(update: Update, context: HRContext) -> int:
 
 
 async def on_months(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        months = backpay.parse_months(_text(update))
+        months = backpay.parse_months(message_text(update))
     except InputError as error:
         await reply(update, error.message)
         return BackpayState.MONTHS
@@ -211,7 +205,7 @@ async def _finish(update: Update, context: HRContext, member: Member, pay_date: 
 
 
 async def on_pay_today(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     today = member_today(context, member)
@@ -220,11 +214,11 @@ async def on_pay_today(update: Update, context: HRContext) -> int:
 
 
 async def on_pay_date(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        pay_date = parse_day(_text(update), today=member_today(context, member))
+        pay_date = parse_day(message_text(update), today=member_today(context, member))
     except InputError as error:
         await reply(update, error.message)
         return BackpayState.PAY_DATE
@@ -232,61 +226,47 @@ async def on_pay_date(update: Update, context: HRContext) -> int:
 
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
-    _clear(context)
-    await checkpoint(update, context, CONVERSATION, None)
-    await reply(update, render("backpay_cancelled"))
-    return ConversationHandler.END
+    return await end_conversation(
+        update, context, CONVERSATION, render("backpay_cancelled"), DRAFT_KEY
+    )
 
 
-async def on_unexpected(update: Update, context: HRContext) -> int | None:
-    """Not the expected kind of answer: say what is expected, keep the state."""
-    if update.callback_query is not None:
-        await update.callback_query.answer("该按钮已失效，请按最新消息操作。")
-        return None
-    await reply(update, "请按提示输入，或点击上一条消息中的按钮；发送 /cancel 取消补缴测算。")
-    return None
-
-
-async def on_stale_button(update: Update, context: HRContext) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer("该补缴测算已结束，请发送 /backpay 重新开始。",
-                                       show_alert=True)
+# Not the expected kind of answer: say what is expected, keep the state.
+on_unexpected = unexpected_answer(
+    button="该按钮已失效，请按最新消息操作。",
+    text="请按提示输入，或点击上一条消息中的按钮；发送 /cancel 取消补缴测算。",
+)
 
 
 def build_conversation() -> ConversationHandler[Any]:
-    text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat on purpose: only the latest step's buttons matter.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("backpay", cmd_backpay)],
-            states={
-                BackpayState.SUBJECT: [
-                    CallbackQueryHandler(on_employee, pattern=r"^backpay:emp:\d+$"),
-                    CallbackQueryHandler(on_page, pattern=r"^backpay:page:\d+$"),
-                    MessageHandler(text, on_base),
-                ],
-                BackpayState.MONTHS: [
-                    CallbackQueryHandler(on_unpaid_months, pattern=r"^backpay:months:unpaid$"),
-                    MessageHandler(text, on_months),
-                ],
-                BackpayState.PAY_DATE: [
-                    CallbackQueryHandler(on_pay_today, pattern=r"^backpay:pay:today$"),
-                    MessageHandler(text, on_pay_date),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cmd_cancel),
-                CommandHandler("backpay", cmd_backpay),
-                CallbackQueryHandler(on_unexpected, pattern=r"^backpay:"),
-                MessageHandler(~filters.COMMAND, on_unexpected),
+    return conversation(
+        CONVERSATION,
+        entry_points=[CommandHandler("backpay", cmd_backpay)],
+        states={
+            BackpayState.SUBJECT: [
+                CallbackQueryHandler(on_employee, pattern=r"^backpay:emp:\d+$"),
+                CallbackQueryHandler(on_page, pattern=r"^backpay:page:\d+$"),
+                MessageHandler(TEXT_ANSWER, on_base),
             ],
-            name=CONVERSATION,
-            persistent=True,
-            allow_reentry=True,
-        )
+            BackpayState.MONTHS: [
+                CallbackQueryHandler(on_unpaid_months, pattern=r"^backpay:months:unpaid$"),
+                MessageHandler(TEXT_ANSWER, on_months),
+            ],
+            BackpayState.PAY_DATE: [
+                CallbackQueryHandler(on_pay_today, pattern=r"^backpay:pay:today$"),
+                MessageHandler(TEXT_ANSWER, on_pay_date),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cmd_cancel),
+            CommandHandler("backpay", cmd_backpay),
+            CallbackQueryHandler(on_unexpected, pattern=r"^backpay:"),
+            MessageHandler(~filters.COMMAND, on_unexpected),
+        ],
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build_conversation())
-    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^backpay:"))
+    add_conversation(
+        app, build_conversation(), stale="该补缴测算已结束，请发送 /backpay 重新开始。"
+    )

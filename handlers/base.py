@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import warnings
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,25 +17,30 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import HRContext
 from bot.importing import ImportFileError, read_new_bases, read_table
 from bot.parsing import InputError, parse_amount
 from bot.render import render
-from bot.services import base_change, leaving
+from bot.services import base_change
 from bot.services.access import Member
 from handlers.common import (
+    TEXT_ANSWER,
+    add_conversation,
     callback_parts,
-    current_member,
-    keyboard,
+    checkpoint,
+    conversation,
+    current_hr,
+    draft_of,
+    end_conversation,
     member_today,
+    message_text,
     reply,
     show_choice,
+    unexpected_answer,
 )
-from handlers.leave import staff_buttons
 from handlers.ledger import policy_library
-from models.company import Role
+from handlers.pickers import ActiveEmployeePicker
 from policies.ledger_rules import format_month, month_of, next_month, parse_month
 
 
@@ -49,75 +52,48 @@ class BaseState(IntEnum):
     ALL_REVIEW = 4
 
 
+CONVERSATION = "base"
 DRAFT_KEY = "base_draft"
 SHOWN_LINES = 10
 
+PICKER = ActiveEmployeePicker(
+    name=CONVERSATION,
+    state=BaseState.EMPLOYEE,
+    draft_key=DRAFT_KEY,
+    question="base_ask_employee",
+    nobody="当前没有在职员工。",
+)
+cmd_base = PICKER.start
+
 
 def _draft(context: HRContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    return context.user_data.setdefault(DRAFT_KEY, {})
-
-
-async def cmd_base(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
-    if member is None:
-        return ConversationHandler.END
-    staff = leaving.active_staff(context.services.engine, member)
-    if not staff:
-        await reply(update, "当前没有在职员工。")
-        return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[DRAFT_KEY] = {}
-    rows, page, pages = staff_buttons("base", staff, 1)
-    await reply(update, render("base_ask_employee", page=page, pages=pages), rows)
-    return BaseState.EMPLOYEE
-
-
-async def on_page(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
-    if member is None:
-        return ConversationHandler.END
-    staff = leaving.active_staff(context.services.engine, member)
-    rows, page, pages = staff_buttons("base", staff, int(callback_parts(update)[2]))
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await query.edit_message_text(
-        render("base_ask_employee", page=page, pages=pages),
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(rows),
-    )
-    return BaseState.EMPLOYEE
+    return draft_of(context, DRAFT_KEY)
 
 
 async def on_employee(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
-    if member is None:
+    picked = await PICKER.chosen(update, context)
+    if picked is None:
         return ConversationHandler.END
-    employee_id = int(callback_parts(update)[2])
-    staff = leaving.active_staff(context.services.engine, member)
-    chosen = next((s for s in staff if s.employee_id == employee_id), None)
-    if chosen is None:
-        await show_choice(update, "❌ 该员工不在职或不存在，请发送 /base 重新选择。")
-        return ConversationHandler.END
-    _draft(context).update(employee_id=employee_id, name=chosen.name)
+    _, chosen = picked
+    _draft(context).update(employee_id=chosen.employee_id, name=chosen.name)
+    await checkpoint(update, context, CONVERSATION, BaseState.AMOUNT)
     await show_choice(update, f"调整基数：<b>{chosen.name}</b>")
     await reply(update, f"请输入{chosen.name}新的缴费基数（元），例如 8000：")
     return BaseState.AMOUNT
 
 
 async def on_amount(update: Update, context: HRContext) -> int:
-    assert update.message is not None and update.message.text is not None
     try:
-        amount = parse_amount(update.message.text)
+        amount = parse_amount(message_text(update))
     except InputError as error:
         await reply(update, "❌ 缴费基数：" + error.message)
         return BaseState.AMOUNT
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     _draft(context)["base"] = str(amount)
     this_month = month_of(member_today(context, member))
+    await checkpoint(update, context, CONVERSATION, BaseState.MONTH)
     await reply(
         update,
         "请输入生效月份，例如 2026-07（从该月起按新基数申报）：",
@@ -149,6 +125,7 @@ async def _ask_confirm(update: Update, context: HRContext, member: Member, month
         await reply(update, error.message)
         return BaseState.MONTH
     draft["month"] = month.isoformat()
+    await checkpoint(update, context, CONVERSATION, BaseState.CONFIRM)
     await reply(
         update,
         render("base_confirm", line=line, month=month),
@@ -158,11 +135,10 @@ async def _ask_confirm(update: Update, context: HRContext, member: Member, month
 
 
 async def on_month_text(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    assert update.message is not None and update.message.text is not None
-    month = parse_month(update.message.text)
+    month = parse_month(message_text(update))
     if month is None:
         await reply(update, "❌ 无法识别月份，请按 2026-07 或 2026年7月 的格式输入。")
         return BaseState.MONTH
@@ -170,7 +146,7 @@ async def on_month_text(update: Update, context: HRContext) -> int:
 
 
 async def on_month_button(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     month = parse_month(callback_parts(update)[2])
@@ -180,7 +156,7 @@ async def on_month_button(update: Update, context: HRContext) -> int:
 
 
 async def on_confirm(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     assert context.user_data is not None
@@ -194,6 +170,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
         today=member_today(context, member),
         library=policy_library(context.services),
     )
+    await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, "已确认。")
     await reply(update, render("base_done", result=result))
     return ConversationHandler.END
@@ -222,6 +199,7 @@ async def _show_all(
     draft["bases"] = {str(k): str(v) for k, v in new_bases.items()}
     changed = [x for x in lines if x.effective != x.old_base]
     clamped = [x for x in lines if x.clamped]
+    await checkpoint(update, context, CONVERSATION, BaseState.ALL_REVIEW)
     await reply(
         update,
         render(
@@ -241,7 +219,7 @@ async def _show_all(
 
 async def cmd_base_all(update: Update, context: HRContext) -> int:
     """`/base_all 2027-07`: re-apply everyone's base under the limits in force from that month."""
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     arg = " ".join(context.args or []).strip()
@@ -257,7 +235,7 @@ async def cmd_base_all(update: Update, context: HRContext) -> int:
 
 async def on_all_file(update: Update, context: HRContext) -> int:
     """A file with 身份证号 + 缴费基数 sent during the yearly adjustment sets new bases."""
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     message = update.effective_message
@@ -283,7 +261,7 @@ async def on_all_file(update: Update, context: HRContext) -> int:
 
 
 async def on_all_confirm(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     assert context.user_data is not None
@@ -305,73 +283,57 @@ async def on_all_confirm(update: Update, context: HRContext) -> int:
         reason="年度调整",
         library=policy_library(context.services),
     )
+    await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, "已确认年度基数调整。")
     await reply(update, render("base_all_done", result=result))
     return ConversationHandler.END
 
 
 async def on_cancel(update: Update, context: HRContext) -> int:
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT_KEY, None)
-    if update.callback_query is not None:
-        await show_choice(update, "已取消基数调整，未做任何更改。")
-    else:
-        await reply(update, "已取消基数调整，未做任何更改。")
-    return ConversationHandler.END
+    return await end_conversation(
+        update, context, CONVERSATION, "已取消基数调整，未做任何更改。", DRAFT_KEY
+    )
 
 
-async def on_unexpected(update: Update, context: HRContext) -> int | None:
-    if update.callback_query is not None:
-        await update.callback_query.answer("请按当前步骤操作，或发送 /cancel 取消。")
-        return None
-    await reply(update, "请按提示操作；发送 /cancel 取消基数调整。")
-    return None
+on_unexpected = unexpected_answer(
+    button="请按当前步骤操作，或发送 /cancel 取消。",
+    text="请按提示操作；发送 /cancel 取消基数调整。",
+)
 
 
 def build_conversation() -> ConversationHandler[Any]:
-    text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("base", cmd_base),
-                CommandHandler("base_all", cmd_base_all),
+    return conversation(
+        CONVERSATION,
+        entry_points=[
+            CommandHandler("base", cmd_base),
+            CommandHandler("base_all", cmd_base_all),
+        ],
+        states={
+            BaseState.EMPLOYEE: [
+                CallbackQueryHandler(on_employee, pattern=r"^base:emp:"),
+                PICKER.page_handler(),
             ],
-            states={
-                BaseState.EMPLOYEE: [
-                    CallbackQueryHandler(on_employee, pattern=r"^base:emp:"),
-                    CallbackQueryHandler(on_page, pattern=r"^base:page:"),
-                ],
-                BaseState.AMOUNT: [MessageHandler(text, on_amount)],
-                BaseState.MONTH: [
-                    CallbackQueryHandler(on_month_button, pattern=r"^base:month:"),
-                    MessageHandler(text, on_month_text),
-                ],
-                BaseState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^base:confirm$")],
-                BaseState.ALL_REVIEW: [
-                    CallbackQueryHandler(on_all_confirm, pattern=r"^base:allok$"),
-                    MessageHandler(filters.Document.ALL, on_all_file),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", on_cancel),
-                CallbackQueryHandler(on_cancel, pattern=r"^base:cancel$"),
-                CommandHandler("base", cmd_base),
-                CommandHandler("base_all", cmd_base_all),
-                CallbackQueryHandler(on_unexpected, pattern=r"^base:"),
-                MessageHandler(text, on_unexpected),
+            BaseState.AMOUNT: [MessageHandler(TEXT_ANSWER, on_amount)],
+            BaseState.MONTH: [
+                CallbackQueryHandler(on_month_button, pattern=r"^base:month:"),
+                MessageHandler(TEXT_ANSWER, on_month_text),
             ],
-            name="base",
-            persistent=True,
-            allow_reentry=True,
-        )
-
-
-async def on_stale_button(update: Update, context: HRContext) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer("该基数调整已结束，请重新发送 /base。", show_alert=True)
+            BaseState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^base:confirm$")],
+            BaseState.ALL_REVIEW: [
+                CallbackQueryHandler(on_all_confirm, pattern=r"^base:allok$"),
+                MessageHandler(filters.Document.ALL, on_all_file),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", on_cancel),
+            CallbackQueryHandler(on_cancel, pattern=r"^base:cancel$"),
+            CommandHandler("base", cmd_base),
+            CommandHandler("base_all", cmd_base_all),
+            CallbackQueryHandler(on_unexpected, pattern=r"^base:"),
+            MessageHandler(TEXT_ANSWER, on_unexpected),
+        ],
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build_conversation())
-    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^base:"))
+    add_conversation(app, build_conversation(), stale="该基数调整已结束，请重新发送 /base。")

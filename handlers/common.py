@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ConversationHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import today_in
 from bot.context import HRContext
@@ -19,6 +28,11 @@ T = TypeVar("T")
 PAGE_SIZE = 10
 
 PRIVATE_ONLY = "为保护员工个人信息，此功能请在与机器人的私聊中使用。"
+
+#: A typed answer to a conversation's question (commands are never answers).
+TEXT_ANSWER = filters.TEXT & ~filters.COMMAND
+
+Handlers = list[BaseHandler[Update, Any, Any]]
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -74,6 +88,17 @@ async def current_member(
     return member
 
 
+async def current_hr(update: Update, context: HRContext) -> Member | None:
+    """The sender as HR of their company, in a private chat; None means stop here."""
+    return await current_member(update, context, Role.HR)
+
+
+def message_text(update: Update) -> str:
+    """The text of a message that a TEXT filter let through."""
+    assert update.message is not None and update.message.text is not None
+    return update.message.text
+
+
 async def checkpoint(
     update: Update, context: HRContext, conversation: str, state: int | None
 ) -> None:
@@ -119,3 +144,85 @@ def callback_parts(update: Update) -> list[str]:
     query = update.callback_query
     assert query is not None and query.data is not None
     return query.data.split(":")
+
+
+def conversation(
+    name: str,
+    *,
+    entry_points: Handlers,
+    states: dict[object, Handlers],
+    fallbacks: Handlers,
+) -> ConversationHandler[Any]:
+    """A persistent, re-enterable conversation named `name`, one per chat and user.
+
+    Buttons are tracked per chat on purpose: only the latest step's buttons matter, so PTB's
+    per_message advice is silenced here once instead of in every feature.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=entry_points,
+            states=states,  # type: ignore[arg-type]
+            fallbacks=fallbacks,
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def draft_of(context: HRContext, key: str) -> dict[str, Any]:
+    """The half-finished answers kept under `key` in user_data (persisted with it)."""
+    assert context.user_data is not None
+    return context.user_data.setdefault(key, {})
+
+
+async def end_conversation(
+    update: Update, context: HRContext, conversation: str, text: str, *draft_keys: str
+) -> int:
+    """Forget the drafts, record that `conversation` is over, then tell the user `text`.
+
+    A pressed button's message is edited to `text`; a command gets it as a new message.
+    """
+    assert context.user_data is not None
+    for key in draft_keys:
+        context.user_data.pop(key, None)
+    await checkpoint(update, context, conversation, None)
+    if update.callback_query is not None:
+        await show_choice(update, text)
+    else:
+        await reply(update, text)
+    return ConversationHandler.END
+
+
+def unexpected_answer(
+    *, button: str, text: str
+) -> Callable[[Update, HRContext], Awaitable[int | None]]:
+    """A fallback that says what is expected (`button` for presses, `text` for messages)
+    and keeps the conversation where it was."""
+
+    async def on_unexpected(update: Update, context: HRContext) -> int | None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(button)
+            return None
+        await reply(update, text)
+        return None
+
+    return on_unexpected
+
+
+def add_conversation(
+    app: Application,  # type: ignore[type-arg]
+    handler: ConversationHandler[Any],
+    *,
+    stale: str,
+) -> None:
+    """Register a conversation, then an alert `stale` for its buttons (callback_data starting
+    with the conversation's name) pressed after it has ended."""
+    assert handler.name is not None
+
+    async def on_stale_button(update: Update, context: HRContext) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer(stale, show_alert=True)
+
+    app.add_handler(handler)
+    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=rf"^{handler.name}:"))

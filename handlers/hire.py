@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from enum import IntEnum
 from typing import Any
 
@@ -15,7 +14,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import HRContext
 from bot.parsing import InputError
@@ -23,8 +21,19 @@ from bot.render import render
 from bot.services import hiring
 from bot.services.access import Member
 from bot.services.hiring import HireDraft
-from handlers.common import checkpoint, current_member, member_today, reply, show_choice
-from models.company import Role
+from handlers.common import (
+    TEXT_ANSWER,
+    add_conversation,
+    checkpoint,
+    conversation,
+    current_hr,
+    end_conversation,
+    member_today,
+    message_text,
+    reply,
+    show_choice,
+    unexpected_answer,
+)
 
 
 class HireState(IntEnum):
@@ -74,18 +83,9 @@ def _clear(context: HRContext) -> None:
     context.user_data.pop(EDITING_KEY, None)
 
 
-def _text(update: Update) -> str:
-    assert update.message is not None and update.message.text is not None
-    return update.message.text
-
-
-async def _hr(update: Update, context: HRContext) -> Member | None:
-    return await current_member(update, context, Role.HR)
-
-
 async def cmd_hire(update: Update, context: HRContext) -> int:
     """Start (or restart) a registration."""
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     _clear(context)
@@ -159,11 +159,11 @@ async def _show_confirm(update: Update, context: HRContext, member: Member) -> i
 
 
 async def on_name(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        name = hiring.accept_name(_text(update))
+        name = hiring.accept_name(message_text(update))
     except InputError as error:
         await reply(update, error.message)
         return HireState.NAME
@@ -174,12 +174,15 @@ async def on_name(update: Update, context: HRContext) -> int:
 
 
 async def on_id_number(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
         accepted = hiring.accept_id_number(
-            context.services.engine, member, _text(update), today=member_today(context, member)
+            context.services.engine,
+            member,
+            message_text(update),
+            today=member_today(context, member),
         )
     except InputError as error:
         await reply(update, error.message)
@@ -194,12 +197,12 @@ async def on_id_number(update: Update, context: HRContext) -> int:
 
 
 async def on_first_day(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
         first_day, warning = hiring.accept_first_day(
-            _text(update), today=member_today(context, member)
+            message_text(update), today=member_today(context, member)
         )
     except InputError as error:
         await reply(update, error.message)
@@ -213,7 +216,7 @@ async def on_first_day(update: Update, context: HRContext) -> int:
 
 
 async def on_department_button(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     choice = update.callback_query.data.split(":")[2]  # type: ignore[union-attr]
@@ -235,11 +238,11 @@ async def on_department_button(update: Update, context: HRContext) -> int:
 
 async def on_department_text(update: Update, context: HRContext) -> int:
     """A typed department name: an existing one is reused, a new one is created on 确认."""
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        name = hiring.accept_department_name(_text(update))
+        name = hiring.accept_department_name(message_text(update))
     except InputError as error:
         await reply(update, error.message)
         return HireState.NEW_DEPARTMENT
@@ -254,11 +257,11 @@ async def on_department_text(update: Update, context: HRContext) -> int:
 
 
 async def on_base(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        base = hiring.accept_base(_text(update))
+        base = hiring.accept_base(message_text(update))
     except InputError as error:
         await reply(update, error.message)
         return HireState.BASE
@@ -269,7 +272,7 @@ async def on_base(update: Update, context: HRContext) -> int:
 
 
 async def on_city_default(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     draft = _draft(context)
@@ -280,11 +283,11 @@ async def on_city_default(update: Update, context: HRContext) -> int:
 
 
 async def on_city_text(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     try:
-        city = hiring.accept_city(_text(update), context.services.policies.library)
+        city = hiring.accept_city(message_text(update), context.services.policies.library)
     except InputError as error:
         await reply(update, error.message)
         return HireState.CITY
@@ -295,7 +298,7 @@ async def on_city_text(update: Update, context: HRContext) -> int:
 
 
 async def on_confirm(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     services = context.services
@@ -320,7 +323,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
 
 
 async def on_edit(update: Update, context: HRContext) -> int:
-    if await _hr(update, context) is None:
+    if await current_hr(update, context) is None:
         return ConversationHandler.END
     await checkpoint(update, context, CONVERSATION, HireState.EDIT_CHOOSE)
     await show_choice(update, "入职信息：✏️ 修改")
@@ -330,7 +333,7 @@ async def on_edit(update: Update, context: HRContext) -> int:
 
 
 async def on_edit_field(update: Update, context: HRContext) -> int:
-    member = await _hr(update, context)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     field = update.callback_query.data.split(":")[2]  # type: ignore[union-attr]
@@ -360,72 +363,54 @@ async def on_cancel_button(update: Update, context: HRContext) -> int:
 
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
-    _clear(context)
-    await checkpoint(update, context, CONVERSATION, None)
-    await reply(update, render("hire_cancelled"))
-    return ConversationHandler.END
-
-
-async def on_unexpected(update: Update, context: HRContext) -> int | None:
-    """Anything that is not the expected kind of answer: say what is expected, keep the state."""
-    if update.callback_query is not None:
-        await update.callback_query.answer("该按钮已失效，请按最新消息操作。")
-        return None
-    await reply(update, "请按提示输入文字，或点击上一条消息中的按钮；发送 /cancel 取消入职登记。")
-    return None
-
-
-async def on_stale_button(update: Update, context: HRContext) -> None:
-    """A hire button pressed after its conversation ended."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(
-        "该入职登记已结束，请发送 /hire 重新开始。", show_alert=True
+    return await end_conversation(
+        update, context, CONVERSATION, render("hire_cancelled"), DRAFT_KEY, EDITING_KEY
     )
 
 
+# Anything that is not the expected kind of answer: say what is expected, keep the state.
+on_unexpected = unexpected_answer(
+    button="该按钮已失效，请按最新消息操作。",
+    text="请按提示输入文字，或点击上一条消息中的按钮；发送 /cancel 取消入职登记。",
+)
+
+
 def build_conversation() -> ConversationHandler[Any]:
-    text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat on purpose: only the latest step's buttons matter.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("hire", cmd_hire)],
-            states={
-                HireState.NAME: [MessageHandler(text, on_name)],
-                HireState.ID_NUMBER: [MessageHandler(text, on_id_number)],
-                HireState.FIRST_DAY: [MessageHandler(text, on_first_day)],
-                HireState.DEPARTMENT: [
-                    CallbackQueryHandler(on_department_button, pattern=r"^hire:dept:"),
-                    MessageHandler(text, on_department_text),
-                ],
-                HireState.NEW_DEPARTMENT: [MessageHandler(text, on_department_text)],
-                HireState.BASE: [MessageHandler(text, on_base)],
-                HireState.CITY: [
-                    CallbackQueryHandler(on_city_default, pattern=r"^hire:city:default$"),
-                    MessageHandler(text, on_city_text),
-                ],
-                HireState.CONFIRM: [
-                    CallbackQueryHandler(on_confirm, pattern=r"^hire:confirm$"),
-                    CallbackQueryHandler(on_edit, pattern=r"^hire:edit$"),
-                    CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
-                ],
-                HireState.EDIT_CHOOSE: [
-                    CallbackQueryHandler(on_edit_field, pattern=r"^hire:field:"),
-                    CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cmd_cancel),
-                CommandHandler("hire", cmd_hire),
-                CallbackQueryHandler(on_unexpected, pattern=r"^hire:"),
-                MessageHandler(~filters.COMMAND, on_unexpected),
+    return conversation(
+        CONVERSATION,
+        entry_points=[CommandHandler("hire", cmd_hire)],
+        states={
+            HireState.NAME: [MessageHandler(TEXT_ANSWER, on_name)],
+            HireState.ID_NUMBER: [MessageHandler(TEXT_ANSWER, on_id_number)],
+            HireState.FIRST_DAY: [MessageHandler(TEXT_ANSWER, on_first_day)],
+            HireState.DEPARTMENT: [
+                CallbackQueryHandler(on_department_button, pattern=r"^hire:dept:"),
+                MessageHandler(TEXT_ANSWER, on_department_text),
             ],
-            name=CONVERSATION,
-            persistent=True,
-            allow_reentry=True,
-        )
+            HireState.NEW_DEPARTMENT: [MessageHandler(TEXT_ANSWER, on_department_text)],
+            HireState.BASE: [MessageHandler(TEXT_ANSWER, on_base)],
+            HireState.CITY: [
+                CallbackQueryHandler(on_city_default, pattern=r"^hire:city:default$"),
+                MessageHandler(TEXT_ANSWER, on_city_text),
+            ],
+            HireState.CONFIRM: [
+                CallbackQueryHandler(on_confirm, pattern=r"^hire:confirm$"),
+                CallbackQueryHandler(on_edit, pattern=r"^hire:edit$"),
+                CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
+            ],
+            HireState.EDIT_CHOOSE: [
+                CallbackQueryHandler(on_edit_field, pattern=r"^hire:field:"),
+                CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cmd_cancel),
+            CommandHandler("hire", cmd_hire),
+            CallbackQueryHandler(on_unexpected, pattern=r"^hire:"),
+            MessageHandler(~filters.COMMAND, on_unexpected),
+        ],
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build_conversation())
-    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^hire:"))
+    add_conversation(app, build_conversation(), stale="该入职登记已结束，请发送 /hire 重新开始。")

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from enum import IntEnum
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
 from bot.services import leaving
-from bot.services.leaving import LEAVE_REASONS, StaffChoice
+from bot.services.leaving import LEAVE_REASONS
 from handlers.common import (
+    TEXT_ANSWER,
+    add_conversation,
     callback_parts,
-    current_member,
-    keyboard,
+    checkpoint,
+    conversation,
+    current_hr,
+    draft_of,
+    end_conversation,
     member_today,
-    pager_buttons,
-    paginate,
+    message_text,
     reply,
     show_choice,
+    unexpected_answer,
 )
 from handlers.ledger import policy_library
-from models.company import Role
+from handlers.pickers import ActiveEmployeePicker
 
 
 class LeaveState(IntEnum):
@@ -45,97 +46,39 @@ class LeaveState(IntEnum):
     CONFIRM = 3
 
 
+CONVERSATION = "leave"
 DRAFT_KEY = "leave_draft"
 
-
-def staff_buttons(
-    prefix: str, staff: list[StaffChoice], page: int
-) -> tuple[list[list[tuple[str, str]]], int, int]:
-    """One button per employee, 10 a page with ◀ ▶; shared by /leave and /base."""
-    shown, page, pages, _ = paginate(staff, page)
-    rows = [
-        [
-            (
-                f"{s.name}（{s.department}）" if s.department else s.name,
-                f"{prefix}:emp:{s.employee_id}",
-            )
-        ]
-        for s in shown
-    ]
-    rows.append(pager_buttons(prefix, page, pages))
-    rows.append([("✖️ 取消", f"{prefix}:cancel")])
-    return rows, page, pages
-
-
-def _draft(context: HRContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    return context.user_data.setdefault(DRAFT_KEY, {})
-
-
-async def cmd_leave(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
-    if member is None:
-        return ConversationHandler.END
-    staff = leaving.active_staff(context.services.engine, member)
-    if not staff:
-        await reply(update, "当前没有在职员工，无需办理离职。")
-        return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[DRAFT_KEY] = {}
-    rows, page, pages = staff_buttons("leave", staff, 1)
-    await reply(update, render("leave_ask_employee", page=page, pages=pages), rows)
-    return LeaveState.EMPLOYEE
-
-
-async def on_page(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
-    if member is None:
-        return ConversationHandler.END
-    staff = leaving.active_staff(context.services.engine, member)
-    rows, page, pages = staff_buttons("leave", staff, int(callback_parts(update)[2]))
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await query.edit_message_text(
-        render("leave_ask_employee", page=page, pages=pages),
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(rows),
-    )
-    return LeaveState.EMPLOYEE
+PICKER = ActiveEmployeePicker(
+    name=CONVERSATION,
+    state=LeaveState.EMPLOYEE,
+    draft_key=DRAFT_KEY,
+    question="leave_ask_employee",
+    nobody="当前没有在职员工，无需办理离职。",
+)
+cmd_leave = PICKER.start
 
 
 async def on_employee(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
-    if member is None:
+    picked = await PICKER.chosen(update, context)
+    if picked is None:
         return ConversationHandler.END
-    employee_id = int(callback_parts(update)[2])
-    chosen = next(
-        (
-            s
-            for s in leaving.active_staff(context.services.engine, member)
-            if s.employee_id == employee_id
-        ),
-        None,
-    )
-    if chosen is None:
-        await show_choice(update, "❌ 该员工不在职或不存在，请发送 /leave 重新选择。")
-        return ConversationHandler.END
-    draft = _draft(context)
-    draft.update(employee_id=employee_id, name=chosen.name)
+    _, chosen = picked
+    draft_of(context, DRAFT_KEY).update(employee_id=chosen.employee_id, name=chosen.name)
+    await checkpoint(update, context, CONVERSATION, LeaveState.LAST_DAY)
     await show_choice(update, f"离职员工：<b>{chosen.name}</b>（{chosen.masked_id}）")
     await reply(update, render("leave_ask_last_day", name=chosen.name))
     return LeaveState.LAST_DAY
 
 
 async def on_last_day(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    assert update.message is not None and update.message.text is not None
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT_KEY)
     today = member_today(context, member)
     try:
-        last_day = parse_day(update.message.text, today=today)
+        last_day = parse_day(message_text(update), today=today)
         leaving.check_last_day(
             context.services.engine, member, draft["employee_id"], last_day, today=today
         )
@@ -148,17 +91,19 @@ async def on_last_day(update: Update, context: HRContext) -> int:
         [(r, f"leave:reason:{i}") for i, r in enumerate(LEAVE_REASONS[:3])],
         [(r, f"leave:reason:{i + 3}") for i, r in enumerate(LEAVE_REASONS[3:])],
     ]
+    await checkpoint(update, context, CONVERSATION, LeaveState.REASON)
     await reply(update, "请选择离职原因：", buttons)
     return LeaveState.REASON
 
 
 async def on_reason(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     index = int(callback_parts(update)[2])
-    draft = _draft(context)
+    draft = draft_of(context, DRAFT_KEY)
     draft["reason"] = LEAVE_REASONS[index]
+    await checkpoint(update, context, CONVERSATION, LeaveState.CONFIRM)
     await show_choice(update, f"离职原因：{draft['reason']}")
     await reply(
         update,
@@ -174,7 +119,7 @@ async def on_reason(update: Update, context: HRContext) -> int:
 
 
 async def on_confirm(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     assert context.user_data is not None
@@ -191,66 +136,49 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             library=policy_library(context.services),
         )
     except InputError as error:
+        await checkpoint(update, context, CONVERSATION, None)
         await show_choice(update, error.message)
         return ConversationHandler.END
+    await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, f"已确认：{result.name} 离职。")
     await reply(update, render("leave_done", r=result, days_left=(result.task_due - today).days))
     return ConversationHandler.END
 
 
 async def on_cancel(update: Update, context: HRContext) -> int:
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT_KEY, None)
-    if update.callback_query is not None:
-        await show_choice(update, "已取消离职登记，未做任何更改。")
-    else:
-        await reply(update, "已取消离职登记，未做任何更改。")
-    return ConversationHandler.END
+    return await end_conversation(
+        update, context, CONVERSATION, "已取消离职登记，未做任何更改。", DRAFT_KEY
+    )
 
 
-async def on_unexpected(update: Update, context: HRContext) -> int | None:
-    if update.callback_query is not None:
-        await update.callback_query.answer("请按当前步骤操作，或发送 /cancel 取消。")
-        return None
-    await reply(update, "请按提示操作：选择员工或输入日期；发送 /cancel 取消离职登记。")
-    return None
+on_unexpected = unexpected_answer(
+    button="请按当前步骤操作，或发送 /cancel 取消。",
+    text="请按提示操作：选择员工或输入日期；发送 /cancel 取消离职登记。",
+)
 
 
 def build_conversation() -> ConversationHandler[Any]:
-    text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("leave", cmd_leave)],
-            states={
-                LeaveState.EMPLOYEE: [
-                    CallbackQueryHandler(on_employee, pattern=r"^leave:emp:"),
-                    CallbackQueryHandler(on_page, pattern=r"^leave:page:"),
-                ],
-                LeaveState.LAST_DAY: [MessageHandler(text, on_last_day)],
-                LeaveState.REASON: [CallbackQueryHandler(on_reason, pattern=r"^leave:reason:")],
-                LeaveState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^leave:confirm$")],
-            },
-            fallbacks=[
-                CommandHandler("cancel", on_cancel),
-                CallbackQueryHandler(on_cancel, pattern=r"^leave:cancel$"),
-                CommandHandler("leave", cmd_leave),
-                CallbackQueryHandler(on_unexpected, pattern=r"^leave:"),
-                MessageHandler(text, on_unexpected),
+    return conversation(
+        CONVERSATION,
+        entry_points=[CommandHandler("leave", cmd_leave)],
+        states={
+            LeaveState.EMPLOYEE: [
+                CallbackQueryHandler(on_employee, pattern=r"^leave:emp:"),
+                PICKER.page_handler(),
             ],
-            name="leave",
-            persistent=True,
-            allow_reentry=True,
-        )
-
-
-async def on_stale_button(update: Update, context: HRContext) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer(
-        "该离职登记已结束，请发送 /leave 重新开始。", show_alert=True
+            LeaveState.LAST_DAY: [MessageHandler(TEXT_ANSWER, on_last_day)],
+            LeaveState.REASON: [CallbackQueryHandler(on_reason, pattern=r"^leave:reason:")],
+            LeaveState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^leave:confirm$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", on_cancel),
+            CallbackQueryHandler(on_cancel, pattern=r"^leave:cancel$"),
+            CommandHandler("leave", cmd_leave),
+            CallbackQueryHandler(on_unexpected, pattern=r"^leave:"),
+            MessageHandler(TEXT_ANSWER, on_unexpected),
+        ],
     )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build_conversation())
-    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^leave:"))
+    add_conversation(app, build_conversation(), stale="该离职登记已结束，请发送 /leave 重新开始。")

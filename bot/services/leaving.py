@@ -11,7 +11,12 @@ from sqlmodel import Session, col, select
 
 from bot.parsing import InputError
 from bot.services.access import Member
-from bot.services.ledger import declaration_deadline, fill_missing_months, month_pricer
+from bot.services.ledger import (
+    declaration_deadline,
+    fill_missing_months,
+    month_pricer,
+    record_current_period,
+)
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus, employee_by_id
@@ -144,15 +149,7 @@ def _current_period(session: Session, company_id: int, employee: Employee) -> Em
     for period in employee_periods(session, company_id, employee.id):
         if period.first_day == employee.first_day:
             return period
-    period = EmploymentPeriod(
-        company_id=company_id,
-        employee_id=employee.id,
-        first_day=employee.first_day,
-        last_day=employee.last_day,
-        tracked_from=month_of(employee.first_day),
-    )
-    session.add(period)
-    return period
+    return record_current_period(session, company_id, employee)
 
 
 def rehire(

@@ -165,17 +165,26 @@ def sync_periods(session: Session, company_id: int) -> list[EmploymentPeriod]:
     for employee in session.exec(statement):
         assert employee.id is not None
         if (employee.id, employee.first_day) not in known:
-            period = EmploymentPeriod(
-                company_id=company_id,
-                employee_id=employee.id,
-                first_day=employee.first_day,
-                last_day=employee.last_day,
-                tracked_from=month_of(employee.first_day),
-            )
-            session.add(period)
-            periods.append(period)
+            periods.append(record_current_period(session, company_id, employee))
     session.flush()
     return periods
+
+
+def record_current_period(
+    session: Session, company_id: int, employee: Employee
+) -> EmploymentPeriod:
+    """Add the period the `employee` row describes, tracked from its first month; for records
+    made before periods were kept (/hire adds none)."""
+    assert employee.id is not None
+    period = EmploymentPeriod(
+        company_id=company_id,
+        employee_id=employee.id,
+        first_day=employee.first_day,
+        last_day=employee.last_day,
+        tracked_from=month_of(employee.first_day),
+    )
+    session.add(period)
+    return period
 
 
 def fill_missing_months(session: Session, company_id: int, today: date, price: Pricer) -> int:

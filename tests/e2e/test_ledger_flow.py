@@ -151,6 +151,33 @@ async def test_leave_then_rehire_with_the_same_id_number(bot: BotHarness) -> Non
     assert months[-1][0] == date(2027, 1, 1)
 
 
+async def test_restart_in_the_middle_of_leave_resumes_where_it_was(bot: BotHarness) -> None:
+    """Each /leave step is saved before its question goes out: a crash loses no answer."""
+    await bot.join_as_hr(HR)
+    await import_rows(bot, f"陈明远,{make_id(1)},2026-10-08,后厨,8000,北京,2026-10~2026-11")
+    await bot.say(HR, "/leave")
+    await bot.restart(crash=True)
+    replies = await bot.press(HR, "陈明远（后厨）")
+    assert "最后工作日" in replies[0].text
+    await bot.restart(crash=True)
+    # The bot process is new; the answer to "最后工作日" is still expected.
+    replies = await bot.say(HR, "12月20日")
+    assert "离职原因" in replies[0].text
+    await bot.restart(crash=True)
+    replies = await bot.press(HR, "合同到期")
+    assert "2026-12-20（周日）" in replies[0].text
+    await bot.restart(crash=True)
+    replies = await bot.press(HR, "✅ 确认")
+    assert "已登记离职" in replies[0].text
+    with Session(bot.engine) as session:
+        employee = session.exec(select(Employee)).one()
+        assert employee.status == "left" and employee.last_day == date(2026, 12, 20)
+    await bot.restart(crash=True)
+    # The finished conversation stays finished: its buttons are stale, /leave starts afresh.
+    replies = await bot.say(HR, "/leave")
+    assert "当前没有在职员工" in replies[0].text
+
+
 async def test_base_change_mid_year(bot: BotHarness) -> None:
     bot.clock.set(datetime(2026, 8, 5, 10, 0, tzinfo=SHANGHAI))
     await bot.join_as_hr(HR)

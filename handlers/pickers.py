@@ -1,0 +1,109 @@
+"""The paginated "pick an active employee" step that /leave and /base open with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import CallbackQueryHandler, ConversationHandler
+
+from bot.context import HRContext
+from bot.render import render
+from bot.services import leaving
+from bot.services.access import Member
+from bot.services.leaving import StaffChoice
+from handlers.common import (
+    callback_parts,
+    checkpoint,
+    current_hr,
+    keyboard,
+    pager_buttons,
+    paginate,
+    reply,
+    show_choice,
+)
+
+Rows = list[list[tuple[str, str]]]
+
+
+def staff_buttons(prefix: str, staff: list[StaffChoice], page: int) -> tuple[Rows, int, int]:
+    """One button per employee, 10 a page with ◀ ▶, and a cancel button."""
+    shown, page, pages, _ = paginate(staff, page)
+    rows = [
+        [
+            (
+                f"{s.name}（{s.department}）" if s.department else s.name,
+                f"{prefix}:emp:{s.employee_id}",
+            )
+        ]
+        for s in shown
+    ]
+    rows.append(pager_buttons(prefix, page, pages))
+    rows.append([("✖️ 取消", f"{prefix}:cancel")])
+    return rows, page, pages
+
+
+@dataclass(frozen=True)
+class ActiveEmployeePicker:
+    """The first step of an HR conversation named `name` (also its command and callback
+    prefix): list the active employees, page through them, hand the chosen one back."""
+
+    name: str
+    state: int
+    draft_key: str
+    question: str  # template rendered with page and pages
+    nobody: str  # said instead when there is no active employee
+
+    async def start(self, update: Update, context: HRContext) -> int:
+        """`/<name>`: a fresh draft and the first page of employees."""
+        member = await current_hr(update, context)
+        if member is None:
+            return ConversationHandler.END
+        staff = leaving.active_staff(context.services.engine, member)
+        if not staff:
+            await reply(update, self.nobody)
+            return ConversationHandler.END
+        assert context.user_data is not None
+        context.user_data[self.draft_key] = {}
+        rows, page, pages = staff_buttons(self.name, staff, 1)
+        await checkpoint(update, context, self.name, self.state)
+        await reply(update, render(self.question, page=page, pages=pages), rows)
+        return self.state
+
+    async def on_page(self, update: Update, context: HRContext) -> int:
+        """◀ ▶ pressed: the same message shows another page."""
+        member = await current_hr(update, context)
+        if member is None:
+            return ConversationHandler.END
+        staff = leaving.active_staff(context.services.engine, member)
+        rows, page, pages = staff_buttons(self.name, staff, int(callback_parts(update)[2]))
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await query.edit_message_text(
+            render(self.question, page=page, pages=pages),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(rows),
+        )
+        return self.state
+
+    def page_handler(self) -> CallbackQueryHandler[HRContext, int]:
+        return CallbackQueryHandler(self.on_page, pattern=rf"^{self.name}:page:")
+
+    async def chosen(
+        self, update: Update, context: HRContext
+    ) -> tuple[Member, StaffChoice] | None:
+        """The member and the employee whose button was pressed; None once the user has been
+        told why not (the conversation is then over)."""
+        member = await current_hr(update, context)
+        if member is None:
+            return None
+        employee_id = int(callback_parts(update)[2])
+        staff = leaving.active_staff(context.services.engine, member)
+        choice = next((s for s in staff if s.employee_id == employee_id), None)
+        if choice is None:
+            await checkpoint(update, context, self.name, None)
+            await show_choice(update, f"❌ 该员工不在职或不存在，请发送 /{self.name} 重新选择。")
+            return None
+        return member, choice
