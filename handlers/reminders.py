@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 from telegram import Update
@@ -45,7 +46,7 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
     try:
         if action == "done":
             label = reminders.mark_done(services.engine, member, reminder_id, now=now)
-            await show_choice(update, f"✅ 已办理：{label}。后续提醒已停止。")
+            await show_choice(update, f"✅ 已办理：{html.escape(label)}。后续提醒已停止。")
         elif action == "snooze":
             at = reminders.snooze(
                 services.engine,
