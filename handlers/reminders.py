@@ -17,7 +17,6 @@ from bot.services.ledger import declaration_deadline
 from bot.services.notify import TelegramChannel
 from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
 from handlers.common import callback_parts, current_member, reply, show_choice
-from handlers.ledger import policy_library
 from models.company import Role
 from policies.reminder_plan import (
     NORMAL_DAY_RANGE,
@@ -173,8 +172,8 @@ def schedule_tick(app: HRApplication) -> ReminderScheduler:
         TelegramChannel(app.bot),
         services.settings.reminders,
         # The city's deadline and late fee from the policy library in force.
-        month_due=lambda city, month: declaration_deadline(policy_library(services), city, month),
-        late_fee=late_fee_estimator(lambda: policy_library(services)),
+        month_due=lambda city, month: declaration_deadline(services.policies.library, city, month),
+        late_fee=late_fee_estimator(lambda: services.policies.library),
     )
     services.extras["reminder_scheduler"] = scheduler
     if app.job_queue is not None:
