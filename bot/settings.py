@@ -61,10 +61,12 @@ class CompanyDefaults(_Section):
 
 
 class ReminderSettings(_Section):
-    normal_day: int = Field(default=23, ge=1, le=29)
-    urgent_day: int = Field(default=28, ge=2, le=30)
+    #: Day 29 is the last that still leaves a natural day before the day-30 deadline.
+    normal_day: int = Field(default=23, ge=1, le=28)
+    urgent_day: int = Field(default=28, ge=2, le=29)
     declaration_days_before: int = Field(default=5, ge=1, le=15)
-    send_hour: int = Field(default=9, ge=0, le=23)
+    #: Working hours only: nobody should be woken by a reminder.
+    send_hour: int = Field(default=9, ge=7, le=20)
     tick_seconds: float = Field(default=60, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     backpay_stall_working_days: int = Field(default=5, ge=1)

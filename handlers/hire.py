@@ -310,6 +310,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             _draft(context),
             today=today,
             library=services.policies.library,
+            reminder_defaults=services.settings.reminders,
         )
     except InputError as error:
         await show_choice(update, error.message)

@@ -200,11 +200,21 @@ async def job_ledger_rollover(context: HRContext) -> None:
 def schedule_rollover(app: HRApplication) -> None:
     """Run the roll-over at start and on every reminder tick interval (PTB JobQueue)."""
     if app.job_queue is not None:
+        data = {"last": None, "lock": asyncio.Lock()}
+        # `first=0` on a job added before start is in the past when APScheduler starts and is
+        # skipped; the start-up catch-up is its own one-off job that may run late.
+        app.job_queue.run_once(
+            job_ledger_rollover,
+            when=0,
+            data=data,
+            name=f"{JOB_NAME}_start",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
         app.job_queue.run_repeating(
             job_ledger_rollover,
             interval=app.services.settings.reminders.tick_seconds,
-            first=0,
-            data={"last": None, "lock": asyncio.Lock()},
+            first=app.services.settings.reminders.tick_seconds,
+            data=data,
             name=JOB_NAME,
         )
 

@@ -19,11 +19,6 @@ def days_left(deadline: date, today: date) -> int:
     return (deadline - today).days
 
 
-def days_since_start(first_day: date, today: date) -> int:
-    """Completed days of employment counted as 入职已满N天 (the first day counts as day 1)."""
-    return (today - first_day).days + 1
-
-
 def month_of(day: date) -> date:
     """The first day of the day's month: how ledger months are keyed."""
     return day.replace(day=1)

@@ -21,6 +21,7 @@ from bot.parsing import (
 from bot.services import leaving
 from bot.services.access import Member
 from bot.services.reminder_planning import plan_task_reminders
+from bot.settings import ReminderSettings
 from models import audit
 from models.db import unit_of_work
 from models.employee import (
@@ -253,6 +254,7 @@ def register_hire(
     *,
     today: date,
     library: PolicyLibrary | None = None,
+    reminder_defaults: ReminderSettings | None = None,
 ) -> HireResult:
     """One transaction: employee, registration task (art. 58), first ledger month, audit row.
 
@@ -327,7 +329,13 @@ def register_hire(
             session.add(ledger)
             session.flush()
             assert task.id is not None and ledger.id is not None
-            plan_task_reminders(session, task, today=today, owner_user_id=member.user_id)
+            plan_task_reminders(
+                session,
+                task,
+                today=today,
+                defaults=reminder_defaults,
+                owner_user_id=member.user_id,
+            )
             audit.record(
                 session,
                 member.company_id,

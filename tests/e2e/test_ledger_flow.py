@@ -206,3 +206,18 @@ async def test_base_change_mid_year(bot: BotHarness) -> None:
     assert "下限" in replies[0].text
     replies = await bot.press(HR, "✅ 确认调整")
     assert "年度基数调整完成" in replies[0].text
+
+
+async def test_rollover_runs_by_itself_when_the_bot_starts(bot: BotHarness) -> None:
+    """After downtime across the 1st, the start-up job catches up without any other trigger."""
+    await bot.join_as_hr(HR)
+    await import_rows(bot, f"陈明远,{make_id(1)},2026-12-01,后厨,8000,北京,")
+    await bot.stop()
+    bot.clock.set(datetime(2027, 2, 3, 9, 0, tzinfo=SHANGHAI))
+    await bot.start()
+
+    def months() -> list[date]:
+        return [m for m, _, _ in ledger_months(bot, "陈明远")]
+
+    await bot.eventually(lambda: date(2027, 2, 1) in months(), timeout=5)
+    assert months() == [date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)]
