@@ -319,7 +319,8 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     _clear(context)
     await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, "入职信息：✅ 已确认")
-    await reply(update, render("hire_done", r=result, days_left=(result.deadline - today).days))
+    days_left = (result.deadline - today).days
+    await reply(update, render("hire_done", r=result, days_left=days_left, today=today))
     return ConversationHandler.END
 
 

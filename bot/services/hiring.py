@@ -20,6 +20,7 @@ from bot.parsing import (
 )
 from bot.services import leaving
 from bot.services.access import Member
+from bot.services.ledger import declaration_deadline
 from bot.services.reminder_planning import plan_task_reminders
 from bot.settings import ReminderSettings
 from models import audit
@@ -129,6 +130,8 @@ class HireResult:
     effective_base: Decimal
     employer_amount: Decimal | None = None
     employee_amount: Decimal | None = None
+    #: The first month's contribution deadline in the insured city.
+    month_due: date | None = None
 
 
 def accept_name(text: str) -> str:
@@ -355,6 +358,7 @@ def register_hire(
                 effective_base=price.base,
                 employer_amount=price.employer,
                 employee_amount=price.employee,
+                month_due=declaration_deadline(library, facts.insured_city, month),
             )
     except IntegrityError:
         raise InputError("❌ 该身份证号码已登记，本次未重复登记。发送 /employees 查看。") from None

@@ -227,6 +227,20 @@ async def test_late_first_day_is_accepted_with_a_warning(bot: BotHarness) -> Non
     replies = await bot.say(HR, "2026-10-01", expect=2)
     assert "已过" in replies[0].text and "2026-10-31" in replies[0].text
     assert "入职登记（4/6）" in replies[1].text
+    await bot.say(HR, "后厨")
+    await bot.say(HR, "8000")
+    await bot.press(HR, "北京（默认）")
+    done = (await bot.press(HR, "✅ 确认"))[0].text
+    assert "已逾期31天" in done
+    # October's Beijing contribution window (by 10-25) closed before the hire was recorded.
+    assert "10月缴费截止日 2026-10-25（周日） 已过" in done and "/backpay" in done
+
+
+async def test_no_back_payment_warning_when_the_month_is_still_open(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire_until_confirm(bot)
+    done = (await bot.press(HR, "✅ 确认"))[0].text
+    assert "需按补缴办理" not in done
 
 
 async def test_rehire_through_hire_keeps_history(bot: BotHarness) -> None:
