@@ -4,34 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import Money, UTCDateTime, utcnow
+from policies.ledger_rules import STATE_LABELS, UNPAID_STATES, LedgerState
 
+#: The state enum and its labels are domain rules (policies/); the table stores the value.
+LEDGER_STATE_LABELS = STATE_LABELS
+UNPAID = tuple(UNPAID_STATES)
 
-class LedgerState(StrEnum):
-    PENDING = "pending"  # 待申报
-    DECLARED = "declared"  # 已申报
-    PAID = "paid"  # 已缴纳
-    BACKPAYING = "backpaying"  # 补缴中
-    BACKPAID = "backpaid"  # 已补缴
-    EXEMPT = "exempt"  # 不需缴纳
-
-
-LEDGER_STATE_LABELS = {
-    LedgerState.PENDING: "待申报",
-    LedgerState.DECLARED: "已申报",
-    LedgerState.PAID: "已缴纳",
-    LedgerState.BACKPAYING: "补缴中",
-    LedgerState.BACKPAID: "已补缴",
-    LedgerState.EXEMPT: "不需缴纳",
-}
-
-#: States in which the month still needs money to reach the collector.
-UNPAID_STATES = (LedgerState.PENDING, LedgerState.DECLARED, LedgerState.BACKPAYING)
+__all__ = ["LEDGER_STATE_LABELS", "LedgerMonth", "LedgerState"]
 
 
 class LedgerMonth(SQLModel, table=True):
@@ -59,7 +43,7 @@ class LedgerMonth(SQLModel, table=True):
 
 def unpaid_months(session: Session, company_id: int) -> list[LedgerMonth]:
     statement = select(LedgerMonth).where(
-        LedgerMonth.company_id == company_id, col(LedgerMonth.state).in_(UNPAID_STATES)
+        LedgerMonth.company_id == company_id, col(LedgerMonth.state).in_(UNPAID)
     )
     return list(session.exec(statement.order_by(col(LedgerMonth.month), col(LedgerMonth.id))))
 

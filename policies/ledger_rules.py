@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from policies.deadlines import month_of
+
 
 class LedgerState(StrEnum):
     """State of one ledger month; the Chinese label is what HR sees."""
@@ -55,11 +57,6 @@ _ALLOWED_MARKS: dict[LedgerState, frozenset[LedgerState]] = {
 }
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
-
-
-def month_of(day: date) -> date:
-    """The ledger month containing `day`, as the first day of that month."""
-    return day.replace(day=1)
 
 
 def next_month(month: date) -> date:
