@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import sys
 from collections.abc import Sequence
 
 #: Modules under bot.cli that contribute sub-commands, in help order.
@@ -29,6 +28,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = args.handler(args)
     return int(result or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,69 @@
+"""`hrbot run` as deployed: a separate process, a token, long polling, a clean Ctrl-C.
+
+The Bot API address comes from HRBOT_BASE_URL, so the real command runs against the local
+server; its log output must never contain the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.local_api import LocalBotApi
+from bot.services import onboarding
+from models.db import make_engine, upgrade_schema
+
+TOKEN = "987654:RUN-COMMAND-SECRET"
+
+
+async def test_hrbot_run_serves_hr_and_never_logs_the_token(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'run.sqlite'}"
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    company = onboarding.create_company(engine, "示例餐饮", "北京", "Asia/Shanghai")
+    assert company.id is not None
+    code = onboarding.create_invite(
+        engine, company.id, now=datetime.now(UTC), valid_days=1
+    ).code
+    engine.dispose()
+
+    with LocalBotApi(token=TOKEN) as api:
+        env = {
+            **os.environ,
+            "HRBOT_TOKEN": TOKEN,
+            "HRBOT_BASE_URL": api.base_url,
+            "HRBOT_BASE_FILE_URL": api.base_file_url,
+            "HRBOT_DATABASE_URL": url,
+            "HRBOT_TELEGRAM_POLL_TIMEOUT": "1",
+            "HRBOT_CONFIG": str(tmp_path / "absent.toml"),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            api.send_message(4242, f"/start {code}")
+            (joined,) = await api.wait_for_messages(4242, timeout=30)
+            assert "已加入" in joined.text
+            api.send_message(4242, "/todo")
+            (todo,) = await api.wait_for_messages(4242, timeout=10)
+            assert "没有待办" in todo.text
+            assert {c["command"] for c in api.commands()} >= {"hire", "todo", "policy"}
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                out, err = await asyncio.to_thread(process.communicate, timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                out, err = process.communicate()
+    assert process.returncode == 0, err
+    assert TOKEN not in out and TOKEN not in err
+    assert "RUN-COMMAND-SECRET" not in err
