@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import traceback
 
 from sqlalchemy import Engine
 from telegram import BotCommand, Update
@@ -54,11 +55,13 @@ async def persist_now(update: object, context: HRContext) -> None:
 async def on_error(update: object, context: HRContext) -> None:
     """Log without personal data and tell the user something went wrong, not what."""
     error = context.error
+    # Only the type and the frames: an exception's text may quote what the user typed.
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error(
-        "unhandled %s while processing update %s",
+        "unhandled %s while processing update %s\n%s",
         type(error).__name__,
         getattr(update, "update_id", "?"),
-        exc_info=(type(error), error, error.__traceback__) if error else None,
+        frames,
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

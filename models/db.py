@@ -16,14 +16,20 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets its folder, foreign keys and a busy timeout."""
+    """Create the engine; SQLite gets its folder, foreign keys and a busy timeout.
+
+    SQL parameters are hidden from logs and exception texts: they hold 身份证 numbers and wages.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
 
         @event.listens_for(engine, "connect")
@@ -34,7 +40,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config() -> Config:
