@@ -57,7 +57,8 @@ class Reminder(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
-    #: The obligation reminded: "task:<id>" or "declaration:<YYYY-MM>:<city>".
+    #: The obligation reminded: "task:<id>", "declaration:<YYYY-MM>:<city>", or the
+    #: "policy_update:<audit_log id>" whose entry holds a policy change notice.
     subject: str = Field(max_length=80)
     task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
     kind: str = Field(max_length=30)

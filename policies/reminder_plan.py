@@ -52,6 +52,7 @@ __all__ = [
     "declaration_reminders",
     "is_escalated",
     "next_overdue_reminder",
+    "notice_send_time",
     "registration_reminders",
     "send_day_for",
     "send_instant",
@@ -83,6 +84,8 @@ class ReminderKind(StrEnum):
     DECLARATION_UPCOMING = "declaration_upcoming"
     DECLARATION_DUE = "declaration_due"
     BACKPAY_STALLED = "backpay_stalled"
+    #: Not a deadline: the policy library changed for the company's city (政策更新通知).
+    POLICY_UPDATE = "policy_update"
 
 
 # Within one subject, a later kind in the same chain makes earlier ones redundant: a day-23
@@ -261,6 +264,25 @@ def backpay_stalled_reminder(
     of working days since ``last_progress_on``."""
     day = add_working_days(last_progress_on, settings.backpay_stall_working_days)
     return _planned(ReminderKind.BACKPAY_STALLED, day, day, settings)
+
+
+def notice_send_time(now: datetime, settings: ReminderSettings) -> PlannedReminder:
+    """When an informational notice (a policy change) recorded at ``now`` goes out.
+
+    Nothing is due, so it never disturbs anyone outside working hours: at once on a working
+    day between the company's send hour and the latest allowed send hour (20:59), otherwise at
+    the send time of the next working day (today's, when it is a working day not yet there).
+    """
+    local = now.astimezone(settings.zone)
+    today = local.date()
+    kind = ReminderKind.POLICY_UPDATE
+    if is_working_day(today):
+        if local.hour < settings.send_hour:
+            return _planned(kind, today, today, settings)
+        if local.hour <= SEND_HOUR_RANGE[1]:
+            return PlannedReminder(kind, today, today, local)
+    day = next_working_day(today)
+    return _planned(kind, day, day, settings)
 
 
 def snooze_until(now: datetime, settings: ReminderSettings) -> tuple[date, datetime]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,12 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.cli.common import load, print_error
+from bot.clock import SystemClock
 from bot.policy_store import policy_directory
-from bot.services.policy_updates import (
-    PolicyUpdateRecord,
-    notify_policy_update,
-    record_policy_update,
-)
+from bot.services.policy_updates import record_policy_update
 from bot.settings import Settings, load_settings
 from policies.contributions import unconfirmed_figures
 from policies.library import (
@@ -40,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                        help="政策文件目录（默认按配置 policies.directory）")
     check.set_defaults(handler=cmd_check)
 
-    install = actions.add_parser("import", help="校验并安装一个城市的政策文件，通知该城市的HR")
+    install = actions.add_parser(
+        "import", help="校验并安装一个城市的政策文件，记录通知，由运行中的机器人发给该城市的HR")
     install.add_argument("file", help="城市政策文件（TOML）")
     install.add_argument("--directory", default=None,
                          help="安装到的政策目录（默认按配置 policies.directory）")
@@ -121,38 +118,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     settings, engine = load(args)
     try:
-        return _record_and_notify(settings, engine, region, changes, source.name)
+        return _record_notices(settings, engine, region, changes, source.name)
     finally:
         engine.dispose()
 
 
-def _record_and_notify(settings: Settings, engine: Engine, region: RegionPolicy,
-                       changes: list[FieldChange], file_name: str) -> int:
-    record = record_policy_update(engine, region, changes, file_name=file_name)
+def _record_notices(settings: Settings, engine: Engine, region: RegionPolicy,
+                    changes: list[FieldChange], file_name: str) -> int:
+    """Record the change and plan the HR notices; the running bot's reminder tick sends them."""
+    record = record_policy_update(engine, region, changes, file_name=file_name,
+                                  now=SystemClock().now(), defaults=settings.reminders)
     if not record.company_ids:
         print(f"没有参保地为{region.city}的公司，无需通知。")
         return 0
-    print(f"已记录到 {len(record.company_ids)} 家{region.city}公司的操作日志。")
-    token = settings.telegram.token
-    if token is None:
-        print("未配置机器人令牌（HRBOT_TOKEN），未发送聊天通知。")
-        return 0
-    sent = asyncio.run(_send(settings, token.get_secret_value(), engine, record))
-    reached = sum(1 for count in sent.values() if count)
-    print(f"已通知 {reached} 家公司的HR（共 {sum(sent.values())} 条消息）。")
+    first = min(record.send_at.values()).astimezone(ZoneInfo("Asia/Shanghai"))
+    print(f"已记录到 {len(record.company_ids)} 家{region.city}公司的操作日志，"
+          f"将通知这 {len(record.company_ids)} 家公司的HR。")
+    print("通知由运行中的机器人发送：工作时间内立即发送，否则在下一个工作日的提醒时间发送。")
+    print(f"最早发送时间：{first:%Y-%m-%d %H:%M}（北京时间）。")
     return 0
-
-
-async def _send(settings: Settings, token: str, engine: Engine,
-                record: PolicyUpdateRecord) -> dict[int, int]:
-    from telegram import Bot
-
-    from bot.services.notify import TelegramChannel
-
-    bot = Bot(token, base_url=settings.telegram.base_url,
-              base_file_url=settings.telegram.base_file_url)
-    async with bot:
-        return await notify_policy_update(TelegramChannel(bot), engine, record)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

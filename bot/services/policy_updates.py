@@ -1,19 +1,24 @@
 """Telling HR when a city's policy file changed (after `hrbot policies import`).
 
-The change is recorded in each affected company's audit log first, so it is known even when
-no message can go out; then a summary goes to each company's HR through the notify interface.
+The import only records: one audit entry per affected company (holding the summary text) and a
+`policy_update` reminder row pointing at it, in one transaction. The running bot's reminder
+tick delivers it like any reminder (lease, retries, RetryAfter, Forbidden, once per chat), so a
+notice is never lost when the CLI has no token and never sent around that bookkeeping.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.render import render
-from bot.services.notify import Channel, DeliveryError, Notification, notify_hr
+from bot.services.reminder_planning import plan_policy_notice
+from bot.settings import ReminderSettings as ReminderDefaults
 from models import audit
+from models.audit import AuditLog
 from models.company import Company, companies_in_city
 from models.db import unit_of_work
 from policies.library import FieldChange, RegionPolicy
@@ -21,6 +26,9 @@ from policies.schema import field_label
 
 SUMMARY_LIMIT = 12
 """Changes listed in one chat message; the rest are counted (HR can ask /policy_version)."""
+
+ACTION = "policy_update"
+"""The audit action of a recorded policy change; its detail["text"] is the chat message."""
 
 
 def companies_in_region(session: Session, region: RegionPolicy) -> list[Company]:
@@ -45,33 +53,39 @@ def summary(region: RegionPolicy, changes: list[FieldChange]) -> str:
 class PolicyUpdateRecord:
     company_ids: list[int]
     text: str
+    #: When the notices go out, per company (at once in working hours, else the next send time).
+    send_at: dict[int, datetime]
 
 
 def record_policy_update(engine: Engine, region: RegionPolicy, changes: list[FieldChange],
-                         *, file_name: str) -> PolicyUpdateRecord:
-    """Write one audit entry per company in the region; returns them and the message text."""
+                         *, file_name: str, now: datetime,
+                         defaults: ReminderDefaults | None = None) -> PolicyUpdateRecord:
+    """Record the change for every company in the region and plan a notice to its HR.
+
+    One unit of work: the audit entries and the notice rows commit together, so a notice is
+    either planned for every affected company or for none.
+    """
+    text = summary(region, changes)
+    send_at: dict[int, datetime] = {}
     with unit_of_work(engine) as session:
         companies = companies_in_region(session, region)
         for company in companies:
             assert company.id is not None
-            audit.record(session, company.id, None, "policy_update", region=region.key,
-                         file=file_name, changes=len(changes),
-                         fields=[f"{c.version}:{c.field}" for c in changes[:50]])
-        ids = [c.id for c in companies if c.id is not None]
-    return PolicyUpdateRecord(ids, summary(region, changes))
+            entry = audit.record(session, company.id, None, ACTION, region=region.key,
+                                 file=file_name, changes=len(changes),
+                                 fields=[f"{c.version}:{c.field}" for c in changes[:50]],
+                                 text=text)
+            session.flush()
+            assert entry.id is not None
+            row = plan_policy_notice(session, company.id, entry.id, now=now, defaults=defaults)
+            send_at[company.id] = row.send_at
+    return PolicyUpdateRecord(sorted(send_at), text, send_at)
 
 
-async def notify_policy_update(channel: Channel, engine: Engine,
-                               record: PolicyUpdateRecord) -> dict[int, int]:
-    """Send the summary to every HR of the affected companies; returns messages per company.
-
-    A company whose HR cannot be reached gets 0 and the others still receive theirs.
-    """
-    sent: dict[int, int] = {}
-    for company_id in record.company_ids:
-        try:
-            ids = await notify_hr(channel, engine, company_id, Notification(record.text))
-        except DeliveryError:
-            ids = []
-        sent[company_id] = len(ids)
-    return sent
+def notice_text(session: Session, company_id: int, audit_id: int) -> str | None:
+    """The recorded summary of a policy notice, or None when the entry is not this company's."""
+    entry = session.get(AuditLog, audit_id)
+    if entry is None or entry.company_id != company_id or entry.action != ACTION:
+        return None
+    text = entry.detail.get("text")
+    return text if isinstance(text, str) and text else None

@@ -32,6 +32,7 @@ from bot.services.notify import (
     RecipientBlocked,
     RetryLater,
 )
+from bot.services.policy_updates import notice_text
 from bot.services.reminder_planning import (
     add_row,
     close_row,
@@ -297,6 +298,10 @@ def compose(
     kind = ReminderKind(row.kind)
     settings = company_reminder_settings(session, row.company_id, defaults)
     today = local_today(now, settings.timezone)
+    if kind == ReminderKind.POLICY_UPDATE:
+        return _policy_notice(
+            session, row, is_catch_up=row.send_at.astimezone(settings.zone).date() < today
+        )
     if kind in (
         ReminderKind.REGISTRATION_NORMAL,
         ReminderKind.REGISTRATION_URGENT,
@@ -361,6 +366,39 @@ def compose(
         targets=[t for t in targets if t.recipient.chat_id not in done],
         already_delivered=len(done),
         is_catch_up=late,
+    )
+
+
+def _policy_notice(
+    session: Session, row: Reminder, *, is_catch_up: bool
+) -> Outgoing | ReminderStatus:
+    """A policy change notice: the recorded summary to every active HR, in private chats.
+
+    It carries no personal data, but it is not urgent either, so it stays out of the HR group
+    (which gets escalated reminders only) and has no buttons; the text points to
+    /policy_version. With no HR left to tell it is cancelled (the audit entry remains).
+    """
+    assert row.id is not None
+    _, audit_id = row.subject.split(":", 1)
+    text = notice_text(session, row.company_id, int(audit_id))
+    hrs = _hr_memberships(session, row.company_id)
+    if text is None or not hrs:
+        return ReminderStatus.CANCELLED
+    done = delivered_chats(session, row.id)
+    targets = [
+        Target(
+            Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id), Notification(text), m.id
+        )
+        for m in hrs
+        if _chat_of(m) not in done
+    ]
+    return Outgoing(
+        reminder_id=row.id,
+        company_id=row.company_id,
+        kind=ReminderKind.POLICY_UPDATE,
+        targets=targets,
+        already_delivered=len(done),
+        is_catch_up=is_catch_up,
     )
 
 

@@ -2,7 +2,8 @@
 
 One row per (subject, kind, due date). The hiring service plans its task in the same
 transaction; the scheduler's first tick each day plans unplanned tasks (imports) and the
-declaration reminders; /settings re-plans every open task. See docs/reminders.md.
+declaration reminders; /settings re-plans every open task; `hrbot policies import` plans one
+policy notice per affected company. See docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -85,6 +86,33 @@ def task_subject(task_id: int) -> str:
 
 def declaration_subject(month: date, city: str) -> str:
     return f"declaration:{month:%Y-%m}:{city}"
+
+
+def policy_update_subject(audit_id: int) -> str:
+    """A policy notice's subject names the `audit_log` entry holding its text."""
+    return f"policy_update:{audit_id}"
+
+
+def plan_policy_notice(
+    session: Session,
+    company_id: int,
+    audit_id: int,
+    *,
+    now: datetime,
+    defaults: ReminderDefaults | None = None,
+) -> Reminder:
+    """One notice row telling the company's HR about a policy change; the tick delivers it.
+
+    Sent at once in the company's working hours, else at its next send time on a working day
+    (`plan.notice_send_time`); the caller commits.
+    """
+    settings = company_reminder_settings(session, company_id, defaults)
+    return add_row(
+        session,
+        company_id=company_id,
+        subject=policy_update_subject(audit_id),
+        planned=plan.notice_send_time(now, settings),
+    )
 
 
 def add_row(

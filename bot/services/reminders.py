@@ -173,6 +173,7 @@ _KIND_LABELS = {
     ReminderKind.DECLARATION_UPCOMING: "社保申报提醒",
     ReminderKind.DECLARATION_DUE: "社保申报截止提醒",
     ReminderKind.BACKPAY_STALLED: "补缴进度提醒",
+    ReminderKind.POLICY_UPDATE: "社保政策更新通知",
 }
 
 
@@ -187,6 +188,10 @@ def failed_for_todo(engine: Engine, member: Member) -> list[FailedReminder]:
                 if task is None or task.status != TaskStatus.OPEN:
                     continue
                 shown.append(FailedReminder(f"{task.title} {kind_label}", row.due_date))
+            elif row.kind == ReminderKind.POLICY_UPDATE:
+                shown.append(
+                    FailedReminder(f"{kind_label}（发送 /policy_version 查看）", row.due_date)
+                )
             else:
                 _, month_text, city = row.subject.split(":", 2)
                 shown.append(FailedReminder(f"{city} {month_text} {kind_label}", row.due_date))

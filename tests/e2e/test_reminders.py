@@ -6,15 +6,20 @@ same one the JobQueue runs every minute) and reads what arrived in the HR chats.
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from harness import HR, HR2, SHANGHAI, BotHarness
+import pytest
+from harness import HR, HR2, OTHER_HR, SHANGHAI, BotHarness
 from sqlmodel import Session, select
 
+from bot.cli import main
 from bot.local_api import SentMessage
 from bot.services.reminder_delivery import ReminderScheduler, claim_due
 from models.company import Membership
 from models.reminder import CompanySettings, Reminder, ReminderStatus
+from policies.library import DEFAULT_DIRECTORY
 
 GROUP = -100500
 ID_NUMBERS = ["110101199003071233", "11010119900307217X", "110101199003073113"]
@@ -262,3 +267,38 @@ async def test_holiday_shift_brings_the_urgent_reminder_before_national_day(
         assert await tick_and_read(bot, at(10, day)) == []
     (overdue,) = await tick_and_read(bot, at(10, 8))
     assert "已逾期 3 天" in overdue.text
+
+
+async def test_policy_import_is_delivered_by_the_tick_once_to_that_city_only(
+    bot: BotHarness, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await bot.join_as_hr(HR, company="京味餐饮", city="北京")
+    await bot.join_as_hr(OTHER_HR, company="沪上咖啡", city="上海")
+    shutil.copytree(DEFAULT_DIRECTORY, tmp_path / "policies")
+    monkeypatch.setenv("HRBOT_POLICIES_DIRECTORY", str(tmp_path / "policies"))
+    monkeypatch.setenv("HRBOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("HRBOT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.delenv("HRBOT_TOKEN", raising=False)
+    monkeypatch.setattr("bot.cli.policies.SystemClock", lambda: bot.clock)
+    changed = tmp_path / "beijing.toml"
+    text = (DEFAULT_DIRECTORY / "beijing.toml").read_text(encoding="utf-8")
+    changed.write_text(text.replace("value = 7162", "value = 7300"), encoding="utf-8")
+
+    def notices(chat_id: int) -> list[SentMessage]:
+        return [m for m in bot.api.sent(chat_id) if "社保政策已更新" in (m.text or "")]
+
+    assert main(["policies", "import", str(changed)]) == 0  # the import itself sends nothing
+    assert notices(HR) == []
+    await tick(bot, at(12, 1, 10, 1))
+    (notice,) = notices(HR)
+    assert notice.text.startswith("📋 北京社保政策已更新")
+    assert "缴费基数下限" in notice.text and "7300" in notice.text
+    assert "/policy_version" in notice.text and notice.buttons == []
+    assert notices(OTHER_HR) == []
+    await tick(bot, at(12, 1, 10, 30))
+    await bot.restart(crash=True)
+    await tick(bot, at(12, 2, 9))
+    assert len(notices(HR)) == 1 and notices(OTHER_HR) == []
+    with Session(bot.engine) as session:
+        (row,) = session.exec(select(Reminder).where(Reminder.kind == "policy_update")).all()
+    assert row.status == ReminderStatus.SENT

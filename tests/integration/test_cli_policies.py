@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -12,14 +14,22 @@ from sqlmodel import Session, select
 
 import models  # noqa: F401  (registers every table)
 from bot.cli import main
-from bot.services.notify import Notification, Recipient, RecipientBlocked
-from bot.services.policy_updates import notify_policy_update, record_policy_update
+from bot.clock import ManualClock
+from bot.services import reminders
+from bot.services.access import Member
+from bot.services.notify import DeliveryFailed, Notification, Recipient, RecipientBlocked
+from bot.services.policy_updates import record_policy_update
+from bot.services.reminder_delivery import ReminderScheduler
+from bot.settings import ReminderSettings as ReminderDefaults
 from models.audit import AuditLog
 from models.company import Company, Membership, Role
 from models.db import unit_of_work
+from models.reminder import Reminder, ReminderStatus
 from policies.library import DEFAULT_DIRECTORY, diff_regions, load_region_file
 
 ROOT = Path(__file__).resolve().parents[2]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TUESDAY_MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -75,13 +85,58 @@ def test_import_installs_reports_changes_and_records_for_hr(policy_dir, engine, 
     assert main(["policies", "import", str(changed_beijing(tmp_path, "7200"))]) == 0
     out = capsys.readouterr().out
     assert "缴费基数下限" in out and "7162" in out and "7200" in out
-    assert "1 家北京公司" in out
-    assert "未配置机器人令牌" in out
+    assert "1 家北京公司" in out and "通知由运行中的机器人发送" in out
     assert "value = 7200" in (policy_dir / "beijing.toml").read_text(encoding="utf-8")
     with Session(engine) as session:
         entries = session.exec(select(AuditLog).where(AuditLog.action == "policy_update")).all()
     assert [e.company_id for e in entries] == [beijing]
     assert entries[0].detail["region"] == "beijing"
+    assert "北京社保政策已更新" in entries[0].detail["text"]
+    assert "7200" in entries[0].detail["text"]
+
+
+def notices(engine: Engine) -> list[Reminder]:
+    with Session(engine) as session:
+        return list(session.exec(select(Reminder).where(Reminder.kind == "policy_update")
+                                 .order_by(Reminder.company_id)))
+
+
+def test_import_plans_a_notice_for_exactly_the_companies_in_the_region(
+        policy_dir, engine, tmp_path, monkeypatch, capsys) -> None:
+    first = add_company(engine, "京味餐饮", "北京", 1001)
+    second = add_company(engine, "京城物流", "北京市", 1003)
+    add_company(engine, "沪上咖啡", "上海", 1002)
+    add_company(engine, "羊城茶楼", "广州", 1004)
+    monkeypatch.setattr("bot.cli.policies.SystemClock", lambda: ManualClock(TUESDAY_MORNING))
+    assert main(["policies", "import", str(changed_beijing(tmp_path, "7200"))]) == 0
+    out = capsys.readouterr().out
+    assert "将通知这 2 家公司的HR" in out and "最早发送时间：2026-12-01 10:00" in out
+    rows = notices(engine)
+    assert [r.company_id for r in rows] == [first, second]
+    with Session(engine) as session:
+        entries = {e.id: e for e in session.exec(
+            select(AuditLog).where(AuditLog.action == "policy_update"))}
+    for row in rows:
+        audit_id = int(row.subject.removeprefix("policy_update:"))
+        assert entries[audit_id].company_id == row.company_id
+        assert row.status == ReminderStatus.PENDING and row.task_id is None
+        assert row.next_attempt_at == row.send_at == TUESDAY_MORNING
+    # An unchanged re-import plans nothing more; a night-time import waits for the send hour.
+    assert main(["policies", "import", str(changed_beijing(tmp_path, "7200"))]) == 0
+    assert len(notices(engine)) == 2
+    monkeypatch.setattr("bot.cli.policies.SystemClock",
+                        lambda: ManualClock(TUESDAY_MORNING.replace(hour=22)))
+    assert main(["policies", "import", str(changed_beijing(tmp_path, "7300"))]) == 0
+    later = [r for r in notices(engine) if r.send_at != TUESDAY_MORNING]
+    assert [r.company_id for r in later] == [first, second]
+    assert {r.send_at for r in later} == {datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI)}
+
+
+def test_no_notify_installs_without_recording(policy_dir, engine, tmp_path, capsys) -> None:
+    add_company(engine, "京味餐饮", "北京", 1001)
+    assert main(["policies", "import", str(changed_beijing(tmp_path, "7200")),
+                 "--no-notify"]) == 0
+    assert notices(engine) == []
 
 
 def test_bad_import_changes_nothing(policy_dir, engine, tmp_path, capsys) -> None:
@@ -105,13 +160,14 @@ class FakeChannel:
         self.blocked = blocked
 
     async def deliver(self, recipient: Recipient, note: Notification) -> int:
+        assert not recipient.is_group and not note.buttons
         if recipient.chat_id in self.blocked:
             raise RecipientBlocked("blocked")
         self.sent.append((recipient.chat_id, note.text))
         return len(self.sent)
 
 
-def test_notification_reaches_hr_of_every_company_in_the_region(engine) -> None:
+def test_the_tick_delivers_the_notice_to_hr_of_every_company_in_the_region(engine) -> None:
     first = add_company(engine, "京味餐饮", "北京", 2001)
     second = add_company(engine, "京城物流", "北京市", 2002)
     blocked = add_company(engine, "京北超市", "北京", 2003)
@@ -119,17 +175,54 @@ def test_notification_reaches_hr_of_every_company_in_the_region(engine) -> None:
     old = load_region_file(DEFAULT_DIRECTORY / "beijing.toml")
     new = old.__class__(**{**old.__dict__, "versions": old.versions[:-1]})
     changes = diff_regions(old, new)
-    record = record_policy_update(engine, new, changes, file_name="beijing.toml")
+    record = record_policy_update(engine, new, changes, file_name="beijing.toml",
+                                  now=TUESDAY_MORNING)
     assert record.company_ids == [first, second, blocked]
     assert "北京社保政策已更新" in record.text and "版本" in record.text
     channel = FakeChannel(blocked={2003})
-    sent = asyncio.run(notify_policy_update(channel, engine, record))
-    assert sent == {first: 1, second: 1, blocked: 0}
+    clock = ManualClock(TUESDAY_MORNING)
+    scheduler = ReminderScheduler(engine, clock, channel, ReminderDefaults())
+    asyncio.run(scheduler.tick())
     assert sorted(chat for chat, _ in channel.sent) == [2001, 2002]
+    assert all(text == record.text for _, text in channel.sent)
+    with Session(engine) as session:
+        hr = session.exec(select(Membership).where(Membership.telegram_user_id == 2003)).one()
+    assert not hr.active  # Forbidden: the blocked chat is deactivated, the others still told
+    status = {r.company_id: r.status for r in notices(engine)}
+    assert status[first] == status[second] == ReminderStatus.SENT
+    clock.advance(timedelta(hours=1))  # nobody left to tell at the blocked company
+    asyncio.run(scheduler.tick())
+    assert len(channel.sent) == 2
+    assert {r.company_id: r.status for r in notices(engine)}[blocked] == ReminderStatus.CANCELLED
 
 
-def test_import_with_a_token_messages_hr_through_the_bot_api(policy_dir, engine, tmp_path,
-                                                             monkeypatch, capsys) -> None:
+class DownChannel:
+    async def deliver(self, recipient: Recipient, note: Notification) -> int:
+        raise DeliveryFailed("502 Bad Gateway")
+
+
+def test_an_undeliverable_notice_ends_failed_and_shows_in_todo(engine) -> None:
+    company = add_company(engine, "京味餐饮", "北京", 2001)
+    old = load_region_file(DEFAULT_DIRECTORY / "beijing.toml")
+    new = old.__class__(**{**old.__dict__, "versions": old.versions[:-1]})
+    record_policy_update(engine, new, diff_regions(old, new), file_name="beijing.toml",
+                         now=TUESDAY_MORNING)
+    defaults = ReminderDefaults()
+    clock = ManualClock(TUESDAY_MORNING)
+    scheduler = ReminderScheduler(engine, clock, DownChannel(), defaults)
+    for _ in range(defaults.max_attempts):
+        asyncio.run(scheduler.tick())
+        clock.advance(timedelta(hours=1))
+    assert [r.status for r in notices(engine)] == [ReminderStatus.FAILED]
+    member = Member(user_id=2001, company_id=company, company_name="京味餐饮", city="北京",
+                    timezone="Asia/Shanghai", role=Role.HR)
+    (failed,) = reminders.failed_for_todo(engine, member)
+    assert "社保政策更新通知" in failed.label and "/policy_version" in failed.label
+
+
+def test_import_with_a_token_sends_nothing_itself(policy_dir, engine, tmp_path, monkeypatch,
+                                                  capsys) -> None:
+    """The CLI only records: delivery belongs to the running bot's reminder tick."""
     from bot.local_api import LocalBotApi
 
     api = LocalBotApi().start()
@@ -141,10 +234,8 @@ def test_import_with_a_token_messages_hr_through_the_bot_api(policy_dir, engine,
         monkeypatch.setenv("HRBOT_BASE_URL", api.base_url)
         monkeypatch.setenv("HRBOT_BASE_FILE_URL", api.base_file_url)
         assert main(["policies", "import", str(changed_beijing(tmp_path, "7300"))]) == 0
-        assert "已通知 1 家公司的HR（共 1 条消息）" in capsys.readouterr().out
-        sent = api.sent(1001)
-        assert len(sent) == 1
-        assert "北京社保政策已更新" in sent[0].text and "缴费基数下限" in sent[0].text
-        assert "7300" in sent[0].text
+        assert "通知由运行中的机器人发送" in capsys.readouterr().out
+        assert api.sent(1001) == []
+        assert len(notices(engine)) == 1
     finally:
         api.stop()

@@ -17,6 +17,7 @@ from policies.reminder_plan import (
     declaration_reminders,
     is_escalated,
     next_overdue_reminder,
+    notice_send_time,
     registration_reminders,
     send_day_for,
     snooze_until,
@@ -217,3 +218,33 @@ def test_overdue_alerts_are_after_the_deadline_on_working_days(first_day: date, 
     r = next_overdue_reminder(deadline, first_day + timedelta(days=n), DEFAULT)
     assert r.send_on > deadline and is_working_day(r.send_on)
     assert r.send_on >= first_day + timedelta(days=n)
+
+
+# A policy change notice (政策更新通知): not due, so only in working hours.
+
+
+def test_policy_notice_goes_at_once_in_working_hours() -> None:
+    now = datetime(2026, 12, 1, 10, 30, tzinfo=SHANGHAI)  # a Tuesday
+    notice = notice_send_time(now, DEFAULT)
+    assert notice.kind == K.POLICY_UPDATE
+    assert notice.send_at == now and notice.send_on == notice.due_date == date(2026, 12, 1)
+
+
+def test_policy_notice_before_the_send_hour_waits_for_it() -> None:
+    notice = notice_send_time(datetime(2026, 12, 1, 6, 0, tzinfo=SHANGHAI), DEFAULT)
+    assert notice.send_at == datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+
+
+def test_policy_notice_at_night_goes_next_working_day_at_the_send_hour() -> None:
+    settings = ReminderSettings(send_hour=10)
+    friday_night = datetime(2026, 12, 4, 21, 0, tzinfo=SHANGHAI)
+    notice = notice_send_time(friday_night, settings)
+    assert notice.send_at == datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI)  # Monday
+    national_day = datetime(2026, 10, 1, 11, 0, tzinfo=SHANGHAI)
+    assert notice_send_time(national_day, DEFAULT).send_on == date(2026, 10, 8)
+
+
+def test_policy_notice_is_not_escalated_nor_in_a_chain() -> None:
+    assert not is_escalated(K.POLICY_UPDATE)
+    assert not any(superseded_by(K.POLICY_UPDATE, k) or superseded_by(k, K.POLICY_UPDATE)
+                   for k in K)
