@@ -1,7 +1,8 @@
 """Sending a notification to a company's HR, behind one interface.
 
 Telegram is the first channel; WeCom / Feishu / DingTalk robots become further `Channel`
-adapters. Callers say whether a text carries personal data (身份证, wages): such a text is only
+adapters. What to send and to whom is decided by the reminder tick (bot/services/
+reminder_delivery.py), which is also the outbox for other notices such as policy changes. Callers say whether a text carries personal data (身份证, wages): such a text is only
 ever delivered to private chats, never to a group.
 """
 
@@ -12,14 +13,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine
-from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
-
-from models.company import Role, company_members
 
 Buttons = list[list[tuple[str, str]]]
 
@@ -105,19 +102,3 @@ def _retry_after_seconds(error: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def hr_recipients(engine: Engine, company_id: int) -> list[Recipient]:
-    """Private chats of the company's active HR members."""
-    with Session(engine) as session:
-        return [
-            Recipient(chat_id=m.chat_id or m.telegram_user_id, user_id=m.telegram_user_id)
-            for m in company_members(session, company_id, Role.HR)
-        ]
-
-
-async def notify_hr(
-    channel: Channel, engine: Engine, company_id: int, note: Notification
-) -> list[int]:
-    """Send to every HR of the company; returns the message ids that went out."""
-    return [await channel.deliver(r, note) for r in hr_recipients(engine, company_id)]
