@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import Any
 
@@ -20,7 +21,7 @@ from bot.parsing import InputError
 from bot.render import render
 from bot.services import hiring
 from bot.services.access import Member
-from bot.services.hiring import HireDraft
+from bot.services.hiring import HireDraft, HireField
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
@@ -50,6 +51,7 @@ class HireState(IntEnum):
 
 CONVERSATION = "hire"
 DRAFT_KEY = "hire_draft"
+Callback = Callable[[Update, HRContext], Awaitable[int]]
 EDITING_KEY = "hire_editing"
 
 EDITABLE = [
@@ -97,7 +99,7 @@ async def _next_or_confirm(
     update: Update, context: HRContext, member: Member, state: HireState
 ) -> int:
     """After an edit go back to the summary; otherwise ask the next question."""
-    if _editing(context) and state != HireState.NEW_DEPARTMENT:
+    if state == HireState.CONFIRM or (_editing(context) and state != HireState.NEW_DEPARTMENT):
         return await _show_confirm(update, context, member)
     return await _ask(update, context, member, state)
 
@@ -158,61 +160,34 @@ async def _show_confirm(update: Update, context: HRContext, member: Member) -> i
     return HireState.CONFIRM
 
 
-async def on_name(update: Update, context: HRContext) -> int:
-    member = await current_hr(update, context)
-    if member is None:
-        return ConversationHandler.END
-    try:
-        name = hiring.accept_name(message_text(update))
-    except InputError as error:
-        await reply(update, error.message)
-        return HireState.NAME
-    draft = _draft(context)
-    draft.name = name
-    _save(context, draft)
-    return await _next_or_confirm(update, context, member, HireState.ID_NUMBER)
+def on_answer(field: HireField, state: HireState, next_state: HireState) -> Callback:
+    """A typed answer: validated by the service into the draft, then the next question."""
 
+    async def callback(update: Update, context: HRContext) -> int:
+        member = await current_hr(update, context)
+        if member is None:
+            return ConversationHandler.END
+        draft = _draft(context)
+        try:
+            notes = hiring.apply_answer(
+                context.services.engine,
+                member,
+                draft,
+                field,
+                message_text(update),
+                today=member_today(context, member),
+                library=context.services.policies.library,
+            )
+        except InputError as error:
+            await reply(update, error.message)
+            return state
+        _save(context, draft)
+        for note in notes:
+            await reply(update, note)
+        return await _next_or_confirm(update, context, member, next_state)
 
-async def on_id_number(update: Update, context: HRContext) -> int:
-    member = await current_hr(update, context)
-    if member is None:
-        return ConversationHandler.END
-    try:
-        accepted = hiring.accept_id_number(
-            context.services.engine,
-            member,
-            message_text(update),
-            today=member_today(context, member),
-        )
-    except InputError as error:
-        await reply(update, error.message)
-        return HireState.ID_NUMBER
-    draft = _draft(context)
-    draft.id_number = accepted.value
-    draft.rehire = accepted.rehire_note is not None
-    _save(context, draft)
-    if accepted.rehire_note:
-        await reply(update, accepted.rehire_note)
-    return await _next_or_confirm(update, context, member, HireState.FIRST_DAY)
-
-
-async def on_first_day(update: Update, context: HRContext) -> int:
-    member = await current_hr(update, context)
-    if member is None:
-        return ConversationHandler.END
-    try:
-        first_day, warning = hiring.accept_first_day(
-            message_text(update), today=member_today(context, member)
-        )
-    except InputError as error:
-        await reply(update, error.message)
-        return HireState.FIRST_DAY
-    draft = _draft(context)
-    draft.first_day = first_day.isoformat()
-    _save(context, draft)
-    if warning:
-        await reply(update, warning)
-    return await _next_or_confirm(update, context, member, HireState.DEPARTMENT)
+    callback.__name__ = f"on_{field}"
+    return callback
 
 
 async def on_department_button(update: Update, context: HRContext) -> int:
@@ -236,41 +211,6 @@ async def on_department_button(update: Update, context: HRContext) -> int:
     return await _next_or_confirm(update, context, member, HireState.BASE)
 
 
-async def on_department_text(update: Update, context: HRContext) -> int:
-    """A typed department name: an existing one is reused, a new one is created on 确认."""
-    member = await current_hr(update, context)
-    if member is None:
-        return ConversationHandler.END
-    try:
-        name = hiring.accept_department_name(message_text(update))
-    except InputError as error:
-        await reply(update, error.message)
-        return HireState.NEW_DEPARTMENT
-    draft = _draft(context)
-    existing = {d.name: d.id for d in hiring.company_departments(context.services.engine, member)}
-    draft.department_id = existing.get(name)
-    draft.new_department = None if name in existing else name
-    _save(context, draft)
-    if _editing(context):
-        return await _show_confirm(update, context, member)
-    return await _ask(update, context, member, HireState.BASE)
-
-
-async def on_base(update: Update, context: HRContext) -> int:
-    member = await current_hr(update, context)
-    if member is None:
-        return ConversationHandler.END
-    try:
-        base = hiring.accept_base(message_text(update))
-    except InputError as error:
-        await reply(update, error.message)
-        return HireState.BASE
-    draft = _draft(context)
-    draft.base = str(base)
-    _save(context, draft)
-    return await _next_or_confirm(update, context, member, HireState.CITY)
-
-
 async def on_city_default(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
@@ -279,21 +219,6 @@ async def on_city_default(update: Update, context: HRContext) -> int:
     draft.insured_city = member.city
     _save(context, draft)
     await show_choice(update, f"参保地：<b>{member.city}</b>")
-    return await _show_confirm(update, context, member)
-
-
-async def on_city_text(update: Update, context: HRContext) -> int:
-    member = await current_hr(update, context)
-    if member is None:
-        return ConversationHandler.END
-    try:
-        city = hiring.accept_city(message_text(update), context.services.policies.library)
-    except InputError as error:
-        await reply(update, error.message)
-        return HireState.CITY
-    draft = _draft(context)
-    draft.insured_city = city
-    _save(context, draft)
     return await _show_confirm(update, context, member)
 
 
@@ -377,23 +302,30 @@ on_unexpected = unexpected_answer(
 )
 
 
+def answer(field: HireField, state: HireState, next_state: HireState) -> MessageHandler[Any, Any]:
+    return MessageHandler(TEXT_ANSWER, on_answer(field, state, next_state))
+
+
+F, S = HireField, HireState
+
+
 def build_conversation() -> ConversationHandler[Any]:
     return conversation(
         CONVERSATION,
         entry_points=[CommandHandler("hire", cmd_hire)],
         states={
-            HireState.NAME: [MessageHandler(TEXT_ANSWER, on_name)],
-            HireState.ID_NUMBER: [MessageHandler(TEXT_ANSWER, on_id_number)],
-            HireState.FIRST_DAY: [MessageHandler(TEXT_ANSWER, on_first_day)],
+            HireState.NAME: [answer(F.NAME, S.NAME, S.ID_NUMBER)],
+            HireState.ID_NUMBER: [answer(F.ID_NUMBER, S.ID_NUMBER, S.FIRST_DAY)],
+            HireState.FIRST_DAY: [answer(F.FIRST_DAY, S.FIRST_DAY, S.DEPARTMENT)],
             HireState.DEPARTMENT: [
                 CallbackQueryHandler(on_department_button, pattern=r"^hire:dept:"),
-                MessageHandler(TEXT_ANSWER, on_department_text),
+                answer(F.DEPARTMENT, S.DEPARTMENT, S.BASE),
             ],
-            HireState.NEW_DEPARTMENT: [MessageHandler(TEXT_ANSWER, on_department_text)],
-            HireState.BASE: [MessageHandler(TEXT_ANSWER, on_base)],
+            HireState.NEW_DEPARTMENT: [answer(F.DEPARTMENT, S.NEW_DEPARTMENT, S.BASE)],
+            HireState.BASE: [answer(F.BASE, S.BASE, S.CITY)],
             HireState.CITY: [
                 CallbackQueryHandler(on_city_default, pattern=r"^hire:city:default$"),
-                MessageHandler(TEXT_ANSWER, on_city_text),
+                answer(F.CITY, S.CITY, S.CONFIRM),
             ],
             HireState.CONFIRM: [
                 CallbackQueryHandler(on_confirm, pattern=r"^hire:confirm$"),

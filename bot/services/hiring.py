@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -202,6 +203,55 @@ def accept_city(text: str, library: PolicyLibrary | None = None) -> str:
         except UnknownRegion:
             return city
     return city
+
+
+class HireField(StrEnum):
+    """The answers /hire asks for by text, in order."""
+
+    NAME = "name"
+    ID_NUMBER = "id_number"
+    FIRST_DAY = "first_day"
+    DEPARTMENT = "department"
+    BASE = "base"
+    CITY = "city"
+
+
+def apply_answer(
+    engine: Engine,
+    member: Member,
+    draft: HireDraft,
+    field: HireField,
+    text: str,
+    *,
+    today: date,
+    library: PolicyLibrary | None,
+) -> list[str]:
+    """Validate one typed answer and write it into the draft.
+
+    Returns notes to show before the next question (a late first day, a re-hire); raises
+    InputError with what to type instead, leaving the draft as it was.
+    """
+    notes: list[str] = []
+    if field is HireField.NAME:
+        draft.name = accept_name(text)
+    elif field is HireField.ID_NUMBER:
+        accepted = accept_id_number(engine, member, text, today=today)
+        draft.id_number, draft.rehire = accepted.value, accepted.rehire_note is not None
+        notes += [accepted.rehire_note] if accepted.rehire_note else []
+    elif field is HireField.FIRST_DAY:
+        first_day, warning = accept_first_day(text, today=today)
+        draft.first_day = first_day.isoformat()
+        notes += [warning] if warning else []
+    elif field is HireField.DEPARTMENT:
+        name = accept_department_name(text)
+        existing = {d.name: d.id for d in company_departments(engine, member)}
+        draft.department_id = existing.get(name)
+        draft.new_department = None if name in existing else name
+    elif field is HireField.BASE:
+        draft.base = str(accept_base(text))
+    elif field is HireField.CITY:
+        draft.insured_city = accept_city(text, library)
+    return notes
 
 
 def company_departments(engine: Engine, member: Member) -> list[Department]:

@@ -1,8 +1,9 @@
 """Sending a notification to a company's HR, behind one interface.
 
 Telegram is the first channel; WeCom / Feishu / DingTalk robots become further `Channel`
-adapters. What to send and to whom is decided by the reminder tick (bot/services/
-reminder_delivery.py), which is also the outbox for other notices such as policy changes. Callers say whether a text carries personal data (身份证, wages): such a text is only
+adapters. What to send and to whom is decided by the reminder tick
+(bot/services/reminder_delivery.py), which is also the outbox for other notices such as policy
+changes. Callers say whether a text carries personal data (身份证, wages): such a text is only
 ever delivered to private chats, never to a group.
 """
 
