@@ -84,7 +84,9 @@ async def cmd_settings(update: Update, context: HRContext) -> None:
         )
         return
     try:
-        numbers = [int(a) for a in args[:2]]
+        if len(args) > 2:  # a third word would be silently ignored; refuse instead
+            raise ValueError(args[2])
+        numbers = [int(a) for a in args]
     except ValueError:
         await reply(
             update,
