@@ -47,16 +47,22 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
             label = reminders.mark_done(services.engine, member, reminder_id, now=now)
             await show_choice(update, f"✅ 已办理：{html.escape(label)}。后续提醒已停止。")
         elif action == "snooze":
-            at = reminders.snooze(
+            snoozed = reminders.snooze(
                 services.engine,
                 member,
                 reminder_id,
                 now=now,
                 defaults=services.settings.reminders,
             )
-            await show_choice(
-                update, f"⏰ 好的，将于 {format_day(at.date())} {at:%H:%M} 再次提醒。"
-            )
+            at = snoozed.at
+            text = f"⏰ 好的，将于 {format_day(at.date())} {at:%H:%M} 再次提醒。"
+            if snoozed.missed_deadline is not None:
+                text += (
+                    f"\n⚠️ 注意：截止日是 <b>{format_day(snoozed.missed_deadline)}</b>，"
+                    "下次提醒时已过截止日。截止前已没有其他工作日，请尽量今天办理，"
+                    "办完后按 ✅ 已办理。"
+                )
+            await show_choice(update, text)
         elif action == "view":
             await query.answer()
             text = reminders.view(services.engine, member, reminder_id, now=now, private=private)

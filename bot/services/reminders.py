@@ -7,7 +7,7 @@ unit of work per decision and re-checks the company of every reminder it is hand
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -99,10 +99,37 @@ def _mark_declared(engine: Engine, member: Member, subject: str, today: date) ->
     return f"{city} {month.year}年{month.month}月申报（{len(rows)}人）"
 
 
+@dataclass(frozen=True)
+class Snoozed:
+    """When 明天再提醒 repeats the reminder; ``missed_deadline`` is the deadline it would pass
+    (the next working day comes after a deadline still ahead, e.g. Friday before a Sunday)."""
+
+    at: datetime
+    missed_deadline: date | None = None
+
+
+def _obligation_deadline(
+    session: Session, row: Reminder, settings: plan.ReminderSettings
+) -> date | None:
+    """The deadline the reminder is about: the task's, or the month's declaration deadline."""
+    if row.task_id is not None:
+        task = session.get(Task, row.task_id)
+        return task.due_date if task is not None else None
+    if row.kind == ReminderKind.DECLARATION_DUE:
+        return row.due_date
+    if row.kind == ReminderKind.DECLARATION_UPCOMING:
+        return row.due_date + timedelta(days=settings.declaration_days_before)
+    return None
+
+
 def snooze(
     engine: Engine, member: Member, reminder_id: int, *, now: datetime, defaults: ReminderDefaults
-) -> datetime:
-    """明天再提醒: the same reminder again on the next working day at the send hour."""
+) -> Snoozed:
+    """明天再提醒: the same reminder again on the next working day at the send hour.
+
+    The next working day may come after a deadline that is still ahead (a Friday before a
+    weekend deadline, the day before a holiday); the snooze still happens, but HR are told.
+    """
     with unit_of_work(engine) as session:
         row = _member_reminder(session, member, reminder_id)
         if row.task_id is not None:
@@ -111,6 +138,9 @@ def snooze(
                 raise InputError("该待办已经办结，无需再提醒。发送 /todo 查看最新待办。")
         settings = company_reminder_settings(session, member.company_id, defaults)
         day, at = plan.snooze_until(now, settings)
+        deadline = _obligation_deadline(session, row, settings)
+        today = local_today(now, member.timezone)
+        missed = deadline if deadline is not None and today <= deadline < day else None
         exists = session.exec(
             select(Reminder).where(
                 Reminder.subject == row.subject,
@@ -135,7 +165,7 @@ def snooze(
         audit.record(
             session, member.company_id, member.user_id, "reminder.snoozed", reminder_id=reminder_id
         )
-        return at
+        return Snoozed(at, missed)
 
 
 def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime, private: bool) -> str:

@@ -4,7 +4,7 @@ changes nothing; a snooze never silently lands after the deadline."""
 from __future__ import annotations
 
 from harness import HR, BotHarness
-from test_reminders import hire
+from test_reminders import at, hire, tick_and_read
 
 
 async def test_settings_with_extra_words_is_refused_and_changes_nothing(
@@ -16,3 +16,23 @@ async def test_settings_with_extra_words_is_refused_and_changes_nothing(
         assert refused.text.startswith("❌") and "/settings 25 28" in refused.text, text
     (shown,) = await bot.say(HR, "/settings")
     assert "入职第 23 天" in shown.text and "入职第 28 天" in shown.text
+
+
+async def test_snooze_on_the_friday_before_a_sunday_deadline_warns(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot, first_day="12月11日")              # deadline 2027-01-10, a Sunday
+    (urgent,) = await tick_and_read(bot, at(1, 8, year=2027))   # day 28, Friday
+    assert "2027-01-10（周日）" in urgent.text
+    await bot.press(HR, "⏰ 明天再提醒", expect=0)
+    edited = bot.api.message(HR, urgent.message_id).text
+    assert "2027-01-11（周一） 09:00" in edited
+    assert "截止日是 2027-01-10（周日）" in edited and "今天办理" in edited
+
+
+async def test_snooze_well_before_the_deadline_has_no_warning(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    (reminder,) = await tick_and_read(bot, at(12, 24))
+    await bot.press(HR, "⏰ 明天再提醒", expect=0)
+    edited = bot.api.message(HR, reminder.message_id).text
+    assert "2026-12-25（周五） 09:00" in edited and "注意" not in edited

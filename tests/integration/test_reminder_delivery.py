@@ -257,7 +257,8 @@ async def test_snooze_repeats_next_working_day(world: World) -> None:
         now=at("2026-12-24", 10),
         defaults=world.scheduler.defaults,
     )
-    assert snoozed == at("2026-12-25", 9)
+    assert snoozed.at == at("2026-12-25", 9)
+    assert snoozed.missed_deadline is None  # the deadline 2026-12-31 is still ahead
     assert await world.tick_at(at("2026-12-24", 18)) == []
     sent = await world.tick_at(at("2026-12-25", 9))
     assert len(sent) == 1 and "入职已满 <b>24</b> 天" in sent[0].text
