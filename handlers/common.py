@@ -157,7 +157,13 @@ def conversation(
 
     Buttons are tracked per chat on purpose: only the latest step's buttons matter, so PTB's
     per_message advice is silenced here once instead of in every feature.
+
+    Starting it ends any other conversation the user left open: all conversations share one
+    handler group, so an abandoned one registered earlier would otherwise take the typed
+    answers meant for the new one (a /leave date read as a /hire name).
     """
+    for entry in entry_points:
+        entry.callback = _ending_others(name, entry.callback)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
         return ConversationHandler(
@@ -168,6 +174,35 @@ def conversation(
             persistent=True,
             allow_reentry=True,
         )
+
+
+def _ending_others(
+    name: str, callback: Callable[[Update, Any], Awaitable[Any]]
+) -> Callable[[Update, Any], Awaitable[Any]]:
+    async def entry(update: Update, context: HRContext) -> Any:
+        await end_other_conversations(update, context, keep=name)
+        return await callback(update, context)
+
+    entry.__name__ = getattr(callback, "__name__", "entry")
+    return entry
+
+
+async def end_other_conversations(update: Update, context: HRContext, *, keep: str) -> None:
+    """Forget every open conversation of this chat and user except `keep`, persisting that."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    key = (chat.id, user.id)
+    persistence = context.application.persistence
+    for group in context.application.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler) or handler.name in (None, keep):
+                continue
+            if key in handler._conversations:
+                # PTB has no public way to end another handler's conversation for one key.
+                handler._update_state(ConversationHandler.END, key)
+                if persistence is not None:
+                    await persistence.update_conversation(handler.name, key, None)
 
 
 def draft_of(context: HRContext, key: str) -> dict[str, Any]:
