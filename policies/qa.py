@@ -98,6 +98,16 @@ class Answer:
     """Why figures marked 未确认 are unconfirmed (one line each, no repeats)."""
     uncovered_city: str | None = None
     """A place named in the question that the library has no file for (answered nationally)."""
+    other_cities: tuple[str, ...] = ()
+    """Further library cities named in the question; the answer is for the first one only."""
+
+    @property
+    def other_cities_notice(self) -> str | None:
+        if not self.other_cities:
+            return None
+        others = "、".join(self.other_cities)
+        return (f"您的问题提到了{self.region.city}和{others}，以下按{self.region.city}回答；"
+                f"{others}的情况请单独提问，例如“{self.other_cities[0]}{self.topic_label}”。")
 
     @property
     def uncovered_notice(self) -> str | None:
@@ -124,6 +134,8 @@ class Answer:
         lines = [f"【{self.region.city}·{self.topic_label}】"]
         if self.uncovered_notice:
             lines.append(self.uncovered_notice)
+        if self.other_cities_notice:
+            lines.append(self.other_cities_notice)
         lines += [self.body, "", f"依据：{self.version_line}"]
         if self.version.note:
             lines.append(f"说明：{self.version.note}")
@@ -222,11 +234,19 @@ class PolicyQA:
         return None
 
     def recognise_city(self, text: str) -> RegionPolicy | None:
+        """The library city named first in ``text`` (by position, not by library order)."""
+        named = self.cities_in(text)
+        return named[0] if named else None
+
+    def cities_in(self, text: str) -> list[RegionPolicy]:
+        """Every library city named in ``text``, once each, in the order they are named."""
         lowered = text.lower()
+        first_at: dict[str, int] = {}
         for name, key in self._city_names.items():
-            if name.lower() in lowered:
-                return self.library.regions[key]
-        return None
+            position = lowered.find(name.lower())
+            if position >= 0 and position < first_at.get(key, len(lowered)):
+                first_at[key] = position
+        return [self.library.regions[key] for key in sorted(first_at, key=first_at.__getitem__)]
 
     # -- answering -------------------------------------------------------------------------
 
@@ -234,14 +254,19 @@ class PolicyQA:
                today: date) -> Answer | NoAnswer:
         """Answer ``question`` for the city named in it, else ``default_city``, else national."""
         uncovered = None
-        region = self.recognise_city(question)
+        named = self.cities_in(question)
+        region = named[0] if named else None
+        text = question
         if region is None:
             uncovered = self.uncovered_place(question)
             region = (self.library.national if uncovered
                       else self.library.region_or_national(default_city))
+            if uncovered:
+                # the place name is not a content word: 南京断缴 should match like 断缴
+                text = text.replace(f"{uncovered}市", " ").replace(uncovered, " ")
             if uncovered is None and default_city and region.is_national:
                 uncovered = default_city
-        query = self.tokens(question)
+        query = self.tokens(text)
         if not query:
             return NoAnswer(question, region, self._suggestions(region))
         scores = self._bm25.get_scores(query)
@@ -262,7 +287,8 @@ class PolicyQA:
         if score < MIN_SCORE or coverage < MIN_COVERAGE or not shared & _ANCHORS:
             return NoAnswer(question, region, self._suggestions(region))
         answer = render_answer(question, region, document.entry, today, score=score)
-        return dataclasses.replace(answer, uncovered_city=uncovered)
+        others = tuple(other.city for other in named[1:])
+        return dataclasses.replace(answer, uncovered_city=uncovered, other_cities=others)
 
     def answer_topic(self, topic: str, city: str | None, *, today: date) -> Answer:
         """The first entry of ``topic`` for the city (used by topic buttons)."""

@@ -1,0 +1,43 @@
+"""Colloquial questions naming places: an uncovered city does not spoil the match, and a
+question naming two library cities is answered for the first and says so."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from policies.library import load_library
+from policies.qa import Answer, qa_for
+
+LIBRARY = load_library()
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def qa():  # type: ignore[no-untyped-def]
+    return qa_for(LIBRARY)
+
+
+@pytest.mark.parametrize("place", ["南京", "重庆", "西安"])
+def test_an_uncovered_city_is_answered_like_the_same_question_without_it(qa, place) -> None:
+    plain = qa.answer("社保断缴怎么办", None, today=TODAY)
+    assert isinstance(plain, Answer)
+    result = qa.answer(f"{place}社保断缴怎么办", "北京", today=TODAY)
+    assert isinstance(result, Answer), result
+    assert result.region.city == "全国" and result.uncovered_city == place
+    assert result.topic == plain.topic
+
+
+@pytest.mark.parametrize(("question", "first", "other"), [
+    ("北京和上海的社保基数下限是多少", "北京", "上海"),
+    ("上海和北京的社保基数下限是多少", "上海", "北京"),
+    ("深圳跟广州的滞纳金一样吗", "深圳", "广州"),
+])
+def test_two_library_cities_answer_the_first_named_and_say_so(qa, question, first,
+                                                              other) -> None:
+    result = qa.answer(question, "杭州", today=TODAY)
+    assert isinstance(result, Answer)
+    assert result.region.city == first
+    assert result.other_cities == (other,)
+    assert f"以下按{first}回答" in result.text and f"{other}" in result.text
