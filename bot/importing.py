@@ -87,6 +87,8 @@ FIELDS: tuple[ImportField, ...] = (
 FIELD_BY_KEY: dict[str, ImportField] = {f.key: f for f in FIELDS}
 IGNORE = ""  # an override value meaning "this column is not imported"
 
+#: How far down a sheet the header row is looked for (below a title, notes, blank rows).
+_HEADER_SEARCH_ROWS = 10
 _ALIAS_TO_KEY = {alias: f.key for f in FIELDS for alias in f.aliases}
 _HEADER_NOISE = re.compile(r"[\s_\-（）()【】\[\]:：*/]+")
 
@@ -166,11 +168,13 @@ def read_table(filename: str, data: bytes) -> SheetTable:
         raw = _csv_rows(data)
     else:
         raise ImportFileError("请发送 .xlsx 或 .csv 格式的员工表（第一行为表头）。")
+    raw = list(raw)
+    title_rows = _rows_above_header(raw)
     headers: tuple[str, ...] | None = None
     rows: list[tuple[object, ...]] = []
     numbers: list[int] = []
     for number, values in enumerate(raw, start=1):
-        if not any(_present(v) for v in values):
+        if number <= title_rows or not any(_present(v) for v in values):
             continue
         if headers is None:
             headers = tuple("" if v is None else str(v).strip() for v in values)
@@ -182,6 +186,20 @@ def read_table(filename: str, data: bytes) -> SheetTable:
     if headers is None:
         raise ImportFileError("文件是空的：请在第一行填写表头（姓名、身份证号、入职日期…）。")
     return SheetTable(headers, tuple(rows), tuple(numbers), hashlib.sha256(data).hexdigest())
+
+
+def _rows_above_header(raw: list[tuple[object, ...]]) -> int:
+    """How many rows (a merged title, a date line…) stand above the header row.
+
+    The header is the first of the top rows naming at least two known fields; without one,
+    the first non-empty row is the header, and its unknown texts are mapped by HR.
+    """
+    for index, values in enumerate(raw[:_HEADER_SEARCH_ROWS]):
+        texts = [normalise_header(str(v)) for v in values if _present(v)]
+        known = {_ALIAS_TO_KEY[t] for t in texts if t in _ALIAS_TO_KEY}
+        if len(known) >= 2:
+            return index
+    return 0
 
 
 def _present(value: object) -> bool:

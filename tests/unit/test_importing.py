@@ -213,3 +213,20 @@ def test_five_thousand_rows_parse_well_under_a_second() -> None:
     # About 0.75 s here (0.45 s of it inside openpyxl); the bound guards against regressions
     # such as leaving read-only mode, which is several times slower.
     assert elapsed < 2.0, f"parsing 5,000 rows took {elapsed:.2f}s"
+
+
+def test_a_title_row_above_the_headers_is_skipped() -> None:
+    """Rosters exported from Excel/WPS often start with a merged title row and a blank row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["XX餐饮有限公司员工花名册"])
+    sheet.merge_cells("A1:F1")
+    sheet.append([None] * 6)
+    sheet.append(["姓名", "身份证号", "入职日期", "部门", "缴费基数", "参保地"])
+    sheet.append(["赵六", make_id(14), datetime(2026, 11, 5), "后厨", 7000, "北京"])
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table("花名册.xlsx", out.getvalue())
+    assert table.headers[:2] == ("姓名", "身份证号")
+    assert table.row_numbers == (4,)
+    assert not match_headers(table.headers).needs_choice
