@@ -41,3 +41,17 @@ def test_two_library_cities_answer_the_first_named_and_say_so(qa, question, firs
     assert result.region.city == first
     assert result.other_cities == (other,)
     assert f"以下按{first}回答" in result.text and f"{other}" in result.text
+
+
+def test_the_national_medical_waiting_period_is_stated_as_a_maximum(qa) -> None:
+    # 医保发〔2021〕43号: areas MAY set a waiting period of at most 6 months (si-policy-facts #19)
+    result = qa.answer("医保断缴有什么影响", "南京", today=TODAY)
+    assert isinstance(result, Answer) and result.region.city == "全国"
+    assert "最长6个月" in result.body
+    assert "需连续缴费6个月" not in result.body
+
+
+def test_a_city_waiting_period_reads_as_that_city_s_figure(qa) -> None:
+    result = qa.answer("医保断缴有什么影响", "北京", today=TODAY)
+    assert isinstance(result, Answer) and result.region.city == "北京"
+    assert "单位参保3个月" in result.body and "个人参保6个月" in result.body
