@@ -33,6 +33,12 @@ def late_fee(amount: Decimal, due: date, paid: date, daily_rate: Decimal) -> Dec
     return to_cents(amount * daily_rate * overdue_days(due, paid))
 
 
+#: What HR are told with every 跨年 verdict: it is a calendar-year reading (si-policy-facts §1,
+#: "What counts as 跨年补缴": no national definition; agencies differ).
+CROSS_YEAR_BASIS_NOTE = ("此处按自然年判断；部分经办机构按社保年度（7月至次年6月）计算，"
+                         "是否属于跨年补缴请先向当地经办机构确认")
+
+
 def is_cross_year(months: Iterable[date], paid_on: date) -> bool:
     """True when any month belongs to a calendar year before the payment's (跨年补缴).
 

@@ -16,7 +16,12 @@ from zoneinfo import ZoneInfo
 
 from bot.cli.common import print_error
 from bot.settings import load_settings
-from policies.backpay import BackPayment, BackPaymentError, back_payment
+from policies.backpay import (
+    CROSS_YEAR_BASIS_NOTE,
+    BackPayment,
+    BackPaymentError,
+    back_payment,
+)
 from policies.contributions import unconfirmed_figures
 from policies.library import (
     DEFAULT_DIRECTORY,
@@ -182,7 +187,7 @@ def as_table(result: BackPayment) -> str:
         f"单位合计 {yuan(result.employer)}  个人合计 {yuan(result.employee)}  "
         f"滞纳金 {yuan(result.late_fee)}",
         f"总计 {yuan(result.total)}",
-        f"跨年补缴：{'是' if result.cross_year else '否'}",
+        f"跨年补缴：{f'是（{CROSS_YEAR_BASIS_NOTE}）' if result.cross_year else '否'}",
         f"超出自助补缴期限（{result.self_service_months}个月）："
         f"{'是' if result.beyond_self_service_window else '否'}",
         f"滞纳金：{late_fee_rule(result)}",

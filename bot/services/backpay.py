@@ -19,7 +19,7 @@ from bot.parsing import InputError, parse_amount
 from bot.services.access import Member
 from models.employee import EmployeeStatus, employee_by_id, list_employees
 from models.ledger import UNPAID_STATES, LedgerMonth
-from policies.backpay import BackPayment, BackPaymentError, back_payment
+from policies.backpay import CROSS_YEAR_BASIS_NOTE, BackPayment, BackPaymentError, back_payment
 from policies.contributions import unconfirmed_figures
 from policies.ledger_rules import format_month, iter_months, month_of, parse_month
 from policies.library import NoVersionInForce, PolicyLibrary
@@ -136,6 +136,7 @@ class BackpayView:
     unconfirmed: list[str]
     late_fee_rate: str
     cross_year_rule: str
+    cross_year_basis: str = CROSS_YEAR_BASIS_NOTE
 
 
 def compute(library: PolicyLibrary, subject: Subject, months: list[date],

@@ -107,3 +107,12 @@ def test_installed_command_runs_in_a_subprocess() -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == "5340.37"
     assert done.stderr == ""
+
+
+def test_cli_cross_year_line_says_it_counts_calendar_years(capsys) -> None:  # type: ignore[no-untyped-def]
+    from policies.backpay import CROSS_YEAR_BASIS_NOTE
+
+    assert main(["backpay", "--city", "北京", "--base", "5000", "--month", "2025-12",
+          "--pay-date", "2026-01-20"]) == 0
+    out = capsys.readouterr().out
+    assert f"跨年补缴：是（{CROSS_YEAR_BASIS_NOTE}）" in out

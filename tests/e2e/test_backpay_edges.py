@@ -1,0 +1,28 @@
+"""/backpay edge cases an HR user meets: a December paid in January is 跨年 only by calendar
+year, so the answer must say how it counted and whom to ask."""
+
+from __future__ import annotations
+
+from harness import HR, BotHarness
+
+from policies.backpay import CROSS_YEAR_BASIS_NOTE
+
+
+async def test_cross_year_warning_says_it_counts_calendar_years(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/backpay")
+    await bot.say(HR, "5000")
+    await bot.say(HR, "2025-12 2026-01")
+    result = (await bot.say(HR, "2026-01-20"))[0].text
+    assert "跨年补缴" in result
+    assert "按自然年" in CROSS_YEAR_BASIS_NOTE and "7月至次年6月" in CROSS_YEAR_BASIS_NOTE
+    assert CROSS_YEAR_BASIS_NOTE in result
+
+
+async def test_no_cross_year_note_within_one_calendar_year(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/backpay")
+    await bot.say(HR, "5000")
+    await bot.say(HR, "2026-09 2026-10")
+    result = (await bot.say(HR, "2026-11-20"))[0].text
+    assert "跨年补缴" not in result and "7月至次年6月" not in result
