@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from enum import IntEnum
 from typing import Any
@@ -16,7 +15,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
@@ -26,6 +24,7 @@ from bot.services.access import Member
 from handlers.common import (
     callback_parts,
     checkpoint,
+    conversation,
     current_member,
     member_today,
     pager_buttons,
@@ -234,25 +233,21 @@ async def cmd_employee(update: Update, context: HRContext) -> None:
 
 
 def build_mark_conversation() -> ConversationHandler[Any]:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_mark_button, pattern=r"^todo:(done|paid):\d+$")],
-            states={
-                DoneState.DATE: [
-                    CallbackQueryHandler(on_today, pattern=r"^todo:today$"),
-                    CallbackQueryHandler(on_abort, pattern=r"^todo:abort$"),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_date_text),
-                ]
-            },
-            fallbacks=[
-                CommandHandler("cancel", cmd_cancel),
-                MessageHandler(~filters.COMMAND, on_date_unexpected),
-            ],
-            name=CONVERSATION,
-            persistent=True,
-            allow_reentry=True,
-        )
+    return conversation(
+        CONVERSATION,
+        entry_points=[CallbackQueryHandler(on_mark_button, pattern=r"^todo:(done|paid):\d+$")],
+        states={
+            DoneState.DATE: [
+                CallbackQueryHandler(on_today, pattern=r"^todo:today$"),
+                CallbackQueryHandler(on_abort, pattern=r"^todo:abort$"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, on_date_text),
+            ]
+        },
+        fallbacks=[
+            CommandHandler("cancel", cmd_cancel),
+            MessageHandler(~filters.COMMAND, on_date_unexpected),
+        ],
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

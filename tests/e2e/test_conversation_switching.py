@@ -49,3 +49,16 @@ async def test_hire_started_during_leave_leaves_no_leave_waiting(bot: BotHarness
     with Session(bot.engine) as session:
         names = {e.name for e in session.exec(select(Employee)).all()}
     assert names == {"陈明远", "李静"}
+
+
+async def test_todo_mark_during_hire_gets_the_typed_date(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot, "陈明远", VALID_ID)
+
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "李静")  # the hire now waits for a 身份证 number
+    await bot.say(HR, "/todo")
+    replies = await bot.press(HR, "✅ 陈明远 已办理")
+    assert "办理日期" in replies[-1].text
+    replies = await bot.say(HR, "2026-12-01")
+    assert "已记录" in replies[-1].text, replies[-1].text
