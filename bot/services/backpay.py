@@ -123,6 +123,8 @@ class InsuranceTotal:
     label: str
     employer: Decimal
     employee: Decimal
+    unconfirmed: bool = False
+    """A rate (or base limit) of this insurance in the months priced is unconfirmed (U)."""
 
 
 @dataclass(frozen=True)
@@ -149,13 +151,14 @@ def compute(library: PolicyLibrary, subject: Subject, months: list[date],
         raise InputError(str(error)) from None
     except NoVersionInForce as error:
         raise InputError(f"{error}，请输入该日期之后的月份。") from None
+    unconfirmed = sorted({label for v in result.versions for label in unconfirmed_figures(v)})
     totals = []
     for index, (key, label) in enumerate(INSURANCE_NAMES.items()):
         items = [m.contribution.items[index] for m in result.months]
         assert all(i.insurance == key for i in items)
         totals.append(InsuranceTotal(label, sum((i.employer for i in items), Decimal("0.00")),
-                                     sum((i.employee for i in items), Decimal("0.00"))))
-    unconfirmed = sorted({label for v in result.versions for label in unconfirmed_figures(v)})
+                                     sum((i.employee for i in items), Decimal("0.00")),
+                                     unconfirmed=any(u.startswith(label) for u in unconfirmed)))
     rules = result.rules_version
     rate = rules.late_fee.daily_rate.value * 100
     return BackpayView(

@@ -26,3 +26,16 @@ async def test_no_cross_year_note_within_one_calendar_year(bot: BotHarness) -> N
     await bot.say(HR, "2026-09 2026-10")
     result = (await bot.say(HR, "2026-11-20"))[0].text
     assert "跨年补缴" not in result and "7月至次年6月" not in result
+
+
+async def test_totals_resting_on_unconfirmed_rates_say_so(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/backpay")
+    await bot.say(HR, "5000")
+    await bot.say(HR, "2026-01")
+    result = (await bot.say(HR, "2026-02-10"))[0].text
+    # 2026 unemployment rates and the class-1 work-injury rate are U in the library
+    assert "失业保险（未确认）：单位" in result
+    assert "工伤保险（未确认）：单位" in result
+    assert "养老保险：单位" in result                      # confirmed figures stay plain
+    assert "（含未确认数值，仅供估算）" in result.split("总计")[1].splitlines()[0]
