@@ -138,7 +138,7 @@ async def on_month_text(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    month = parse_month(message_text(update))
+    month = parse_month(message_text(update), today=member_today(context, member))
     if month is None:
         await reply(update, "❌ 无法识别月份，请按 2026-07 或 2026年7月 的格式输入。")
         return BaseState.MONTH
@@ -224,7 +224,7 @@ async def cmd_base_all(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     arg = " ".join(context.args or []).strip()
     today = member_today(context, member)
-    month = parse_month(arg) if arg else month_of(today)
+    month = parse_month(arg, today=today) if arg else month_of(today)
     if month is None:
         await reply(update, "❌ 无法识别月份，请按 <code>/base_all 2027-07</code> 的格式发送。")
         return ConversationHandler.END

@@ -77,7 +77,8 @@ async def cmd_ledger(update: Update, context: HRContext) -> None:
     if member is None:
         return
     arg = " ".join(context.args or []).strip()
-    month = parse_month(arg) if arg else month_of(member_today(context, member))
+    today = member_today(context, member)
+    month = parse_month(arg, today=today) if arg else month_of(today)
     if month is None:
         await reply(update, render("ledger_usage", text=arg))
         return

@@ -57,6 +57,8 @@ _ALLOWED_MARKS: dict[LedgerState, frozenset[LedgerState]] = {
 }
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+_BARE_MONTH_RE = re.compile(r"^\s*(\d{1,2})\s*月(份)?\s*$")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９／－．", "0123456789/-.")
 
 
 def next_month(month: date) -> date:
@@ -73,8 +75,17 @@ def previous_month(month: date) -> date:
     return date(month.year, month.month - 1, 1)
 
 
-def parse_month(text: str) -> date | None:
-    """Read `2026-12`, `2026/12`, `2026.12` or `2026年12月`; None when it is not a month."""
+def parse_month(text: str, *, today: date | None = None) -> date | None:
+    """Read `2026-12`, `2026/12`, `2026.12` or `2026年12月` (full-width digits too); None when
+    it is not a month. With `today`, a bare `12月` is the nearest such month, as HR mean it."""
+    text = text.translate(_FULL_WIDTH)
+    if today is not None and (bare := _BARE_MONTH_RE.match(text)):
+        month = int(bare.group(1))
+        if not 1 <= month <= 12:
+            return None
+        this = month_of(today)
+        candidates = [date(this.year + delta, month, 1) for delta in (-1, 0, 1)]
+        return min(candidates, key=lambda m: abs((m - this).days))
     found = _MONTH_RE.match(text)
     if not found:
         return None

@@ -62,3 +62,10 @@ async def test_todo_mark_during_hire_gets_the_typed_date(bot: BotHarness) -> Non
     assert "办理日期" in replies[-1].text
     replies = await bot.say(HR, "2026-12-01")
     assert "已记录" in replies[-1].text, replies[-1].text
+
+
+async def test_ledger_takes_a_bare_month_with_full_width_digits(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot, "陈明远", VALID_ID)
+    replies = await bot.say(HR, "/ledger １２月")
+    assert "2026年12月社保台账" in replies[0].text, replies[0].text

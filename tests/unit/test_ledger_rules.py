@@ -144,3 +144,14 @@ def test_employment_months_are_consecutive_and_bounded(start: date, stay: int, w
         assert months[-1] == min(last, through).replace(day=1)
         for earlier, later in itertools.pairwise(months):
             assert later == next_month(earlier)
+
+
+def test_parse_month_full_width_and_month_only() -> None:
+    """HR type `/ledger 12月` or full-width digits; a bare month is the nearest such month."""
+    assert parse_month("２０２６－１２") == date(2026, 12, 1)
+    today = date(2027, 1, 5)
+    assert parse_month("12月", today=today) == date(2026, 12, 1)
+    assert parse_month("１月", today=today) == date(2027, 1, 1)
+    assert parse_month("3月", today=today) == date(2027, 3, 1)
+    assert parse_month("12月") is None  # without today a bare month stays ambiguous
+    assert parse_month("13月", today=today) is None
