@@ -36,3 +36,13 @@ async def test_snooze_well_before_the_deadline_has_no_warning(bot: BotHarness) -
     await bot.press(HR, "⏰ 明天再提醒", expect=0)
     edited = bot.api.message(HR, reminder.message_id).text
     assert "2026-12-25（周五） 09:00" in edited and "注意" not in edited
+
+
+async def test_view_shows_the_status_on_its_own_line(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    await tick_and_read(bot, at(12, 24))
+    (details,) = await bot.press(HR, "📄 查看")
+    lines = details.text.splitlines()
+    assert "状态 待办理" in lines
+    assert lines[-1] == "发送 /todo 查看全部待办。"
