@@ -77,6 +77,10 @@ async def current_member(
         member = require_member(context.services.engine, user.id, *roles)
     except AccessDenied as denied:
         if update.callback_query:
+            if chat.type != ChatType.PRIVATE:
+                # a button in a group: tell only the presser, not the whole group
+                await update.callback_query.answer(denied.message[:200], show_alert=True)
+                return None
             await update.callback_query.answer()
         await reply(update, denied.message)
         return None
