@@ -55,7 +55,8 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
     rows: list[list[tuple[str, str]]] = []
     for item in shown:
         if item.kind == "task":
-            rows.append([(f"✅ {item.employee_name} 已办理", f"todo:done:{item.item_id}")])
+            label = f"✅ {item.employee_name} {item.title} 已办理"
+            rows.append([(label, f"todo:done:{item.item_id}")])
         else:
             rows.append(
                 [(f"💰 {item.employee_name} {item.title[:3]} 已缴纳", f"todo:paid:{item.item_id}")]
@@ -96,14 +97,15 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     _, action, item_id = callback_parts(update)
     assert update.callback_query is not None
-    name = todo.item_name(context.services.engine, member, action, int(item_id))
-    if name is None:
+    label = todo.item_label(context.services.engine, member, action, int(item_id))
+    if label is None:
         await update.callback_query.answer(
             "找不到该待办，请发送 /todo 查看最新待办。", show_alert=True
         )
         return ConversationHandler.END
     assert context.user_data is not None
-    context.user_data[PENDING_KEY] = {"action": action, "item_id": int(item_id)}
+    name, what = label
+    context.user_data[PENDING_KEY] = {"action": action, "item_id": int(item_id), "what": what}
     await update.callback_query.answer()
     await checkpoint(update, context, CONVERSATION, DoneState.DATE)
     await reply(
@@ -111,7 +113,7 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
         render(
             "todo_ask_done_date",
             name=name,
-            what="社保登记" if action == "done" else "社保缴纳",
+            what=what if action == "done" else f"{what}缴纳",
             today=member_today(context, member),
         ),
         [[("今天", "todo:today"), ("取消", "todo:abort")]],
@@ -134,7 +136,8 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
         if pending["action"] == "done":
             engine = context.services.engine
             name = todo.complete_task(engine, member, pending["item_id"], done_on=on)
-            await reply(update, f"✅ 已记录：<b>{name}</b> 社保登记已办理（{on.isoformat()}）。")
+            what = pending.get("what", "社保登记")
+            await reply(update, f"✅ 已记录：<b>{name}</b> {what}已办理（{on.isoformat()}）。")
         else:
             what = todo.mark_month_paid(
                 context.services.engine, member, pending["item_id"], paid_on=on

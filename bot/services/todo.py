@@ -72,9 +72,7 @@ def todo_items(
                 TodoItem(
                     kind="task",
                     item_id=task.id,
-                    title=TASK_LABELS.get(TaskKind(task.kind), task.kind)
-                    if task.kind in TaskKind._value2member_map_
-                    else task.title,
+                    title=_task_label(task.kind, task.title),
                     employee_name=person.name if person else "",
                     due=task.due_date,
                     days_left=days_left(task.due_date, today),
@@ -101,17 +99,30 @@ def todo_items(
     return sorted(items, key=lambda item: (item.due, item.kind, item.item_id))
 
 
-def item_name(engine: Engine, member: Member, action: str, item_id: int) -> str | None:
-    """The employee a 已办理 / 已缴纳 button is about, scoped to the member's company."""
+def item_label(
+    engine: Engine, member: Member, action: str, item_id: int
+) -> tuple[str, str] | None:
+    """(employee name, what is being done) for a 已办理 / 已缴纳 button, scoped to the member's
+    company: a registration and a 减员 of the same person must not read alike."""
     with Session(engine) as session:
         if action == "done":
             task = task_by_id(session, member.company_id, item_id)
             employee_id = task.employee_id if task else None
+            what = _task_label(task.kind, task.title) if task else ""
         else:
             row = ledger_row(session, member.company_id, item_id)
             employee_id = row.employee_id if row else None
+            what = f"{row.month.month}月社保" if row else ""
         person = session.get(Employee, employee_id) if employee_id else None
-        return person.name if person and person.company_id == member.company_id else None
+        if person is None or person.company_id != member.company_id:
+            return None
+        return person.name, what
+
+
+def _task_label(kind: str, title: str) -> str:
+    if kind in TaskKind._value2member_map_:
+        return TASK_LABELS.get(TaskKind(kind), title)
+    return title
 
 
 def complete_task(engine: Engine, member: Member, task_id: int, *, done_on: date) -> str:

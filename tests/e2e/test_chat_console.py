@@ -40,7 +40,7 @@ async def test_console_session_registers_a_hire(tmp_path: Path) -> None:
     assert "[1] 北京（默认）" in text
     assert "请核对入职信息" in text and "110101********1233" in text
     assert "已登记" in text
-    assert "社保登记" in text and "✅ 陈明远 已办理" in text
+    assert "社保登记" in text and "✅ 陈明远 社保登记 已办理" in text
     assert "没有这个按钮" in text
 
     # A second session on the same database remembers the company and the hire.

@@ -58,7 +58,7 @@ async def test_todo_mark_during_hire_gets_the_typed_date(bot: BotHarness) -> Non
     await bot.say(HR, "/hire")
     await bot.say(HR, "李静")  # the hire now waits for a 身份证 number
     await bot.say(HR, "/todo")
-    replies = await bot.press(HR, "✅ 陈明远 已办理")
+    replies = await bot.press(HR, "✅ 陈明远 社保登记 已办理")
     assert "办理日期" in replies[-1].text
     replies = await bot.say(HR, "2026-12-01")
     assert "已记录" in replies[-1].text, replies[-1].text

@@ -73,9 +73,9 @@ async def test_todo_shows_the_new_task_and_marks_it_done(bot: BotHarness) -> Non
     assert "2026-12-31（周四）" in todo.text and "剩余 25 天" in todo.text
     assert "12月社保待缴纳" in todo.text
     labels = [label for label, _ in todo.buttons]
-    assert "✅ 陈明远 已办理" in labels and any("已缴纳" in label for label in labels)
+    assert "✅ 陈明远 社保登记 已办理" in labels and any("已缴纳" in label for label in labels)
 
-    prompt = (await bot.press(HR, "✅ 陈明远 已办理"))[0].text
+    prompt = (await bot.press(HR, "✅ 陈明远 社保登记 已办理"))[0].text
     assert "陈明远" in prompt and "2026-12-06" in prompt
     assert "不能晚于今天" in (await bot.say(HR, "明天"))[0].text
     assert "例如" in (await bot.say(HR, "上周"))[0].text

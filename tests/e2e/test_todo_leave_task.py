@@ -1,0 +1,26 @@
+"""/todo after a /leave: the 减员 task is told apart from the registration task."""
+
+from __future__ import annotations
+
+from harness import HR, BotHarness
+from test_conversation_switching import VALID_ID, hire
+
+
+async def test_leave_task_button_and_replies_name_the_leave(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot, "陈明远", VALID_ID)
+    await bot.say(HR, "/leave")
+    await bot.press(HR, "陈明远（后厨）")
+    await bot.say(HR, "12月31日")
+    await bot.press(HR, "主动离职")
+    await bot.press(HR, "✅ 确认")
+
+    [listing] = await bot.say(HR, "/todo")
+    labels = [text for text, _ in listing.buttons]
+    assert len(labels) == len(set(labels)), labels  # no two buttons read the same
+    assert "✅ 陈明远 社保登记 已办理" in labels and "✅ 陈明远 社保减员 已办理" in labels
+
+    [question] = await bot.press(HR, "✅ 陈明远 社保减员 已办理")
+    assert "社保减员" in question.text and "社保登记" not in question.text
+    [done] = await bot.say(HR, "今天")
+    assert "社保减员已办理" in done.text and "社保登记" not in done.text, done.text
