@@ -86,11 +86,13 @@ def parse_amount(text: str) -> Decimal:
 
 
 NAME_MIN, NAME_MAX = 2, 30
+_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff·]) (?=[\u4e00-\u9fff·])")
 
 
 def parse_person_name(text: str) -> str:
-    """A 2–30 character name; inner spaces kept (e.g. foreign names), no digits or commands."""
-    name = " ".join(text.split())
+    """A 2–30 character name, no digits or commands. Spaces between Chinese characters are
+    dropped (`王 芳` is 王芳); other inner spaces are kept once (foreign names)."""
+    name = _SPACE_BETWEEN_HAN.sub("", " ".join(text.split()))
     if name.startswith("/"):
         raise InputError("姓名不能以“/”开头，请输入员工姓名（2–30个字）。")
     if not NAME_MIN <= len(name) <= NAME_MAX:

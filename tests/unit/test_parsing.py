@@ -115,3 +115,13 @@ def test_first_day_window() -> None:
     assert check_first_day(TODAY - timedelta(days=30), today=TODAY).warning is None
     late = check_first_day(TODAY - timedelta(days=31), today=TODAY)
     assert late.warning is not None and "已过" in late.warning
+
+
+def test_spaces_inside_a_chinese_name_are_dropped() -> None:
+    """`王 芳` (a space typed or pasted to align two-character names) is 王芳 on every form."""
+    assert parse_person_name("王 芳") == "王芳"
+    assert parse_person_name("王\u3000芳") == "王芳"
+    assert parse_person_name("欧阳  娜娜") == "欧阳娜娜"
+    # Foreign and mixed names keep their single spaces.
+    assert parse_person_name("John  Smith") == "John Smith"
+    assert parse_person_name("阿卜杜 Ali") == "阿卜杜 Ali"
