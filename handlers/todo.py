@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import IntEnum
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -228,11 +229,15 @@ async def cmd_employee(update: Update, context: HRContext) -> None:
     if not name:
         await reply(update, "请在命令后输入员工姓名，例如：<code>/employee 陈明远</code>")
         return
-    details = staff.find_employee(context.services.engine, member, name)
-    if not details:
-        await reply(update, f"没有找到姓名包含“{name}”的员工。发送 /employees 查看全部员工。")
+    found = staff.search_employees(context.services.engine, member, name)
+    if not found.details:
+        what = "身份证号码为" if found.by_id_number else "姓名包含"
+        await reply(
+            update,
+            f"没有找到{what}“{escape(found.shown_query)}”的员工。发送 /employees 查看全部员工。",
+        )
         return
-    await reply(update, render("employee", details=details))
+    await reply(update, render("employee", details=found.details, total=found.total))
 
 
 def build_mark_conversation() -> ConversationHandler[Any]:

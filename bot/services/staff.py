@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,10 +11,21 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.services.access import Member
-from models.employee import Department, find_employees_by_name, list_employees
+from models.employee import (
+    Department,
+    Employee,
+    employee_by_id_number,
+    find_employees_by_name,
+    list_employees,
+)
 from models.ledger import LEDGER_STATE_LABELS, LedgerState, employee_ledger
 from models.task import employee_tasks
-from policies.idnumber import mask_id_number
+from policies.idnumber import mask_id_number, normalise
+
+#: At most this many employees are shown in full for one /employee search.
+MAX_SHOWN = 5
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+_SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 
 
 @dataclass(frozen=True)
@@ -52,31 +64,58 @@ def employee_summaries(engine: Engine, member: Member) -> list[EmployeeSummary]:
         return [_summary(e, d) for e, d in list_employees(session, member.company_id)]
 
 
-def find_employee(engine: Engine, member: Member, name: str) -> list[EmployeeDetail]:
+@dataclass(frozen=True)
+class EmployeeSearch:
+    """What /employee found: the first MAX_SHOWN in full, and how many matched in all."""
+
+    details: list[EmployeeDetail]
+    total: int
+    by_id_number: bool
+    shown_query: str
+
+
+def search_employees(engine: Engine, member: Member, query: str) -> EmployeeSearch:
+    """By a full 身份证 (pasted with blanks or full-width digits) or by part of the name.
+
+    The query is echoed back masked when it is a 身份证, so the number never sits in the chat.
+    """
+    id_number = normalise(query)
+    by_id = bool(_ID_NUMBER.fullmatch(id_number))
     with Session(engine) as session:
-        found = find_employees_by_name(session, member.company_id, name.strip())
-        details = []
-        for employee in found[:5]:
-            assert employee.id is not None
-            department = (
-                session.get(Department, employee.department_id) if employee.department_id else None
+        if by_id:
+            person = employee_by_id_number(session, member.company_id, id_number)
+            found = [person] if person else []
+            shown = mask_id_number(id_number)
+        else:
+            shown = _SPACE_BETWEEN_HAN.sub("", " ".join(query.split()))
+            found = find_employees_by_name(session, member.company_id, shown)
+        details = _details(session, member, found[:MAX_SHOWN])
+    return EmployeeSearch(details, len(found), by_id, shown)
+
+
+def _details(session: Session, member: Member, found: list[Employee]) -> list[EmployeeDetail]:
+    details = []
+    for employee in found:
+        assert employee.id is not None
+        department = (
+            session.get(Department, employee.department_id) if employee.department_id else None
+        )
+        tasks = [
+            (t.title, t.due_date, "已办结" if t.status == "done" else "待办理")
+            for t in employee_tasks(session, member.company_id, employee.id)
+        ]
+        months = [
+            (row.month, LEDGER_STATE_LABELS[LedgerState(row.state)])
+            for row in employee_ledger(session, member.company_id, employee.id)
+        ]
+        details.append(
+            EmployeeDetail(
+                summary=_summary(employee, department),
+                base=employee.base,
+                insured_city=employee.insured_city,
+                last_day=employee.last_day,
+                tasks=tasks,
+                months=months[-12:],
             )
-            tasks = [
-                (t.title, t.due_date, "已办结" if t.status == "done" else "待办理")
-                for t in employee_tasks(session, member.company_id, employee.id)
-            ]
-            months = [
-                (row.month, LEDGER_STATE_LABELS[LedgerState(row.state)])
-                for row in employee_ledger(session, member.company_id, employee.id)
-            ]
-            details.append(
-                EmployeeDetail(
-                    summary=_summary(employee, department),
-                    base=employee.base,
-                    insured_city=employee.insured_city,
-                    last_day=employee.last_day,
-                    tasks=tasks,
-                    months=months[-12:],
-                )
-            )
-        return details
+        )
+    return details
