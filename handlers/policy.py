@@ -30,7 +30,8 @@ async def _send_result(update: Update, result: Answer | NoAnswer, default_city: 
     region = result.region
     city = region.city if region is not None and not region.is_national else default_city
     key = region.key if region is not None else "national"
-    await reply(update, render("policy_no_answer", city=city),
+    template = "policy_prompt" if result.only_city else "policy_no_answer"
+    await reply(update, render(template, city=city),
                 _topic_buttons(result.suggestions, key))
 
 

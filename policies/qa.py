@@ -158,6 +158,8 @@ class NoAnswer:
     question: str
     region: RegionPolicy | None
     suggestions: tuple[str, ...]
+    only_city: bool = False
+    """The question named a library city and nothing else (e.g. “上海”): offer its topics."""
 
     @property
     def text(self) -> str:
@@ -268,7 +270,8 @@ class PolicyQA:
                 uncovered = default_city
         query = self.tokens(text)
         if not query:
-            return NoAnswer(question, region, self._suggestions(region))
+            return NoAnswer(question, region, self._suggestions(region),
+                            only_city=bool(named))
         scores = self._bm25.get_scores(query)
         best: tuple[float, int, _Document] | None = None
         for index, document in enumerate(self._documents):
