@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from bot.cli.backpay import parse_day
 from bot.cli.common import load, print_error
 from bot.clock import SystemClock
 from bot.policy_store import policy_directory
+from bot.render import format_day
 from bot.services.policy_updates import record_policy_update
 from bot.settings import Settings, load_settings
 from policies.contributions import unconfirmed_figures
@@ -24,6 +26,7 @@ from policies.library import (
     install_region_file,
     load_library,
 )
+from policies.qa import render_item
 from policies.schema import field_label
 
 
@@ -46,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     show = actions.add_parser("show", help="查看某城市现行政策版本")
     show.add_argument("city", nargs="?", default="全国")
-    show.add_argument("--date", type=date.fromisoformat, default=None,
+    show.add_argument("--date", type=parse_day, default=None,
                       help="查看哪一天有效的版本 YYYY-MM-DD（默认今天）")
     show.add_argument("--directory", default=None)
     show.set_defaults(handler=cmd_show)
@@ -157,8 +160,10 @@ def cmd_show(args: argparse.Namespace) -> int:
           f"可信度 {version.confidence.value}）")
     if version.note:
         print(f"说明：{version.note}")
-    print(f"缴费基数：{version.base.floor.value}–{version.base.ceiling.value}")
-    print(f"每月截止：{region.declaration_deadline(day).isoformat()}（{day:%Y-%m}）")
+    floor = render_item("base.floor", version.base.floor)
+    ceiling = render_item("base.ceiling", version.base.ceiling)
+    print(f"缴费基数：{floor}–{ceiling}")
+    print(f"每月截止：{format_day(region.declaration_deadline(day))}（{day:%Y-%m}）")
     unconfirmed = unconfirmed_figures(version)
     if unconfirmed:
         print("未确认：" + "、".join(unconfirmed))

@@ -1,0 +1,28 @@
+"""`hrbot policies show` speaks Chinese to HR: money as ¥1,200.00, dates with the weekday,
+未确认 on unconfirmed figures, and a Chinese refusal for a bad date."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _no_configured_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HRBOT_POLICIES_DIRECTORY", raising=False)
+
+
+def test_show_formats_money_dates_and_unconfirmed_figures(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["policies", "show", "北京", "--date", "2026-12-01"]) == 0
+    out = capsys.readouterr().out
+    assert "缴费基数：¥7,162.00（未确认）–¥35,811.00（未确认）" in out
+    assert "每月截止：2026-12-25（周五）（2026-12）" in out
+
+
+def test_show_refuses_a_bad_date_in_chinese(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        main(["policies", "show", "北京", "--date", "2026-13-01"])
+    err = capsys.readouterr().err
+    assert "invalid" not in err
+    assert "请写成 YYYY-MM-DD" in err
