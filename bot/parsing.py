@@ -5,14 +5,23 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from html import escape
 
 
 class InputError(ValueError):
-    """A user-facing Chinese message explaining the expected input."""
+    """A user-facing Chinese message explaining the expected input.
+
+    `message` is plain text and often quotes what the user typed; replies are HTML, so they
+    send `html`, in which a typed `<` cannot break the message.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def html(self) -> str:
+        return escape(self.message, quote=False)
 
 
 DATE_HINT = "例如 2026-12-01、2026/12/1、12月1日、今天、昨天"
@@ -86,6 +95,8 @@ def parse_amount(text: str) -> Decimal:
 
 
 NAME_MIN, NAME_MAX = 2, 30
+#: Characters no name contains; they would be markup in the bot's HTML messages.
+_MARKUP = frozenset("<>&")
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff·]) (?=[\u4e00-\u9fff·])")
 
 
@@ -101,6 +112,8 @@ def parse_person_name(text: str) -> str:
         )
     if any(ch.isdigit() for ch in name):
         raise InputError("姓名中不能包含数字，请重新输入员工姓名（2–30个字）。")
+    if any(ch in _MARKUP for ch in name):
+        raise InputError("姓名中不能包含 < > & 等符号，请重新输入员工姓名（2–30个字）。")
     return name
 
 
@@ -108,6 +121,8 @@ def parse_department_name(text: str) -> str:
     name = " ".join(text.split())
     if not 1 <= len(name) <= 30 or name.startswith("/"):
         raise InputError("部门名称应为1–30个字，请重新输入，例如：后厨。")
+    if any(ch in _MARKUP for ch in name):
+        raise InputError("部门名称中不能包含 < > & 等符号，请重新输入，例如：后厨。")
     return name
 
 

@@ -86,7 +86,7 @@ async def on_amount(update: Update, context: HRContext) -> int:
     try:
         amount = parse_amount(message_text(update))
     except InputError as error:
-        await reply(update, "❌ 缴费基数：" + error.message)
+        await reply(update, "❌ 缴费基数：" + error.html)
         return BaseState.AMOUNT
     member = await current_hr(update, context)
     if member is None:
@@ -122,7 +122,7 @@ async def _ask_confirm(update: Update, context: HRContext, member: Member, month
             library=policy_library(context.services),
         )
     except InputError as error:
-        await reply(update, error.message)
+        await reply(update, error.html)
         return BaseState.MONTH
     draft["month"] = month.isoformat()
     await checkpoint(update, context, CONVERSATION, BaseState.CONFIRM)
@@ -248,7 +248,7 @@ async def on_all_file(update: Update, context: HRContext) -> int:
         table = await asyncio.to_thread(read_table, message.document.file_name or "", data)
         bases, errors = read_new_bases(table)
     except ImportFileError as error:
-        await reply(update, "❌ " + error.message)
+        await reply(update, "❌ " + error.html)
         return BaseState.ALL_REVIEW
     found, unknown = base_change.employee_ids_by_id_number(
         context.services.engine, member, list(bases)

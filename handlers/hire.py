@@ -179,7 +179,7 @@ def on_answer(field: HireField, state: HireState, next_state: HireState) -> Call
                 library=context.services.policies.library,
             )
         except InputError as error:
-            await reply(update, error.message)
+            await reply(update, error.html)
             return state
         _save(context, draft)
         for note in notes:
@@ -238,7 +238,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             reminder_defaults=services.settings.reminders,
         )
     except InputError as error:
-        await show_choice(update, error.message)
+        await show_choice(update, error.html)
         _clear(context)
         return ConversationHandler.END
     _clear(context)

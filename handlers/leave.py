@@ -83,7 +83,7 @@ async def on_last_day(update: Update, context: HRContext) -> int:
             context.services.engine, member, draft["employee_id"], last_day, today=today
         )
     except InputError as error:
-        message = error.message if error.message.startswith("❌") else "❌ " + error.message
+        message = error.html if error.html.startswith("❌") else "❌ " + error.html
         await reply(update, message)
         return LeaveState.LAST_DAY
     draft["last_day"] = last_day.isoformat()
@@ -137,7 +137,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
         )
     except InputError as error:
         await checkpoint(update, context, CONVERSATION, None)
-        await show_choice(update, error.message)
+        await show_choice(update, error.html)
         return ConversationHandler.END
     await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, f"已确认：{result.name} 离职。")

@@ -167,7 +167,7 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
             await query.answer()
     except InputError as error:
         await query.answer()
-        await reply(update, error.message)
+        await reply(update, error.html)
 
 
 async def job_ledger_rollover(context: HRContext) -> None:

@@ -145,7 +145,7 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
             )
             await reply(update, f"✅ 已记录：<b>{what}</b> 已缴纳（{on.isoformat()}）。")
     except InputError as error:
-        await reply(update, error.message)
+        await reply(update, error.html)
     return ConversationHandler.END
 
 
@@ -166,7 +166,7 @@ async def on_date_text(update: Update, context: HRContext) -> int:
     try:
         on = parse_day(update.message.text, today=member_today(context, member))
     except InputError as error:
-        await reply(update, "❌ " + error.message)
+        await reply(update, "❌ " + error.html)
         return DoneState.DATE
     return await _complete(update, context, member, on)
 

@@ -72,7 +72,7 @@ async def _advance(update: Update, context: HRContext, member: Member) -> None:
     except ImportFileError as error:
         assert context.user_data is not None
         context.user_data.pop(IMPORT_KEY, None)
-        await reply(update, "❌ " + error.message)
+        await reply(update, "❌ " + error.html)
         return
     overrides: Mapping[str, str] = pending["map"]
     plan = await asyncio.to_thread(
@@ -147,7 +147,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         try:
             pending_table = (await _load(context))[1]
         except ImportFileError as error:
-            await reply(update, "❌ " + error.message)
+            await reply(update, "❌ " + error.html)
             return
         header = pending_table.headers[index]
         pending["map"][header] = key
