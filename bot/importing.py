@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from html import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -41,6 +42,11 @@ class ImportFileError(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def html(self) -> str:
+        """`message` for an HTML reply (see InputError.html)."""
+        return escape(self.message, quote=False)
 
 
 @dataclass(frozen=True)

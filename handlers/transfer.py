@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 from telegram import InputFile, Message, Update
@@ -153,7 +154,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         pending["map"][header] = key
         label = FIELD_BY_KEY[key].label if key else "不导入"
         await query.edit_message_text(
-            f"表头“{header}” → <b>{label}</b>", parse_mode=ParseMode.HTML
+            f"表头“{escape(header)}” → <b>{label}</b>", parse_mode=ParseMode.HTML
         )
         await _advance(update, context, member)
     elif action == "errors":

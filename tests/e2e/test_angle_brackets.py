@@ -30,3 +30,27 @@ async def test_names_and_departments_with_markup_are_refused(bot: BotHarness) ->
     [refusal] = await bot.say(HR, "前厅<1>")
     assert "不能包含" in refusal.text and "例如" in refusal.text
     assert bot.api.errors == []
+
+
+async def test_unreadable_files_and_odd_headers_get_plain_refusals(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    mark = bot.api.mark()
+    bot.api.send_document(HR, "名单.txt", b"abc")
+    [refusal] = await bot.api.wait_for_messages(HR, since=mark)
+    assert "请发送 .xlsx 或 .csv" in refusal.text
+
+    header = "姓名,身份证号,入职日期,部门,缴费基数,参保地,备注<内部>"
+    data = (header + "\n陈明远,110101199003071233,2026-12-01,后厨,8000,北京,x\n").encode()
+    mark = bot.api.mark()
+    bot.api.send_document(HR, "名单.csv", data)
+    [question] = await bot.api.wait_for_messages(HR, since=mark)
+    assert "备注<内部>" in question.text
+    await bot.press(HR, "忽略此列")
+    assert any("备注<内部>" in m.text for m in bot.api.sent(HR)), [m.text for m in bot.api.sent(HR)]
+    assert bot.api.errors == []
+
+    await bot.say(HR, "/base_all")
+    mark = bot.api.mark()
+    bot.api.send_document(HR, "基数.txt", b"abc")
+    [refusal] = await bot.api.wait_for_messages(HR, since=mark)
+    assert "xlsx" in refusal.text and "抱歉" not in refusal.text
