@@ -46,3 +46,14 @@ async def test_view_shows_the_status_on_its_own_line(bot: BotHarness) -> None:
     lines = details.text.splitlines()
     assert "状态 待办理" in lines
     assert lines[-1] == "发送 /todo 查看全部待办。"
+
+
+async def test_snooze_on_the_declaration_deadline_day_warns(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    due = await tick_and_read(bot, at(12, 25), about="申报截止")
+    assert due, "the declaration deadline reminder goes out on 2026-12-25"
+    await bot.press(HR, "⏰ 明天再提醒", expect=0)
+    edited = bot.api.message(HR, due[-1].message_id).text
+    assert "2026-12-28（周一） 09:00" in edited
+    assert "截止日是 2026-12-25（周五）" in edited
