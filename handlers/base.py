@@ -297,7 +297,7 @@ async def on_cancel(update: Update, context: HRContext) -> int:
 
 on_unexpected = unexpected_answer(
     button="请按当前步骤操作，或发送 /cancel 取消。",
-    text="请按提示操作；发送 /cancel 取消基数调整。",
+    text="请按上一条消息的提示输入金额或月份（文字），或点击按钮；发送 /cancel 取消基数调整。",
 )
 
 
@@ -330,7 +330,7 @@ def build_conversation() -> ConversationHandler[Any]:
             CommandHandler("base", cmd_base),
             CommandHandler("base_all", cmd_base_all),
             CallbackQueryHandler(on_unexpected, pattern=r"^base:"),
-            MessageHandler(TEXT_ANSWER, on_unexpected),
+            MessageHandler(~filters.COMMAND, on_unexpected),
         ],
     )
 

@@ -13,6 +13,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    filters,
 )
 
 from bot.context import HRContext
@@ -153,7 +154,7 @@ async def on_cancel(update: Update, context: HRContext) -> int:
 
 on_unexpected = unexpected_answer(
     button="请按当前步骤操作，或发送 /cancel 取消。",
-    text="请按提示操作：选择员工或输入日期；发送 /cancel 取消离职登记。",
+    text="请按提示操作：点击按钮选择员工，或以文字输入最后工作日；发送 /cancel 取消离职登记。",
 )
 
 
@@ -175,7 +176,7 @@ def build_conversation() -> ConversationHandler[Any]:
             CallbackQueryHandler(on_cancel, pattern=r"^leave:cancel$"),
             CommandHandler("leave", cmd_leave),
             CallbackQueryHandler(on_unexpected, pattern=r"^leave:"),
-            MessageHandler(TEXT_ANSWER, on_unexpected),
+            MessageHandler(~filters.COMMAND, on_unexpected),
         ],
     )
 
