@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import Engine, and_, func, update
 from sqlalchemy.exc import IntegrityError
@@ -200,8 +201,12 @@ def _is_superseded(session: Session, row: Reminder, now: datetime) -> bool:
     return False
 
 
-#: (insured city, declared base, first day of work, today) → 滞纳金 run up so far, if known.
-LateFeeEstimate = Callable[[str, Decimal, date, date], Decimal | None]
+class LateFeeEstimate(Protocol):
+    """(insured city, declared base, first day of work, today[, last day worked]) → 滞纳金 run
+    up so far, if known. Months after the last day worked are not owed."""
+
+    def __call__(self, city: str, base: Decimal, first_day: date, today: date,
+                 last_day: date | None = None) -> Decimal | None: ...
 
 
 def late_fee_estimator(library: Callable[[], PolicyLibrary | None]) -> LateFeeEstimate:
@@ -210,13 +215,15 @@ def late_fee_estimator(library: Callable[[], PolicyLibrary | None]) -> LateFeeEs
     ``library`` is asked at each call, so a library reloaded by `hrbot policies import` is used.
     """
 
-    def estimate(city: str, base: Decimal, first_day: date, today: date) -> Decimal | None:
+    def estimate(city: str, base: Decimal, first_day: date, today: date,
+                 last_day: date | None = None) -> Decimal | None:
         found = library()
         if found is None:
             return None
         months = []
         month = first_day.replace(day=1)
-        while month <= today:
+        end = min(today, last_day) if last_day is not None else today
+        while month <= end:
             months.append(month)
             month = (month + timedelta(days=32)).replace(day=1)
         try:
@@ -243,15 +250,21 @@ def _registration_context(
     department = (
         session.get(Department, employee.department_id) if employee.department_id else None
     )
+    # left before being registered: still owed for the days worked, so say so
+    left_on = (employee.last_day
+               if employee.last_day is not None and employee.last_day >= employee.first_day
+               else None)
     return {
         "name": employee.name,
+        "left_on": left_on,
         "department": department.name if department else "",
         "days_employed": plan.days_employed(employee.first_day, today),
         "deadline": task.due_date,
         "days_left": (task.due_date - today).days,
         "days_overdue": (today - task.due_date).days,
         "month": employee.first_day.replace(day=1),
-        "late_fee": late_fee(employee.insured_city, employee.base, employee.first_day, today)
+        "late_fee": late_fee(employee.insured_city, employee.base, employee.first_day, today,
+                             left_on)
         if late_fee is not None and today > task.due_date
         else None,
     }
