@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
@@ -107,7 +108,11 @@ async def _advance(update: Update, context: HRContext, member: Member) -> None:
     if plan.already_imported_on is not None:
         assert context.user_data is not None
         context.user_data.pop(IMPORT_KEY, None)
-        await reply(update, render("import_already", plan=plan, filename=pending["filename"]))
+        imported_at = plan.already_imported_on.astimezone(ZoneInfo(member.timezone))
+        await reply(
+            update,
+            render("import_already", imported_at=imported_at, filename=pending["filename"]),
+        )
         return
     buttons: list[list[tuple[str, str]]] = []
     importable = len(plan.new_rows) + len(plan.rehire_rows)

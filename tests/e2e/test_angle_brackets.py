@@ -46,7 +46,8 @@ async def test_unreadable_files_and_odd_headers_get_plain_refusals(bot: BotHarne
     [question] = await bot.api.wait_for_messages(HR, since=mark)
     assert "备注<内部>" in question.text
     await bot.press(HR, "忽略此列")
-    assert any("备注<内部>" in m.text for m in bot.api.sent(HR)), [m.text for m in bot.api.sent(HR)]
+    texts = [m.text for m in bot.api.sent(HR)]
+    assert any("备注<内部>" in text for text in texts), texts
     assert bot.api.errors == []
 
     await bot.say(HR, "/base_all")
@@ -54,3 +55,20 @@ async def test_unreadable_files_and_odd_headers_get_plain_refusals(bot: BotHarne
     bot.api.send_document(HR, "基数.txt", b"abc")
     [refusal] = await bot.api.wait_for_messages(HR, since=mark)
     assert "xlsx" in refusal.text and "抱歉" not in refusal.text
+
+
+async def test_same_file_twice_names_the_first_import_in_company_time(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    data = (
+        "姓名,身份证号,入职日期,部门,缴费基数,参保地\n"
+        "陈明远,110101199003071233,2026-12-01,后厨,8000,北京\n"
+    ).encode()
+    mark = bot.api.mark()
+    bot.api.send_document(HR, "名单.csv", data)
+    await bot.api.wait_for_messages(HR, since=mark)
+    await bot.press(HR, "✅ 确认导入")
+    await bot.api.wait_until(lambda: any("导入完成" in m.text for m in bot.api.sent(HR)))
+    mark = bot.api.mark()
+    bot.api.send_document(HR, "名单.csv", data)
+    [again] = await bot.api.wait_for_messages(HR, since=mark)
+    assert "导入过" in again.text and "UTC" not in again.text, again.text
