@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli.common import print_error
+from bot.render import format_day
 from bot.settings import load_settings
 from policies.backpay import (
     CROSS_YEAR_BASIS_NOTE,
@@ -173,7 +174,8 @@ def as_table(result: BackPayment) -> str:
         contribution = month.contribution
         clamp = CLAMP_WORDS.get(contribution.clamped or "", "")
         lines.append(f"{month.month:%Y-%m}  {month.version.label}"
-                     f"（截止 {month.due.isoformat()}，逾期 {month.overdue_days} 天）")
+                     f"（截止 {format_day(month.due)}，"
+                     f"{f'逾期 {month.overdue_days} 天' if month.overdue_days else '未逾期'}）")
         lines.append(header)
         for item in contribution.items:
             note = CLAMP_WORDS.get(item.clamped or "", "")

@@ -26,3 +26,12 @@ def test_show_refuses_a_bad_date_in_chinese(capsys) -> None:  # type: ignore[no-
     err = capsys.readouterr().err
     assert "invalid" not in err
     assert "请写成 YYYY-MM-DD" in err
+
+
+def test_backpay_month_not_yet_due_says_not_overdue(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["backpay", "--city", "北京", "--base", "8000", "--month", "2026-10",
+                 "--month", "2026-09", "--pay-date", "2026-10-05"]) == 0
+    out = capsys.readouterr().out
+    assert "逾期 0 天" not in out
+    assert "（截止 2026-10-25（周日），未逾期）" in out
+    assert "（截止 2026-09-25（周五），逾期 10 天）" in out

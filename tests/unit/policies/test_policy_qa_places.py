@@ -58,7 +58,7 @@ def test_a_city_waiting_period_reads_as_that_city_s_figure(qa) -> None:
 
 
 def test_an_uncovered_city_s_base_limits_state_the_national_mechanism(qa) -> None:
-    # si-policy-facts #12: floor 60 % and ceiling 300 % of the local average wage (国办发〔2019〕13号)
+    # si-policy-facts #12: floor 60 % and ceiling 300 % of the local average wage
     result = qa.answer("苏州社保基数", "北京", today=TODAY)
     assert isinstance(result, Answer) and result.region.city == "全国"
     assert "全国无统一下限" not in result.body
