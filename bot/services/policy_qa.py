@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -95,12 +95,25 @@ def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> 
         version = None
     if version is not None:
         checked = max(f.source.checked for f in (version.base.floor, version.base.ceiling))
+        deadline = region.declaration_deadline(today)
+        next_deadline = None
+        if deadline < today:  # this month's has passed: HR act on the next one
+            next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+            try:
+                next_deadline = region.declaration_deadline(next_month)
+            except NoVersionInForce:
+                next_deadline = None
         own = {
             "city": region.city,
             "note": version.note,
             "floor": render_item("base.floor", version.base.floor),
             "ceiling": render_item("base.ceiling", version.base.ceiling),
-            "deadline": region.declaration_deadline(today),
+            "deadline": deadline,
+            "deadline_passed": deadline < today,
+            "deadline_unconfirmed": version.deadline.unconfirmed,
+            "next_deadline": next_deadline,
+            "uncovered": city if city and region.is_national and city not in (
+                region.city, *region.aliases) else None,
             "unconfirmed_figures": unconfirmed_figures(version),
             "checked": checked.isoformat(),
         }
