@@ -46,13 +46,12 @@ def _view_buttons(view: ledger.MonthView) -> list[list[tuple[str, str]]]:
     if view.page < view.pages:
         pager.append(("下一页 ▶", f"ledger:page:{key}:{view.page + 1}"))
     rows.append(pager)
-    if view.total:
-        rows.append(
-            [
-                ("📝 全部标记已申报", f"ledger:bulk:decl:{key}"),
-                ("💰 全部标记已缴纳", f"ledger:bulk:paid:{key}"),
-            ]
-        )
+    bulk = []
+    if view.undeclared_total:
+        bulk.append(("📝 全部标记已申报", f"ledger:bulk:decl:{key}"))
+    if view.payable_total:
+        bulk.append(("💰 全部标记已缴纳", f"ledger:bulk:paid:{key}"))
+    rows.append(bulk)
     return rows
 
 
@@ -132,9 +131,7 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
             view = ledger.month_view(engine, member, month, today=today)
             movable = {
                 LedgerState.DECLARED: view.undeclared_total,
-                LedgerState.PAID: sum(
-                    c for label, c in view.counts if label in ("待申报", "已申报")
-                ),
+                LedgerState.PAID: view.payable_total,
             }[target]
             await query.answer()
             await _edit(

@@ -266,6 +266,8 @@ class MonthView:
     pages: int
     due_date: date
     gaps: int
+    #: Rows a 💰 已缴纳 press may still move (待申报 and 已申报).
+    payable_total: int = 0
 
     @property
     def month_key(self) -> str:
@@ -325,6 +327,7 @@ def month_view(
         pages=pages,
         due_date=due,
         gaps=sum(1 for line in lines if is_gap(line.state, due, today)),
+        payable_total=sum(1 for line in lines if can_mark(line.state, LedgerState.PAID)),
     )
 
 
