@@ -54,6 +54,7 @@ class BaseState(IntEnum):
 
 CONVERSATION = "base"
 DRAFT_KEY = "base_draft"
+NO_EMPLOYEES_HINT = "请先发送 /hire 登记入职，或发送员工表（.xlsx/.csv）导入。"
 SHOWN_LINES = 10
 
 PICKER = ActiveEmployeePicker(
@@ -61,7 +62,7 @@ PICKER = ActiveEmployeePicker(
     state=BaseState.EMPLOYEE,
     draft_key=DRAFT_KEY,
     question="base_ask_employee",
-    nobody="当前没有在职员工。",
+    nobody=f"当前没有在职员工。{NO_EMPLOYEES_HINT}",
 )
 cmd_base = PICKER.start
 
@@ -194,6 +195,14 @@ async def _show_all(
         new_bases,
         library=policy_library(context.services),
     )
+    if not lines:
+        return await end_conversation(
+            update,
+            context,
+            CONVERSATION,
+            f"当前没有在职员工，无需调整基数。{NO_EMPLOYEES_HINT}",
+            DRAFT_KEY,
+        )
     draft = _draft(context)
     draft["month"] = month.isoformat()
     draft["bases"] = {str(k): str(v) for k, v in new_bases.items()}

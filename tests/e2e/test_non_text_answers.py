@@ -40,3 +40,11 @@ async def test_sticker_during_leave_and_base_is_answered(bot: BotHarness) -> Non
     await bot.press(HR, "陈明远（后厨）")
     [hint] = await send_sticker(bot)
     assert "/cancel" in hint.text and "金额" in hint.text
+
+
+async def test_base_commands_with_no_employees_say_what_to_do_first(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    [answer] = await bot.say(HR, "/base")
+    assert "/hire" in answer.text
+    [answer] = await bot.say(HR, "/base_all")
+    assert "没有在职员工" in answer.text and "/hire" in answer.text and not answer.buttons
