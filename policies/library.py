@@ -467,6 +467,11 @@ class FieldChange:
     field: str
     old: str | None
     new: str | None
+    version_label: str | None = field(default=None, compare=False)
+    """The version's label (北京2025年度) for people; ``version`` is the file's id."""
+    old_text: str | None = field(default=None, compare=False)
+    new_text: str | None = field(default=None, compare=False)
+    """The values as chat answers show them (¥7,162.00, 16%, （未确认）)."""
 
     def __str__(self) -> str:
         return f"[{self.version}] {self.field}: {self.old or '（无）'} → {self.new or '（无）'}"
@@ -484,10 +489,13 @@ def diff_regions(old: RegionPolicy | None, new: RegionPolicy) -> list[FieldChang
             continue
         old_fields = dict(_flatten(before))
         new_fields = dict(_flatten(version))
+        old_texts = dict(_flatten(before, for_people=True))
+        new_texts = dict(_flatten(version, for_people=True))
         for name in sorted(set(old_fields) | set(new_fields)):
             if old_fields.get(name) != new_fields.get(name):
                 changes.append(FieldChange(vid, name, old_fields.get(name),
-                                           new_fields.get(name)))
+                                           new_fields.get(name), version.label,
+                                           old_texts.get(name), new_texts.get(name)))
     for vid, version in old_versions.items():
         if vid not in new_versions:
             changes.append(FieldChange(vid, "version", _describe_version(version), None))
@@ -501,13 +509,21 @@ def _describe_version(version: PolicyVersion) -> str:
     return f"{version.label}（{start}至{version.effective_to.isoformat()}）"
 
 
-def _flatten(version: PolicyVersion) -> Iterator[tuple[str, str]]:
+def _flatten(version: PolicyVersion, *, for_people: bool = False) -> Iterator[tuple[str, str]]:
+    """Every field of ``version`` as text: comparable (value, confidence, source), or, with
+    ``for_people``, as chat answers show it (money, percentages, 未确认)."""
+    from policies.qa import render_item  # qa imports this module
+
     for key in ("label", "effective_from", "effective_to", "confidence", "note"):
         yield key, str(getattr(version, key))
 
     def walk(node: Any, path: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, Sourced):
-            yield path, describe_sourced(node)
+            if for_people:
+                text = render_item(path, node)
+                yield path, text if isinstance(text, str) else describe_sourced(node)
+            else:
+                yield path, describe_sourced(node)
         elif isinstance(node, BaseModel):
             for name in type(node).model_fields:
                 child = getattr(node, name)

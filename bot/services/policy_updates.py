@@ -43,7 +43,8 @@ def companies_in_region(session: Session, region: RegionPolicy) -> list[Company]
 
 def summary(region: RegionPolicy, changes: list[FieldChange]) -> str:
     """The chat message (HTML) summarising the changes of one region."""
-    shown = [{"version": c.version, "label": field_label(c.field), "old": c.old, "new": c.new}
+    shown = [{"version": c.version_label or c.version, "label": field_label(c.field),
+              "old": c.old_text or c.old, "new": c.new_text or c.new}
              for c in changes[:SUMMARY_LIMIT]]
     return render("policy_update", region=region, changes=shown,
                   more=max(0, len(changes) - SUMMARY_LIMIT))

@@ -292,7 +292,7 @@ async def test_policy_import_is_delivered_by_the_tick_once_to_that_city_only(
     await tick(bot, at(12, 1, 10, 1))
     (notice,) = notices(HR)
     assert notice.text.startswith("📋 北京社保政策已更新")
-    assert "缴费基数下限" in notice.text and "7300" in notice.text
+    assert "缴费基数下限" in notice.text and "¥7,300.00" in notice.text
     assert "/policy_version" in notice.text and notice.buttons == []
     assert notices(OTHER_HR) == []
     await tick(bot, at(12, 1, 10, 30))

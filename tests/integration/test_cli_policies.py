@@ -92,7 +92,7 @@ def test_import_installs_reports_changes_and_records_for_hr(policy_dir, engine, 
     assert [e.company_id for e in entries] == [beijing]
     assert entries[0].detail["region"] == "beijing"
     assert "北京社保政策已更新" in entries[0].detail["text"]
-    assert "7200" in entries[0].detail["text"]
+    assert "¥7,200.00" in entries[0].detail["text"]
 
 
 def notices(engine: Engine) -> list[Reminder]:
