@@ -84,8 +84,8 @@ async def cmd_backpay(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     _clear(context)
-    _save(context, {})
     rows = _employee_buttons(context, member, 1)
+    _save(context, {"has_employees": any(rows[:-1])})
     await checkpoint(update, context, CONVERSATION, BackpayState.SUBJECT)
     await reply(update, render("backpay_ask_subject", has_employees=any(rows[:-1]),
                                city=member.city), rows)
@@ -137,7 +137,8 @@ async def on_base(update: Update, context: HRContext) -> int:
     try:
         subject = backpay.subject_for_base(member, message_text(update))
     except InputError as error:
-        await reply(update, f"{error.message}或点击上面的员工按钮。")
+        hint = "或点击上面的员工按钮。" if _draft(context).get("has_employees", True) else ""
+        await reply(update, f"{error.message}{hint}")
         return BackpayState.SUBJECT
     return await _ask_months(update, context, subject)
 

@@ -39,3 +39,13 @@ async def test_totals_resting_on_unconfirmed_rates_say_so(bot: BotHarness) -> No
     assert "工伤保险（未确认）：单位" in result
     assert "养老保险：单位" in result                      # confirmed figures stay plain
     assert "（含未确认数值，仅供估算）" in result.split("总计")[1].splitlines()[0]
+
+
+async def test_a_bad_base_without_employees_does_not_point_at_missing_buttons(
+        bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    (ask,) = await bot.say(HR, "/backpay")
+    assert ask.buttons == [] or all("backpay:emp" not in data for _, data in ask.buttons)
+    (refused,) = await bot.say(HR, "五千块")
+    assert "不是有效金额" in refused.text and "例如 5000" in refused.text
+    assert "员工按钮" not in refused.text
