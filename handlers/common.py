@@ -180,6 +180,16 @@ def conversation(
         )
 
 
+#: What HR call each conversation, for the notice that an abandoned one was dropped.
+CONVERSATION_LABELS = {
+    "hire": "入职登记",
+    "leave": "离职登记",
+    "base": "基数调整",
+    "todo_mark": "待办办理",
+    "backpay": "补缴测算",
+}
+
+
 def _ending_others(
     name: str, callback: Callable[[Update, Any], Awaitable[Any]]
 ) -> Callable[[Update, Any], Awaitable[Any]]:
@@ -207,6 +217,8 @@ async def end_other_conversations(update: Update, context: HRContext, *, keep: s
                 handler._update_state(ConversationHandler.END, key)
                 if persistence is not None:
                     await persistence.update_conversation(handler.name, key, None)
+                label = CONVERSATION_LABELS.get(handler.name, "上一项操作")
+                await reply(update, f"ℹ️ 已放弃未完成的{label}，未保存任何信息。")
 
 
 def draft_of(context: HRContext, key: str) -> dict[str, Any]:

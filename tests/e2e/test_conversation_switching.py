@@ -27,8 +27,9 @@ async def test_leave_started_during_hire_gets_the_typed_answers(bot: BotHarness)
 
     # A new hire is half done (waiting for the name) when HR remember a resignation.
     await bot.say(HR, "/hire")
-    replies = await bot.say(HR, "/leave")
-    assert "离职登记" in replies[-1].text
+    notice, question = await bot.say(HR, "/leave", expect=2)
+    assert "已放弃未完成的入职登记" in notice.text
+    assert "离职登记" in question.text
     await bot.press(HR, "陈明远（后厨）")
     # The last working day goes to /leave, not to the abandoned /hire as a name.
     replies = await bot.say(HR, "2026-12-31")
@@ -42,7 +43,15 @@ async def test_hire_started_during_leave_leaves_no_leave_waiting(bot: BotHarness
 
     await bot.say(HR, "/leave")
     await bot.press(HR, "陈明远（后厨）")  # /leave now waits for the last working day
-    await hire(bot, "李静", "110105198501010020")
+    notice, _ = await bot.say(HR, "/hire", expect=2)
+    assert "已放弃未完成的离职登记" in notice.text
+    await bot.say(HR, "李静")
+    await bot.say(HR, "110105198501010020")
+    await bot.say(HR, "12月1日")
+    await bot.say(HR, "后厨")
+    await bot.say(HR, "8000")
+    await bot.press(HR, "北京（默认）")
+    await bot.press(HR, "✅ 确认")
     # After the hire, a typed date is not silently taken as 陈明远's last working day.
     replies = await bot.say(HR, "今天")
     assert "最后工作日" not in replies[-1].text and "原因" not in replies[-1].text
@@ -58,8 +67,9 @@ async def test_todo_mark_during_hire_gets_the_typed_date(bot: BotHarness) -> Non
     await bot.say(HR, "/hire")
     await bot.say(HR, "李静")  # the hire now waits for a 身份证 number
     await bot.say(HR, "/todo")
-    replies = await bot.press(HR, "✅ 陈明远 社保登记 已办理")
-    assert "办理日期" in replies[-1].text
+    notice, question = await bot.press(HR, "✅ 陈明远 社保登记 已办理", expect=2)
+    assert "已放弃未完成的入职登记" in notice.text
+    assert "办理日期" in question.text
     replies = await bot.say(HR, "2026-12-01")
     assert "已记录" in replies[-1].text, replies[-1].text
 

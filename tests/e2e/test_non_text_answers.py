@@ -36,7 +36,8 @@ async def test_sticker_during_leave_and_base_is_answered(bot: BotHarness) -> Non
     [hint] = await send_sticker(bot)
     assert "/cancel" in hint.text and "离职" in hint.text
 
-    await bot.say(HR, "/base")
+    notice, _ = await bot.say(HR, "/base", expect=2)  # the open /leave is dropped first
+    assert "已放弃未完成的离职登记" in notice.text
     await bot.press(HR, "陈明远（后厨）")
     [hint] = await send_sticker(bot)
     assert "/cancel" in hint.text and "金额" in hint.text
