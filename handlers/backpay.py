@@ -124,7 +124,7 @@ async def on_employee(update: Update, context: HRContext) -> int:
             context.services.engine, member, int(callback_parts(update)[2]),
             today=member_today(context, member))
     except InputError as error:
-        await show_choice(update, error.message)
+        await show_choice(update, error.html)
         return await cmd_backpay(update, context)
     await show_choice(update, f"员工：<b>{subject.name}</b>")
     return await _ask_months(update, context, subject)
@@ -138,7 +138,7 @@ async def on_base(update: Update, context: HRContext) -> int:
         subject = backpay.subject_for_base(member, message_text(update))
     except InputError as error:
         hint = "或点击上面的员工按钮。" if _draft(context).get("has_employees", True) else ""
-        await reply(update, f"{error.message}{hint}")
+        await reply(update, f"{error.html}{hint}")
         return BackpayState.SUBJECT
     return await _ask_months(update, context, subject)
 
@@ -180,7 +180,7 @@ async def on_months(update: Update, context: HRContext) -> int:
     try:
         months = backpay.parse_months(message_text(update))
     except InputError as error:
-        await reply(update, error.message)
+        await reply(update, error.html)
         return BackpayState.MONTHS
     return await _ask_pay_date(update, context, member, months)
 
@@ -197,7 +197,7 @@ async def _finish(update: Update, context: HRContext, member: Member, pay_date: 
     try:
         view = backpay.compute(library, subject, months, pay_date)
     except InputError as error:
-        await reply(update, error.message)
+        await reply(update, error.html)
         return BackpayState.PAY_DATE
     _clear(context)
     await checkpoint(update, context, CONVERSATION, None)
@@ -221,7 +221,7 @@ async def on_pay_date(update: Update, context: HRContext) -> int:
     try:
         pay_date = parse_day(message_text(update), today=member_today(context, member))
     except InputError as error:
-        await reply(update, error.message)
+        await reply(update, error.html)
         return BackpayState.PAY_DATE
     return await _finish(update, context, member, pay_date)
 

@@ -71,7 +71,7 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
             await query.answer()
     except InputError as refused:
         await query.answer()
-        await reply(update, refused.message)
+        await reply(update, refused.html)
 
 
 async def cmd_settings(update: Update, context: HRContext) -> None:
@@ -142,7 +142,7 @@ async def cmd_bindgroup(update: Update, context: HRContext) -> None:
             now=context.services.clock.now(),
         )
     except InputError as refused:
-        await reply(update, refused.message)
+        await reply(update, refused.html)
         return
     await reply(
         update,

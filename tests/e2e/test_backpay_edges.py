@@ -49,3 +49,15 @@ async def test_a_bad_base_without_employees_does_not_point_at_missing_buttons(
     (refused,) = await bot.say(HR, "五千块")
     assert "不是有效金额" in refused.text and "例如 5000" in refused.text
     assert "员工按钮" not in refused.text
+
+
+async def test_typed_angle_brackets_are_refused_not_crashing(bot: BotHarness) -> None:
+    """A refusal quotes what HR typed; a `<` in it must not break the HTML reply."""
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/backpay")
+    (refused,) = await bot.say(HR, "<5000>")
+    assert "<5000>" in refused.text and "抱歉" not in refused.text
+    await bot.say(HR, "5000")
+    (months,) = await bot.say(HR, "2026-13<")
+    assert "2026-13<" in months.text and "抱歉" not in months.text
+    assert bot.api.errors == []
