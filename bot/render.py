@@ -9,14 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from policies.formatting import format_day
 from policies.idnumber import mask_id_number
-
-WEEKDAYS = "一二三四五六日"
-
-
-def format_day(value: date) -> str:
-    """`2026-12-31（周四）`, as UX.md asks for every date."""
-    return f"{value.isoformat()}（周{WEEKDAYS[value.weekday()]}）"
 
 
 def format_money(value: Decimal) -> str:

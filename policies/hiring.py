@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from policies.deadlines import REGISTRATION_DAYS, registration_deadline
+from policies.formatting import format_day
 
 MAX_DAYS_AHEAD = 60
 
@@ -34,7 +35,7 @@ def check_first_day(first_day: date, *, today: date) -> FirstDayCheck:
     warning = None
     if deadline < today:
         warning = (
-            f"⚠️ 用工之日已超过{REGISTRATION_DAYS}天，社保登记截止日 {deadline} 已过，"
+            f"⚠️ 用工之日已超过{REGISTRATION_DAYS}天，社保登记截止日 {format_day(deadline)} 已过，"
             "请尽快办理，可能需要补缴并产生滞纳金。"
         )
     return FirstDayCheck(first_day, deadline, warning)

@@ -225,7 +225,7 @@ async def test_late_first_day_is_accepted_with_a_warning(bot: BotHarness) -> Non
     await bot.say(HR, "陈明远")
     await bot.say(HR, VALID_ID)
     replies = await bot.say(HR, "2026-10-01", expect=2)
-    assert "已过" in replies[0].text and "2026-10-31" in replies[0].text
+    assert "已过" in replies[0].text and "2026-10-31（周六）" in replies[0].text
     assert "入职登记（4/6）" in replies[1].text
     await bot.say(HR, "后厨")
     await bot.say(HR, "8000")
