@@ -46,6 +46,9 @@ class EmployeeDetail:
     last_day: date | None
     tasks: list[tuple[str, date, str]]
     months: list[tuple[date, str]]
+    #: The base the latest ledger month bills (after the city's floor/ceiling), if any.
+    billed_base: Decimal | None = None
+    billed_month: date | None = None
 
 
 def _summary(employee, department: Department | None) -> EmployeeSummary:  # type: ignore[no-untyped-def]
@@ -104,10 +107,8 @@ def _details(session: Session, member: Member, found: list[Employee]) -> list[Em
             (t.title, t.due_date, "已办结" if t.status == "done" else "待办理")
             for t in employee_tasks(session, member.company_id, employee.id)
         ]
-        months = [
-            (row.month, LEDGER_STATE_LABELS[LedgerState(row.state)])
-            for row in employee_ledger(session, member.company_id, employee.id)
-        ]
+        rows = employee_ledger(session, member.company_id, employee.id)
+        months = [(row.month, LEDGER_STATE_LABELS[LedgerState(row.state)]) for row in rows]
         details.append(
             EmployeeDetail(
                 summary=_summary(employee, department),
@@ -116,6 +117,8 @@ def _details(session: Session, member: Member, found: list[Employee]) -> list[Em
                 last_day=employee.last_day,
                 tasks=tasks,
                 months=months[-12:],
+                billed_base=rows[-1].base if rows else None,
+                billed_month=rows[-1].month if rows else None,
             )
         )
     return details
