@@ -123,7 +123,18 @@ def parse_department_name(text: str) -> str:
         raise InputError("部门名称应为1–30个字，请重新输入，例如：后厨。")
     if any(ch in _MARKUP for ch in name):
         raise InputError("部门名称中不能包含 < > & 等符号，请重新输入，例如：后厨。")
+    if _looks_like_a_day(name) or name.replace(".", "").replace(",", "").isdigit():
+        # The answer meant for the previous question (a date or an amount), sent twice.
+        raise InputError(f"“{name}”看起来不是部门名称，请输入部门名称，例如：后厨。")
     return name
+
+
+def _looks_like_a_day(text: str) -> bool:
+    try:
+        parse_day(text, today=date(2000, 1, 1))
+    except InputError:
+        return False
+    return True
 
 
 def parse_city_name(text: str) -> str:

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.parsing import InputError, parse_amount, parse_day, parse_month, parse_person_name
+from bot.parsing import (
+    InputError,
+    parse_amount,
+    parse_day,
+    parse_department_name,
+    parse_month,
+    parse_person_name,
+)
 from policies.deadlines import days_left, registration_deadline
 from policies.hiring import FirstDayRefused, check_first_day
 
@@ -84,6 +91,14 @@ def test_amounts(text: str, expected: str) -> None:
 def test_refused_amounts(text: str) -> None:
     with pytest.raises(InputError):
         parse_amount(text)
+
+
+def test_department_names_that_are_really_dates_or_amounts_are_refused() -> None:
+    assert parse_department_name("后厨") == "后厨"
+    assert parse_department_name("2号店") == "2号店"
+    for answer_to_another_question in ["2月1日", "今天", "2026-12-01", "5000", "5,000.00"]:
+        with pytest.raises(InputError, match="部门名称"):
+            parse_department_name(answer_to_another_question)
 
 
 def test_names() -> None:
