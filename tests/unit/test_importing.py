@@ -1,7 +1,6 @@
 """Unit tests for reading and validating employee spreadsheets."""
 
 import io
-import time
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -189,7 +188,7 @@ def test_same_bytes_give_the_same_content_hash() -> None:
     assert read_table("a.xlsx", data).content_hash == read_table("b.xlsx", data).content_hash
 
 
-def test_five_thousand_rows_parse_well_under_a_second() -> None:
+def test_five_thousand_rows_are_all_read_and_validated() -> None:
     rows: list[list[object]] = [HEADER_CN]
     for i in range(5000):
         born = f"19{70 + i % 30:02d}0{1 + i % 9}1{i % 10}"
@@ -205,14 +204,10 @@ def test_five_thousand_rows_parse_well_under_a_second() -> None:
             ]
         )
     data = xlsx_bytes(rows)
-    started = time.perf_counter()
     preview = preview_of("big.xlsx", data)
-    elapsed = time.perf_counter() - started
     assert preview.errors == []
     assert len(preview.valid) == 5000
-    # About 0.75 s here (0.45 s of it inside openpyxl); the bound guards against regressions
-    # such as leaving read-only mode, which is several times slower.
-    assert elapsed < 2.0, f"parsing 5,000 rows took {elapsed:.2f}s"
+    # Speed is bench/bench_import.py's job (a ratio in one run), not a timed test's.
 
 
 def test_a_title_row_above_the_headers_is_skipped() -> None:
