@@ -25,6 +25,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Default "now" of every end-to-end test: a Tuesday morning in Beijing time.
 DEFAULT_NOW = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
 
+#: How long a test waits for the bot's answer: generous, so a loaded CI machine is not a failure.
+REPLY_TIMEOUT = 15.0
+
 HR = 1001
 HR2 = 1002
 OTHER_HR = 2001
@@ -131,7 +134,9 @@ class BotHarness:
         chat = user_id if chat_id is None else chat_id
         mark = self.api.mark()
         self.api.send_message(user_id, text, chat_id=chat_id, **kw)  # type: ignore[arg-type]
-        return await self.api.wait_for_messages(chat, count=expect, since=mark)
+        return await self.api.wait_for_messages(
+            chat, count=expect, since=mark, timeout=REPLY_TIMEOUT
+        )
 
     async def press(
         self, user_id: int, button_text: str, *, expect: int = 1, chat_id: int | None = None
@@ -141,6 +146,8 @@ class BotHarness:
         mark = self.api.mark()
         self.api.press_button_text(user_id, button_text, chat_id=chat_id)
         if expect == 0:
-            await self.api.wait_for_activity(chat, since=mark)
+            await self.api.wait_for_activity(chat, since=mark, timeout=REPLY_TIMEOUT)
             return []
-        return await self.api.wait_for_messages(chat, count=expect, since=mark)
+        return await self.api.wait_for_messages(
+            chat, count=expect, since=mark, timeout=REPLY_TIMEOUT
+        )
