@@ -302,3 +302,28 @@ async def test_policy_import_is_delivered_by_the_tick_once_to_that_city_only(
     with Session(bot.engine) as session:
         (row,) = session.exec(select(Reminder).where(Reminder.kind == "policy_update")).all()
     assert row.status == ReminderStatus.SENT
+
+
+async def test_monthly_declaration_reminders_before_and_on_the_deadline(bot: BotHarness) -> None:
+    """Beijing's December window closes 12-25: five days before, then on the day (urgent).
+
+    Five days before is Sunday 12-20; Monday still leaves working days, so it waits for Monday.
+    """
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    assert await tick_and_read(bot, at(12, 20, 9, 1), about="申报") == []
+    (upcoming,) = await tick_and_read(bot, at(12, 21, 9, 1), about="申报")
+    assert "陈明远" in upcoming.text and "2026-12-25（周五）" in upcoming.text
+    assert "剩余 4 天" in upcoming.text and "110101" not in upcoming.text
+    (due,) = await tick_and_read(bot, at(12, 25, 9, 1), about="申报")
+    assert due.text.startswith("⚠️") and "就是今天" in due.text and "陈明远" in due.text
+
+
+async def test_no_deadline_day_reminder_once_the_month_is_declared(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    assert len(await tick_and_read(bot, at(12, 21, 9, 1), about="申报")) == 1
+    await bot.say(HR, "/ledger 2026-12")
+    await bot.press(HR, "📝 陈明远 已申报", expect=0)
+    await bot.eventually(lambda: "已标记为已申报" in (bot.api.last(HR).text or ""))
+    assert await tick_and_read(bot, at(12, 25, 9, 1), about="申报截止") == []
