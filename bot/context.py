@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -11,6 +11,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.policy_store import WatchedPolicyStore
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services.reminder_delivery import ReminderScheduler
 
 
 @dataclass
@@ -22,8 +25,8 @@ class AppServices:
     clock: Clock
     #: The per-city policy library in force (reloaded when a newer file is installed).
     policies: WatchedPolicyStore
-    #: Extension point for later capabilities (policy store, notifier …), keyed by name.
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: The reminder scheduler, set when the tick is scheduled (bot/app.py schedule_jobs).
+    reminders: ReminderScheduler | None = None
 
 
 class HRApplication(Application):  # type: ignore[type-arg]

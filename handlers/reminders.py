@@ -183,7 +183,7 @@ def schedule_tick(app: HRApplication) -> ReminderScheduler:
         month_due=lambda city, month: declaration_deadline(services.policies.library, city, month),
         late_fee=late_fee_estimator(lambda: services.policies.library),
     )
-    services.extras["reminder_scheduler"] = scheduler
+    services.reminders = scheduler
     if app.job_queue is not None:
         # Jobs are added before the Application starts, so `first=0` would already be in the
         # past when APScheduler starts and the interval trigger would skip it; the start-up run

@@ -31,7 +31,8 @@ def at(month: int, day: int, hour: int = 9, minute: int = 0, year: int = 2026) -
 
 def scheduler_of(bot: BotHarness) -> ReminderScheduler:
     assert bot.app is not None
-    return bot.app.services.extras["reminder_scheduler"]
+    assert bot.app.services.reminders is not None
+    return bot.app.services.reminders
 
 
 async def tick(bot: BotHarness, instant: datetime) -> None:
