@@ -276,20 +276,12 @@ async def on_all_confirm(update: Update, context: HRContext) -> int:
     assert context.user_data is not None
     draft = context.user_data.pop(DRAFT_KEY, {})
     month = date.fromisoformat(draft["month"])
-    lines = base_change.preview_annual_adjustment(
+    result = base_change.apply_annual_adjustment(
         context.services.engine,
         member,
         month,
         {int(k): Decimal(v) for k, v in draft.get("bases", {}).items()},
-        library=policy_library(context.services),
-    )
-    result = base_change.apply_base_changes(
-        context.services.engine,
-        member,
-        month,
-        {line.employee_id: line.new_base for line in lines},
         today=member_today(context, member),
-        reason="年度调整",
         library=policy_library(context.services),
     )
     await checkpoint(update, context, CONVERSATION, None)

@@ -225,3 +225,25 @@ def employee_ids_by_id_number(
         )
         found = {id_number: employee_id for id_number, employee_id in session.exec(statement)}
     return found, [n for n in id_numbers if n not in found]
+
+
+def apply_annual_adjustment(
+    engine: Engine,
+    member: Member,
+    month: date,
+    new_bases: Mapping[int, Decimal],
+    *,
+    today: date,
+    library: PolicyLibrary | None = None,
+) -> BaseChangeResult:
+    """年度基数调整 on 确认: every active employee's base from `month`, as previewed."""
+    lines = preview_annual_adjustment(engine, member, month, new_bases, library=library)
+    return apply_base_changes(
+        engine,
+        member,
+        month,
+        {line.employee_id: line.new_base for line in lines},
+        today=today,
+        reason="年度调整",
+        library=library,
+    )
