@@ -76,6 +76,20 @@ def last_day_of_month(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
+#: (insured city, contribution month) -> the day that month's contribution is due.
+MonthDue = Callable[[str, date], date]
+
+
+def month_due_from(library: PolicyLibrary | None) -> MonthDue:
+    """The declaration deadline rule bound to a library (the one the reminders use)."""
+    return lambda city, month: declaration_deadline(library, city, month)
+
+
+def month_end_due(city: str, month: date) -> date:
+    """The rule without a policy library: the month's last day (see declaration_deadline)."""
+    return declaration_deadline(None, city, month)
+
+
 def declaration_deadline(library: PolicyLibrary | None, city: str, month: date) -> date:
     """Due date of a month's contribution in `city`; the month's last day when unknown."""
     if library is not None:

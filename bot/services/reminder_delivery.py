@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.render import render
+from bot.services.ledger import MonthDue, month_end_due
 from bot.services.notify import (
     Channel,
     DeliveryFailed,
@@ -43,7 +44,6 @@ from bot.services.reminder_planning import (
     plan_declarations,
     plan_unplanned_tasks,
 )
-from bot.services.todo import MonthDue, default_month_due
 from bot.settings import ReminderSettings as ReminderDefaults
 from models import audit
 from models.company import Membership, Role, company_members
@@ -303,7 +303,7 @@ def compose(
     row: Reminder,
     now: datetime,
     defaults: ReminderDefaults,
-    month_due: MonthDue = default_month_due,
+    month_due: MonthDue = month_end_due,
     late_fee: LateFeeEstimate | None = None,
 ) -> Outgoing | ReminderStatus:
     """Decide what a claimed row sends, or the status it ends in without sending."""
@@ -454,7 +454,7 @@ class ReminderScheduler:
         defaults: ReminderDefaults,
         *,
         worker: str | None = None,
-        month_due: MonthDue = default_month_due,
+        month_due: MonthDue = month_end_due,
         late_fee: LateFeeEstimate | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,

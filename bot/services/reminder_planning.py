@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.services.todo import MonthDue, default_month_due
+from bot.services.ledger import MonthDue, month_end_due
 from bot.settings import ReminderSettings as ReminderDefaults
 from models.company import Company
 from models.employee import Employee
@@ -253,7 +253,7 @@ def plan_declarations(
     *,
     now: datetime,
     defaults: ReminderDefaults,
-    month_due: MonthDue = default_month_due,
+    month_due: MonthDue = month_end_due,
 ) -> int:
     """Create declaration reminders for every (company, insured city, month) still 待申报."""
     pending = session.exec(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,19 +18,6 @@ from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row, unpaid_m
 from models.task import TaskKind, TaskStatus, open_tasks, task_by_id
 from policies.deadlines import days_left
 from policies.library import PolicyLibrary
-
-#: (insured city, contribution month) -> the day that month's contribution is due.
-MonthDue = Callable[[str, date], date]
-
-
-def default_month_due(city: str, month: date) -> date:
-    """Fallback before a city's policy is known: the 25th, the latest common deadline.
-
-    Beijing collects 10th–25th; Shanghai by the second-to-last working day; so the 25th is a
-    conservative stand-in for callers that have no policy library at hand.
-    """
-    return month.replace(day=25)
-
 
 TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
 

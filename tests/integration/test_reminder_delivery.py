@@ -19,6 +19,7 @@ from bot.services import onboarding
 from bot.services import reminders as svc
 from bot.services.access import Member
 from bot.services.hiring import HireDraft, register_hire
+from bot.services.ledger import month_due_from
 from bot.services.notify import (
     DeliveryError,
     DeliveryFailed,
@@ -28,11 +29,11 @@ from bot.services.notify import (
     RetryLater,
 )
 from bot.services.reminder_delivery import ReminderScheduler, Result, claim_due
-from bot.services.todo import default_month_due
 from bot.settings import ReminderSettings as ReminderDefaults
 from models.company import Membership, Role
 from models.reminder import CompanySettings, Reminder, ReminderStatus, failed_reminders
 from models.task import Task, TaskStatus
+from policies.library import load_library
 from policies.reminder_plan import InvalidReminderSettings
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -397,10 +398,10 @@ async def test_urgent_holiday_shift_before_national_day(world: World) -> None:
 
 
 async def test_declaration_reminder_lists_undeclared_employees(world: World) -> None:
-    world.scheduler.month_due = default_month_due
+    world.scheduler.month_due = month_due_from(load_library())
     world.hire("2026-12-01", name="陈明远")
     world.hire("2026-12-02", name="赵敏")
-    # 2026-12 in 北京 is due 12-25 (stand-in); 5 days before is Sunday 12-20 → Monday 12-21
+    # 北京 2026-12 is due 12-25 (library rule); 5 days before: Sunday 12-20 → Monday 12-21
     sent = await world.tick_at(at("2026-12-21", 9))
     decl = [s for s in sent if "申报" in s.text]
     assert len(decl) == 1 and "陈明远" in decl[0].text and "赵敏" in decl[0].text
