@@ -4,9 +4,7 @@
 # terminal against the built-in local Bot API server, so it can be tried with no token.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+./scripts/setup.sh
 if [[ -n "${HRBOT_TOKEN:-}" ]]; then
   exec .venv/bin/hrbot run "$@"
 else

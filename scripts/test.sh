@@ -5,9 +5,7 @@
 # being skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+./scripts/setup.sh test
 
 export HRBOT_TEST_PG_URL="${HRBOT_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 pg_up=0

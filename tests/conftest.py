@@ -1,13 +1,15 @@
 """Database fixtures shared by every test layer.
 
 SQLite by default. Set HRBOT_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)
-to run the same suite on PostgreSQL: the schema `hrbot_test` is migrated once per session and
-every table is truncated before each test.
+to run the same suite on PostgreSQL: a schema of this run's own (`hrbot_test_<pid>_<random>`) is
+migrated once per session, every table is truncated before each test, and the schema is dropped
+at the end — so two runs on one server never clobber each other.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers tables)
 from models.db import make_engine, upgrade_schema
 
-PG_SCHEMA = "hrbot_test"
+PG_SCHEMA = f"hrbot_test_{os.getpid()}_{secrets.token_hex(4)}"
 
 # PTB 22 warns on RetryAfter.retry_after unless timedelta mode is on; the bot runs with it on.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -62,7 +64,13 @@ def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     engine = make_engine(_with_schema(url, PG_SCHEMA))
     upgrade_schema(engine)
     engine.dispose()
-    yield _with_schema(url, PG_SCHEMA)
+    try:
+        yield _with_schema(url, PG_SCHEMA)
+    finally:
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture
