@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_import.py [--rows 5000] [--database-url URL]
 
-Both runs use fresh databases migrated to heads in the same process. The import run does all an
+Both runs use fresh databases migrated to head in the same process. The import run does all an
 HR upload does after 确认: read the sheet, validate every row, plan against the company's data,
 insert employees, periods, tasks and ledger months in one transaction. The baseline inserts the
 same employee rows with one executemany and nothing else. Prints rows/second and the ratio.

@@ -49,8 +49,12 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade_schema(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema up to date; the bot does this at every start."""
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to date; the bot does this at every start.
+
+    Migrations form one line (new ones revise the single head), so "head" is the target; a
+    second head is a mistake that tests/unit/test_migrations.py catches.
+    """
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

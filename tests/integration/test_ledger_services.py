@@ -1,4 +1,4 @@
-"""The ledger services against a real (SQLite) database migrated to heads."""
+"""The ledger services against a real (SQLite) database migrated to head."""
 
 from __future__ import annotations
 
