@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.persistence import transaction_of
 from bot.policy_store import WatchedPolicyStore
 from bot.settings import Settings
 
@@ -35,6 +36,13 @@ class HRApplication(Application):  # type: ignore[type-arg]
     def __init__(self, *, services: AppServices, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+
+    async def update_persistence(self) -> None:
+        """PTB's flush, with every row it writes committed in one transaction."""
+        if self.persistence is None:
+            return
+        async with transaction_of(self.persistence):
+            await super().update_persistence()
 
 
 class HRContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

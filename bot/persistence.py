@@ -2,11 +2,22 @@
 
 Data is stored as JSON (no pickle): conversation keys become JSON arrays. Only user_data,
 chat_data and conversations are kept; bot_data and callback_data are not used by hrbot.
+
+Writes cost a transaction each, and PTB asks for one write per conversation, user and chat it
+touched. Two things keep an update to at most one transaction:
+- `one_transaction()` collects every write made inside it (also from tasks PTB gathers) and
+  commits them together when it ends; `checkpoint` and `HRApplication.update_persistence` use it.
+- A write of what is already stored is skipped: the JSON last committed (or loaded) for each row
+  is remembered, so PTB's flush after a step that `checkpoint` already saved writes nothing.
+  This assumes one update process owns the conversations (PTB keeps them in memory anyway).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, delete
@@ -19,13 +30,39 @@ from models.ptb_state import PtbState
 _USER = "user_data"
 _CHAT = "chat_data"
 
+#: (kind, key) -> the data to store, or _DELETED to remove the row.
+_Writes = dict[tuple[str, str], object]
+_DELETED = object()
+#: What `_stored` answers for a row this process has neither read nor written.
+_UNKNOWN = "\0unknown"
+
+#: The writes collected by the innermost `one_transaction()` of the running task, if any.
+_pending: ContextVar[_Writes | None] = ContextVar("hrbot_persistence_pending", default=None)
+
 
 def _conversation_kind(name: str) -> str:
     return f"conversation:{name}"
 
 
+def _fingerprint(data: object) -> str | None:
+    """What is compared to decide a write changes nothing (None: the row is absent)."""
+    if data is _DELETED:
+        return None
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
+@asynccontextmanager
+async def transaction_of(persistence: BasePersistence[Any, Any, Any]) -> AsyncIterator[None]:
+    """`persistence.one_transaction()` when it has one (any other persistence: no batching)."""
+    if isinstance(persistence, DatabasePersistence):
+        async with persistence.one_transaction():
+            yield
+    else:
+        yield
+
+
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Writes through to the `ptb_state` table on every flush PTB asks for."""
+    """Writes through to the `ptb_state` table, one transaction per batch of changed rows."""
 
     def __init__(self, engine: Engine, *, update_interval: float = 60) -> None:
         super().__init__(
@@ -33,25 +70,68 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             update_interval=update_interval,
         )
         self._engine = engine
+        #: (kind, key) -> fingerprint of what the table holds, for rows read or written.
+        self._stored: dict[tuple[str, str], str | None] = {}
+
+    @asynccontextmanager
+    async def one_transaction(self) -> AsyncIterator[None]:
+        """Collect every write made inside and commit them in one transaction at the end.
+
+        Nested use joins the outer batch. On an exception nothing collected is written.
+        """
+        if _pending.get() is not None:
+            yield
+            return
+        writes: _Writes = {}
+        token = _pending.set(writes)
+        try:
+            yield
+        finally:
+            _pending.reset(token)
+        self._commit(writes)
 
     def _load(self, kind: str) -> list[PtbState]:
         with Session(self._engine) as session:
-            return list(session.exec(select(PtbState).where(PtbState.kind == kind)))
+            rows = list(session.exec(select(PtbState).where(PtbState.kind == kind)))
+        for row in rows:
+            self._stored[(kind, row.key)] = _fingerprint(row.data)
+        return rows
 
-    def _put(self, kind: str, key: str, data: object) -> None:
-        with Session(self._engine) as session:
-            row = session.get(PtbState, (kind, key))
-            if row is None:
-                session.add(PtbState(kind=kind, key=key, data=data))
-            else:
-                row.data = data
-                session.add(row)
-            session.commit()
+    def _write(self, kind: str, key: str, data: object) -> None:
+        """Queue `data` (or _DELETED) for the row; commit now unless inside one_transaction."""
+        pending = _pending.get()
+        if pending is not None:
+            pending[(kind, key)] = data
+        else:
+            self._commit({(kind, key): data})
 
-    def _drop(self, kind: str, key: str) -> None:
+    def _commit(self, writes: _Writes) -> None:
+        changed = {
+            row: data
+            for row, data in writes.items()
+            if self._stored.get(row, _UNKNOWN) != _fingerprint(data)
+        }
+        if not changed:
+            return
         with Session(self._engine) as session:
-            session.exec(delete(PtbState).where(PtbState.kind == kind, PtbState.key == key))  # type: ignore[call-overload]
+            for (kind, key), data in changed.items():
+                if data is _DELETED:
+                    statement = delete(PtbState).where(PtbState.kind == kind, PtbState.key == key)  # type: ignore[arg-type]
+                    session.exec(statement)  # type: ignore[call-overload]
+                    continue
+                row = session.get(PtbState, (kind, key))
+                if row is None:
+                    session.add(PtbState(kind=kind, key=key, data=data))
+                else:
+                    row.data = data
+                    session.add(row)
             session.commit()
+        for row, data in changed.items():
+            self._stored[row] = _fingerprint(data)
+
+    def _put_data(self, kind: str, key: str, data: dict[Any, Any]) -> None:
+        # An empty dict reads back the same as no row, so it is not worth a row.
+        self._write(kind, key, data if data else _DELETED)
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return {int(row.key): dict(row.data or {}) for row in self._load(_USER)}
@@ -75,16 +155,15 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         encoded = json.dumps(list(key))
-        if new_state is None:
-            self._drop(_conversation_kind(name), encoded)
-        else:
-            self._put(_conversation_kind(name), encoded, new_state)
+        self._write(
+            _conversation_kind(name), encoded, _DELETED if new_state is None else new_state
+        )
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        self._put(_USER, str(user_id), data)
+        self._put_data(_USER, str(user_id), data)
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        self._put(_CHAT, str(chat_id), data)
+        self._put_data(_CHAT, str(chat_id), data)
 
     async def update_bot_data(self, data: dict[Any, Any]) -> None:
         return None
@@ -93,10 +172,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._drop(_CHAT, str(chat_id))
+        self._write(_CHAT, str(chat_id), _DELETED)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._drop(_USER, str(user_id))
+        self._write(_USER, str(user_id), _DELETED)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         return None

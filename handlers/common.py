@@ -21,6 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.clock import today_in
 from bot.context import HRContext
+from bot.persistence import transaction_of
 from bot.services.access import AccessDenied, Member, require_member
 from models.company import Role
 
@@ -109,15 +110,17 @@ async def checkpoint(
     """Persist a conversation's next state and the user's data before the reply goes out.
 
     PTB records the new state only after the callback returns; writing it first means a crash
-    right after the user saw the next question still resumes at that question.
+    right after the user saw the next question still resumes at that question. Both rows go in
+    one transaction, and PTB's own flush after the update then finds nothing changed.
     """
     persistence = context.application.persistence
     user, chat = update.effective_user, update.effective_chat
     if persistence is None or user is None or chat is None:
         return
-    await persistence.update_conversation(conversation, (chat.id, user.id), state)
-    if context.user_data is not None:
-        await persistence.update_user_data(user.id, dict(context.user_data))
+    async with transaction_of(persistence):
+        await persistence.update_conversation(conversation, (chat.id, user.id), state)
+        if context.user_data is not None:
+            await persistence.update_user_data(user.id, dict(context.user_data))
 
 
 def member_today(context: HRContext, member: Member) -> date:

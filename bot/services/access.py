@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from models.company import Company, Role, active_membership
+from models.company import Company, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,18 @@ ROLE_LABELS = {Role.HR: "HR", Role.MANAGER: "部门经理", Role.EMPLOYEE: "员�
 
 
 def member_in_session(session: Session, user_id: int) -> Member | None:
-    membership = active_membership(session, user_id)
-    if membership is None:
+    """The user's active membership and its company, read in one query (every update asks)."""
+    statement = (
+        select(Membership, Company)
+        .join(Company, col(Company.id) == col(Membership.company_id))
+        .where(Membership.telegram_user_id == user_id, col(Membership.active))
+        .order_by(col(Membership.id).desc())
+        .limit(1)
+    )
+    found = session.exec(statement).first()
+    if found is None:
         return None
-    company = session.get(Company, membership.company_id)
-    if company is None:
-        return None
+    membership, company = found
     assert company.id is not None
     return Member(
         user_id=user_id,

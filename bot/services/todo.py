@@ -14,8 +14,9 @@ from bot.services.ledger import declaration_deadline
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee
-from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row, unpaid_months
-from models.task import TaskKind, TaskStatus, open_tasks, task_by_id
+from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row
+from models.task import TaskKind, TaskStatus, task_by_id
+from models.todo_lines import open_task_lines, unpaid_month_lines
 from policies.deadlines import days_left
 from policies.library import PolicyLibrary
 
@@ -36,52 +37,46 @@ class TodoItem:
 def todo_items(
     engine: Engine, member: Member, *, today: date, library: PolicyLibrary | None
 ) -> list[TodoItem]:
-    """Open tasks and unpaid months; a month is due on its insured city's declaration deadline."""
+    """Open tasks and unpaid months; a month is due on its insured city's declaration deadline.
+
+    Two joined queries read only the columns shown (no per-employee lookups), and a deadline is
+    computed once per (city, month): a 10,000-employee company shares a handful of them.
+    """
     with Session(engine) as session:
-        items: list[TodoItem] = []
-        names: dict[int, Employee] = {}
+        tasks = open_task_lines(session, member.company_id)
+        months = unpaid_month_lines(session, member.company_id)
+    deadlines: dict[tuple[str, date], date] = {}
 
-        def employee(employee_id: int | None) -> Employee | None:
-            if employee_id is None:
-                return None
-            if employee_id not in names:
-                found = session.get(Employee, employee_id)
-                if found is None or found.company_id != member.company_id:
-                    return None
-                names[employee_id] = found
-            return names[employee_id]
+    def deadline(city: str, month: date) -> date:
+        if (city, month) not in deadlines:
+            deadlines[(city, month)] = declaration_deadline(library, city, month)
+        return deadlines[(city, month)]
 
-        for task in open_tasks(session, member.company_id):
-            assert task.id is not None
-            person = employee(task.employee_id)
-            items.append(
-                TodoItem(
-                    kind="task",
-                    item_id=task.id,
-                    title=_task_label(task.kind, task.title),
-                    employee_name=person.name if person else "",
-                    due=task.due_date,
-                    days_left=days_left(task.due_date, today),
-                    state_label="待办理",
-                )
+    items = [
+        TodoItem(
+            kind="task",
+            item_id=line.task_id,
+            title=_task_label(line.kind, line.title),
+            employee_name=line.employee_name or "",
+            due=line.due_date,
+            days_left=days_left(line.due_date, today),
+            state_label="待办理",
+        )
+        for line in tasks
+    ]
+    for line in months:
+        due = deadline(line.insured_city, line.month)
+        items.append(
+            TodoItem(
+                kind="month",
+                item_id=line.ledger_id,
+                title=f"{line.month.month}月社保待缴纳",
+                employee_name=line.employee_name,
+                due=due,
+                days_left=days_left(due, today),
+                state_label=LEDGER_STATE_LABELS[LedgerState(line.state)],
             )
-        for row in unpaid_months(session, member.company_id):
-            assert row.id is not None
-            person = employee(row.employee_id)
-            if person is None:
-                continue
-            due = declaration_deadline(library, person.insured_city, row.month)
-            items.append(
-                TodoItem(
-                    kind="month",
-                    item_id=row.id,
-                    title=f"{row.month.month}月社保待缴纳",
-                    employee_name=person.name,
-                    due=due,
-                    days_left=days_left(due, today),
-                    state_label=LEDGER_STATE_LABELS[LedgerState(row.state)],
-                )
-            )
+        )
     return sorted(items, key=lambda item: (item.due, item.kind, item.item_id))
 
 
