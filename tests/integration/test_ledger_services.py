@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine, event, func
+from sqlmodel import Session, col, select
 
 import models  # noqa: F401  (registers every table)
 from bot.importing import read_table
@@ -209,3 +209,46 @@ def test_rehire_employee_for_hire_flow(engine: Engine, member: Member) -> None:
             select(LedgerMonth.month).where(LedgerMonth.employee_id == chen.id)
         ).all()
     assert sorted(months) == [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
+
+
+def test_month_view_counts_every_row_and_reads_only_the_page(
+    engine: Engine, member: Member
+) -> None:
+    """The view's counts come from a GROUP BY and its rows from one LIMITed page, so a large
+    company's month costs a page, not every row; the numbers must still add up."""
+    names = ["张" + c for c in "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥天"]
+    rows = [
+        [n, make_id(100 + i), "2026-11-02", "后厨", 8000, "北京", ""] for i, n in enumerate(names)
+    ]
+    assert import_file(engine, member, xlsx([HEADER, *rows]), date(2026, 11, 20)).created == 23
+    december = date(2026, 12, 1)
+    roll_over(engine, now=at(date(2026, 12, 20)))
+    with unit_of_work(engine) as session:
+        first_three = session.exec(
+            select(LedgerMonth)
+            .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
+            .where(LedgerMonth.month == december)
+            .order_by(col(Employee.name), col(Employee.id))
+            .limit(3)
+        ).all()
+        for row in first_three:
+            row.state = LedgerState.PAID
+            session.add(row)
+
+    selects: list[str] = []
+
+    def on_statement(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "ledger_month" in statement:
+            selects.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        view = month_view(engine, member, december, today=date(2027, 1, 20), page=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+    assert (view.total, view.undeclared_total, view.pages, view.page) == (23, 20, 2, 2)
+    assert [line.name for line in view.undeclared] == sorted(names)[13:23]
+    assert view.counts == [("待申报", 20), ("已缴纳", 3)]
+    assert view.gaps == 20 and view.payable_total == 20
+    page_reads = [s for s in selects if "employee.name" in s]
+    assert page_reads and all("LIMIT" in s.upper() for s in page_reads), page_reads
