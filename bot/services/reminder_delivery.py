@@ -70,7 +70,8 @@ log = logging.getLogger(__name__)
 
 #: How long a claim is held before another worker may take the row over (crash recovery).
 LEASE = timedelta(minutes=5)
-#: Rows claimed per tick; at 30 messages/s this is well inside one lease.
+#: Rows claimed at a time (a tick claims again until fewer are due); at 30 messages/s a
+#: batch is sent well inside one lease.
 BATCH = 200
 _BACKOFF_FIRST = timedelta(seconds=30)
 _BACKOFF_MAX = timedelta(minutes=30)
@@ -484,18 +485,29 @@ class ReminderScheduler:
             return await self._tick()
 
     async def _tick(self) -> TickReport:
+        """Claim and send batch after batch until fewer than a batch were due.
+
+        One batch per tick left 1,000 due reminders waiting four extra minutes; draining sends
+        them back to back at the channel's rate limit. Each batch is its own claim (and lease),
+        so other workers keep taking disjoint rows meanwhile. A row sent or retried here is not
+        due again before the tick ends (its next attempt is later), so the loop ends.
+        """
         now = self.now()
         self._plan_declarations(now)
         report = TickReport()
-        ids = claim_due(self.engine, self.worker, now, lease=self.lease, limit=self.batch)
-        report.claimed = len(ids)
-        for index, reminder_id in enumerate(ids):
-            result, wait_until = await self._process(reminder_id)
-            report.count(result)
-            if result is Result.RATE_LIMITED and wait_until is not None:
-                _release(self.engine, ids[index + 1 :], self.worker, wait_until)
-                break
-        return report
+        while True:
+            ids = claim_due(
+                self.engine, self.worker, self.now(), lease=self.lease, limit=self.batch
+            )
+            report.claimed += len(ids)
+            for index, reminder_id in enumerate(ids):
+                result, wait_until = await self._process(reminder_id)
+                report.count(result)
+                if result is Result.RATE_LIMITED and wait_until is not None:
+                    _release(self.engine, ids[index + 1 :], self.worker, wait_until)
+                    return report
+            if len(ids) < self.batch:
+                return report
 
     def _plan_declarations(self, now: datetime) -> None:
         day = now.date()

@@ -452,3 +452,16 @@ async def test_a_failed_overdue_alert_does_not_stop_the_next_days(world: World) 
     assert [r.status for r in overdue] == [ReminderStatus.FAILED, ReminderStatus.PENDING]
     sent = await world.tick_at(at("2027-01-05", 9))
     assert any("已逾期 <b>5</b> 天" in s.text for s in sent)
+
+
+async def test_one_tick_drains_every_due_reminder_batch_after_batch(world: World) -> None:
+    """1,000 due reminders used to wait one minute per batch of 200; a tick now claims again
+    until fewer than a batch were due."""
+    for n in range(5):
+        world.hire("2026-12-01", name=f"员工{n}")
+    world.scheduler.batch = 2
+    world.clock.set(at("2026-12-24", 9))
+    report = await world.scheduler.tick()
+    assert report.claimed == 5 and report.results == {Result.SENT: 5}
+    assert len({s.text for s in world.channel.take()}) == 5
+    assert (await world.scheduler.tick()).claimed == 0
