@@ -5,9 +5,14 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import backpay, base, hire, leave, ledger, policy, reminders, start, todo, transfer
+from handlers.common import refuse_unparseable
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
-    """Register every feature's handlers; conversations first so they see their answers."""
+    """Register every feature's handlers; conversations first so they see their answers.
+
+    Before them all, one guard answers every press whose callback_data does not parse.
+    """
+    refuse_unparseable(app)
     for feature in (start, hire, todo, reminders, ledger, leave, base, transfer, backpay, policy):
         feature.register(app)

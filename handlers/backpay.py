@@ -16,6 +16,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import (
+    BackpayEmployee,
+    BackpayPage,
+    BackpayPayToday,
+    BackpayUnpaidMonths,
+    matching,
+)
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
@@ -26,7 +33,6 @@ from bot.services.policy_qa import policy_store
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
-    callback_parts,
     checkpoint,
     conversation,
     current_hr,
@@ -36,6 +42,7 @@ from handlers.common import (
     message_text,
     pager_buttons,
     paginate,
+    pressed,
     reply,
     show_choice,
     unexpected_answer,
@@ -71,7 +78,7 @@ def _employee_buttons(context: HRContext, member: Member, page: int) -> list[lis
                                                                                       str]]]:
     choices = backpay.employee_choices(context.services.engine, member)
     shown, page, pages, _ = paginate(choices, page)
-    buttons = [(f"{c.name}{'（已离职）' if c.left else ''}", f"backpay:emp:{c.id}")
+    buttons = [(f"{c.name}{'（已离职）' if c.left else ''}", BackpayEmployee(c.id).data)
                for c in shown]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append(pager_buttons("backpay", page, pages))
@@ -96,7 +103,7 @@ async def on_page(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    page = int(callback_parts(update)[2])
+    page = pressed(update, BackpayPage).page
     query = update.callback_query
     assert query is not None
     await query.answer()
@@ -108,7 +115,7 @@ async def _ask_months(update: Update, context: HRContext, subject: Subject) -> i
     _save(context, {"subject": subject.to_dict()})
     await checkpoint(update, context, CONVERSATION, BackpayState.MONTHS)
     unpaid = backpay.describe_months(subject.unpaid)
-    buttons = ([[(f"✅ 按未缴月份（{len(subject.unpaid)}个）", "backpay:months:unpaid")]]
+    buttons = ([[(f"✅ 按未缴月份（{len(subject.unpaid)}个）", BackpayUnpaidMonths().data)]]
                if subject.unpaid else [])
     await reply(update, render("backpay_ask_months", subject=subject, unpaid=unpaid,
                                hint=backpay.MONTHS_HINT), buttons)
@@ -121,7 +128,7 @@ async def on_employee(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     try:
         subject = backpay.subject_for_employee(
-            context.services.engine, member, int(callback_parts(update)[2]),
+            context.services.engine, member, pressed(update, BackpayEmployee).employee_id,
             today=member_today(context, member))
     except InputError as error:
         await show_choice(update, error.html)
@@ -152,7 +159,7 @@ async def _ask_pay_date(update: Update, context: HRContext, member: Member,
     today = member_today(context, member)
     await reply(update, render("backpay_ask_pay_date", months=backpay.describe_months(months),
                                example=today.isoformat()),
-                [[("今天", "backpay:pay:today")]])
+                [[("今天", BackpayPayToday().data)]])
     return BackpayState.PAY_DATE
 
 
@@ -245,16 +252,16 @@ def build_conversation() -> ConversationHandler[Any]:
         entry_points=[CommandHandler("backpay", cmd_backpay)],
         states={
             BackpayState.SUBJECT: [
-                CallbackQueryHandler(on_employee, pattern=r"^backpay:emp:\d+$"),
-                CallbackQueryHandler(on_page, pattern=r"^backpay:page:\d+$"),
+                CallbackQueryHandler(on_employee, pattern=matching(BackpayEmployee)),
+                CallbackQueryHandler(on_page, pattern=matching(BackpayPage)),
                 MessageHandler(TEXT_ANSWER, on_base),
             ],
             BackpayState.MONTHS: [
-                CallbackQueryHandler(on_unpaid_months, pattern=r"^backpay:months:unpaid$"),
+                CallbackQueryHandler(on_unpaid_months, pattern=matching(BackpayUnpaidMonths)),
                 MessageHandler(TEXT_ANSWER, on_months),
             ],
             BackpayState.PAY_DATE: [
-                CallbackQueryHandler(on_pay_today, pattern=r"^backpay:pay:today$"),
+                CallbackQueryHandler(on_pay_today, pattern=matching(BackpayPayToday)),
                 MessageHandler(TEXT_ANSWER, on_pay_date),
             ],
         },

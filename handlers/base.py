@@ -18,6 +18,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import (
+    BaseAllConfirm,
+    BaseCancel,
+    BaseConfirm,
+    BaseEmployee,
+    BaseMonth,
+    BasePage,
+    Month,
+    matching,
+)
 from bot.context import HRContext
 from bot.importing import ImportFileError, read_new_bases, read_table
 from bot.parsing import InputError, parse_amount
@@ -27,14 +37,17 @@ from bot.services.access import Member
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
-    callback_parts,
     checkpoint,
     conversation,
     current_hr,
     draft_of,
+    draft_token,
     end_conversation,
     member_today,
     message_text,
+    new_draft_nonce,
+    pressed,
+    refuse_stale_confirm,
     reply,
     show_choice,
     unexpected_answer,
@@ -63,8 +76,14 @@ PICKER = ActiveEmployeePicker(
     draft_key=DRAFT_KEY,
     question="base_ask_employee",
     nobody=f"当前没有在职员工。{NO_EMPLOYEES_HINT}",
+    employee_button=BaseEmployee,
+    page_button=BasePage,
 )
 cmd_base = PICKER.start
+
+
+def _month(day: date) -> Month:
+    return Month(day.year, day.month, 1)
 
 
 def _draft(context: HRContext) -> dict[str, Any]:
@@ -94,17 +113,15 @@ async def on_amount(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     _draft(context)["base"] = str(amount)
     this_month = month_of(member_today(context, member))
+    following = next_month(this_month)
     await checkpoint(update, context, CONVERSATION, BaseState.MONTH)
     await reply(
         update,
         "请输入生效月份，例如 2026-07（从该月起按新基数申报）：",
         [
             [
-                (f"本月 {format_month(this_month)}", f"base:month:{format_month(this_month)}"),
-                (
-                    f"下月 {format_month(next_month(this_month))}",
-                    f"base:month:{format_month(next_month(this_month))}",
-                ),
+                (f"本月 {format_month(this_month)}", BaseMonth(_month(this_month)).data),
+                (f"下月 {format_month(following)}", BaseMonth(_month(following)).data),
             ]
         ],
     )
@@ -127,10 +144,11 @@ async def _ask_confirm(update: Update, context: HRContext, member: Member, month
         return BaseState.MONTH
     draft["month"] = month.isoformat()
     await checkpoint(update, context, CONVERSATION, BaseState.CONFIRM)
+    token = draft_token(context, DRAFT_KEY)
     await reply(
         update,
         render("base_confirm", line=line, month=month),
-        [[("✅ 确认", "base:confirm"), ("✖️ 取消", "base:cancel")]],
+        [[("✅ 确认", BaseConfirm(token).data), ("✖️ 取消", BaseCancel().data)]],
     )
     return BaseState.CONFIRM
 
@@ -150,8 +168,7 @@ async def on_month_button(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    month = parse_month(callback_parts(update)[2])
-    assert month is not None
+    month = pressed(update, BaseMonth).month
     await show_choice(update, f"生效月份：{month.year}年{month.month}月")
     return await _ask_confirm(update, context, member, month)
 
@@ -160,6 +177,10 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
+    if pressed(update, BaseConfirm).draft != draft_token(context, DRAFT_KEY):
+        current = _draft(context)
+        await refuse_stale_confirm(update, f"{current.get('name', '')} 的基数调整")
+        return BaseState.CONFIRM
     assert context.user_data is not None
     draft = context.user_data.pop(DRAFT_KEY, {})
     month = date.fromisoformat(draft["month"])
@@ -221,7 +242,12 @@ async def _show_all(
             uploaded=len(new_bases),
             notes=notes,
         ),
-        [[("✅ 确认调整", "base:allok"), ("✖️ 取消", "base:cancel")]],
+        [
+            [
+                ("✅ 确认调整", BaseAllConfirm(draft_token(context, DRAFT_KEY)).data),
+                ("✖️ 取消", BaseCancel().data),
+            ]
+        ],
     )
     return BaseState.ALL_REVIEW
 
@@ -239,6 +265,7 @@ async def cmd_base_all(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[DRAFT_KEY] = {}
+    new_draft_nonce(context, DRAFT_KEY)
     return await _show_all(update, context, member, month, {}, [])
 
 
@@ -273,6 +300,14 @@ async def on_all_confirm(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
+    if pressed(update, BaseAllConfirm).draft != draft_token(context, DRAFT_KEY):
+        month = date.fromisoformat(_draft(context)["month"])
+        uploaded = len(_draft(context).get("bases", {}))
+        what = f"{month.year}年{month.month}月起的年度基数调整"
+        if uploaded:
+            what += f"（按上传的 {uploaded} 人新基数）"
+        await refuse_stale_confirm(update, what)
+        return BaseState.ALL_REVIEW
     assert context.user_data is not None
     draft = context.user_data.pop(DRAFT_KEY, {})
     month = date.fromisoformat(draft["month"])
@@ -311,23 +346,25 @@ def build_conversation() -> ConversationHandler[Any]:
         ],
         states={
             BaseState.EMPLOYEE: [
-                CallbackQueryHandler(on_employee, pattern=r"^base:emp:"),
+                PICKER.employee_handler(on_employee),
                 PICKER.page_handler(),
             ],
             BaseState.AMOUNT: [MessageHandler(TEXT_ANSWER, on_amount)],
             BaseState.MONTH: [
-                CallbackQueryHandler(on_month_button, pattern=r"^base:month:"),
+                CallbackQueryHandler(on_month_button, pattern=matching(BaseMonth)),
                 MessageHandler(TEXT_ANSWER, on_month_text),
             ],
-            BaseState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^base:confirm$")],
+            BaseState.CONFIRM: [
+                CallbackQueryHandler(on_confirm, pattern=matching(BaseConfirm))
+            ],
             BaseState.ALL_REVIEW: [
-                CallbackQueryHandler(on_all_confirm, pattern=r"^base:allok$"),
+                CallbackQueryHandler(on_all_confirm, pattern=matching(BaseAllConfirm)),
                 MessageHandler(filters.Document.ALL, on_all_file),
             ],
         },
         fallbacks=[
             CommandHandler("cancel", on_cancel),
-            CallbackQueryHandler(on_cancel, pattern=r"^base:cancel$"),
+            CallbackQueryHandler(on_cancel, pattern=matching(BaseCancel)),
             CommandHandler("base", cmd_base),
             CommandHandler("base_all", cmd_base_all),
             CallbackQueryHandler(on_unexpected, pattern=r"^base:"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import secrets
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
@@ -12,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
@@ -19,6 +22,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.callbacks import STALE_ANSWER, Button, StaleButton, digest, is_valid, parse
 from bot.clock import today_in
 from bot.context import HRContext
 from bot.persistence import transaction_of
@@ -26,6 +30,7 @@ from bot.services.access import AccessDenied, Member, require_member
 from models.company import Role
 
 T = TypeVar("T")
+B = TypeVar("B", bound=Button)
 PAGE_SIZE = 10
 
 PRIVATE_ONLY = "为保护员工个人信息，此功能请在与机器人的私聊中使用。"
@@ -147,10 +152,39 @@ def pager_buttons(prefix: str, page: int, pages: int) -> list[tuple[str, str]]:
     return row
 
 
-def callback_parts(update: Update) -> list[str]:
+def pressed(update: Update, kind: type[B]) -> B:
+    """The typed button behind this press (bot/callbacks.py); StaleButton if it is another.
+
+    `refuse_unparseable` has already answered every press that does not parse, and handlers
+    are registered with `callbacks.matching(kind)`, so a mismatch here is a wiring bug.
+    """
     query = update.callback_query
-    assert query is not None and query.data is not None
-    return query.data.split(":")
+    assert query is not None
+    value = parse(query.data)
+    if not isinstance(value, kind):
+        raise StaleButton(query.data)
+    return value
+
+
+async def answer_stale(update: Update) -> None:
+    """Answer a press whose button no longer fits what it points at; nothing is changed."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(STALE_ANSWER)
+
+
+async def on_unparseable_button(update: Update, context: HRContext) -> None:
+    """Any press whose callback_data is not a button the bot emits: one quiet answer, no
+    change, and no other handler sees it."""
+    await answer_stale(update)
+    raise ApplicationHandlerStop
+
+
+def refuse_unparseable(app: Application) -> None:  # type: ignore[type-arg]
+    """Register the one guard (group -1, before every feature) for forged or outdated data."""
+    app.add_handler(
+        CallbackQueryHandler(on_unparseable_button, pattern=lambda data: not is_valid(data)),
+        group=-1,
+    )
 
 
 def conversation(
@@ -222,6 +256,33 @@ async def end_other_conversations(update: Update, context: HRContext, *, keep: s
                     await persistence.update_conversation(handler.name, key, None)
                 label = CONVERSATION_LABELS.get(handler.name, "上一项操作")
                 await reply(update, f"ℹ️ 已放弃未完成的{label}，未保存任何信息。")
+
+
+def new_draft_nonce(context: HRContext, key: str) -> None:
+    """Give the draft under `key` a fresh random id, so confirm buttons of an earlier draft
+    (even one with the same answers) never confirm this one."""
+    assert context.user_data is not None
+    context.user_data[f"{key}_nonce"] = secrets.token_hex(6)
+
+
+def draft_token(context: HRContext, key: str) -> str:
+    """What a confirm button for the draft under `key` carries: a digest of the draft's id and
+    its current answers. A press is honoured only while the token still matches, so a confirm
+    left on an earlier preview cannot confirm the draft pending now."""
+    assert context.user_data is not None
+    answers = json.dumps(context.user_data.get(key), sort_keys=True, default=str)
+    return digest(context.user_data.get(f"{key}_nonce", ""), answers)
+
+
+async def refuse_stale_confirm(update: Update, pending: str) -> None:
+    """A confirm button of something no longer pending: change nothing, say what is pending."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await reply(
+        update,
+        "❌ 这个确认按钮属于之前的预览，已失效，未做任何更改。\n"
+        f"当前待确认：{pending}。请在最新的确认消息上操作。",
+    )
 
 
 def draft_of(context: HRContext, key: str) -> dict[str, Any]:

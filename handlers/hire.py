@@ -16,6 +16,17 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import (
+    Button,
+    HireCancel,
+    HireCityDefault,
+    HireConfirm,
+    HireDepartment,
+    HireEdit,
+    HireEditField,
+    HireNewDepartment,
+    matching,
+)
 from bot.context import HRContext
 from bot.parsing import InputError
 from bot.render import render
@@ -28,9 +39,13 @@ from handlers.common import (
     checkpoint,
     conversation,
     current_hr,
+    draft_token,
     end_conversation,
     member_today,
     message_text,
+    new_draft_nonce,
+    pressed,
+    refuse_stale_confirm,
     reply,
     show_choice,
     unexpected_answer,
@@ -92,6 +107,7 @@ async def cmd_hire(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     _clear(context)
     _save(context, HireDraft())
+    new_draft_nonce(context, DRAFT_KEY)
     return await _ask(update, context, member, HireState.NAME)
 
 
@@ -121,9 +137,9 @@ async def _ask(update: Update, context: HRContext, member: Member, state: HireSt
         await reply(update, render("hire_ask_first_day"))
     elif state == HireState.DEPARTMENT:
         departments = hiring.company_departments(services.engine, member)
-        buttons = [(d.name, f"hire:dept:{d.id}") for d in departments]
+        buttons = [(d.name, HireDepartment(d.id).data) for d in departments if d.id]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-        rows.append([("➕ 新部门", "hire:dept:new")])
+        rows.append([("➕ 新部门", HireNewDepartment().data)])
         await reply(
             update, render("hire_ask_department", has_departments=True, warning=None), rows
         )
@@ -135,7 +151,7 @@ async def _ask(update: Update, context: HRContext, member: Member, state: HireSt
         await reply(
             update,
             render("hire_ask_city", default_city=member.city),
-            [[(f"{member.city}（默认）", "hire:city:default")]],
+            [[(f"{member.city}（默认）", HireCityDefault().data)]],
         )
     return state
 
@@ -155,7 +171,13 @@ async def _show_confirm(update: Update, context: HRContext, member: Member) -> i
     await reply(
         update,
         render("hire_confirm", p=facts),
-        [[("✅ 确认", "hire:confirm"), ("✏️ 修改", "hire:edit"), ("✖️ 取消", "hire:cancel")]],
+        [
+            [
+                ("✅ 确认", HireConfirm(draft_token(context, DRAFT_KEY)).data),
+                ("✏️ 修改", HireEdit().data),
+                ("✖️ 取消", HireCancel().data),
+            ]
+        ],
     )
     return HireState.CONFIRM
 
@@ -194,12 +216,14 @@ async def on_department_button(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    choice = update.callback_query.data.split(":")[2]  # type: ignore[union-attr]
-    if choice == "new":
+    button = pressed(update, Button)
+    if isinstance(button, HireNewDepartment):
         await show_choice(update, "所属部门：➕ 新部门")
         return await _ask(update, context, member, HireState.NEW_DEPARTMENT)
+    assert isinstance(button, HireDepartment)
+    choice = button.department_id
     known = hiring.company_departments(context.services.engine, member)
-    departments = {str(d.id): d for d in known}
+    departments = {d.id: d for d in known}
     if choice not in departments:
         await show_choice(update, "该部门已不存在，请重新选择。")
         return await _ask(update, context, member, HireState.DEPARTMENT)
@@ -226,6 +250,9 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
+    if pressed(update, HireConfirm).draft != draft_token(context, DRAFT_KEY):
+        await refuse_stale_confirm(update, f"{_draft(context).name or ''} 的入职登记")
+        return HireState.CONFIRM
     services = context.services
     today = member_today(context, member)
     try:
@@ -254,7 +281,7 @@ async def on_edit(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     await checkpoint(update, context, CONVERSATION, HireState.EDIT_CHOOSE)
     await show_choice(update, "入职信息：✏️ 修改")
-    buttons = [(label, f"hire:field:{key}") for key, label in EDITABLE]
+    buttons = [(label, HireEditField(key).data) for key, label in EDITABLE]
     await reply(update, render("hire_edit_choose"), [buttons[:3], buttons[3:]])
     return HireState.EDIT_CHOOSE
 
@@ -263,7 +290,7 @@ async def on_edit_field(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    field = update.callback_query.data.split(":")[2]  # type: ignore[union-attr]
+    field = pressed(update, HireEditField).field
     states = {
         "name": HireState.NAME,
         "id_number": HireState.ID_NUMBER,
@@ -318,23 +345,25 @@ def build_conversation() -> ConversationHandler[Any]:
             HireState.ID_NUMBER: [answer(F.ID_NUMBER, S.ID_NUMBER, S.FIRST_DAY)],
             HireState.FIRST_DAY: [answer(F.FIRST_DAY, S.FIRST_DAY, S.DEPARTMENT)],
             HireState.DEPARTMENT: [
-                CallbackQueryHandler(on_department_button, pattern=r"^hire:dept:"),
+                CallbackQueryHandler(
+                    on_department_button, pattern=matching(HireDepartment, HireNewDepartment)
+                ),
                 answer(F.DEPARTMENT, S.DEPARTMENT, S.BASE),
             ],
             HireState.NEW_DEPARTMENT: [answer(F.DEPARTMENT, S.NEW_DEPARTMENT, S.BASE)],
             HireState.BASE: [answer(F.BASE, S.BASE, S.CITY)],
             HireState.CITY: [
-                CallbackQueryHandler(on_city_default, pattern=r"^hire:city:default$"),
+                CallbackQueryHandler(on_city_default, pattern=matching(HireCityDefault)),
                 answer(F.CITY, S.CITY, S.CONFIRM),
             ],
             HireState.CONFIRM: [
-                CallbackQueryHandler(on_confirm, pattern=r"^hire:confirm$"),
-                CallbackQueryHandler(on_edit, pattern=r"^hire:edit$"),
-                CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
+                CallbackQueryHandler(on_confirm, pattern=matching(HireConfirm)),
+                CallbackQueryHandler(on_edit, pattern=matching(HireEdit)),
+                CallbackQueryHandler(on_cancel_button, pattern=matching(HireCancel)),
             ],
             HireState.EDIT_CHOOSE: [
-                CallbackQueryHandler(on_edit_field, pattern=r"^hire:field:"),
-                CallbackQueryHandler(on_cancel_button, pattern=r"^hire:cancel$"),
+                CallbackQueryHandler(on_edit_field, pattern=matching(HireEditField)),
+                CallbackQueryHandler(on_cancel_button, pattern=matching(HireCancel)),
             ],
         },
         fallbacks=[

@@ -16,6 +16,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import (
+    LeaveCancel,
+    LeaveConfirm,
+    LeaveEmployee,
+    LeavePage,
+    LeaveReason,
+    matching,
+)
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
@@ -24,14 +32,17 @@ from bot.services.leaving import LEAVE_REASONS
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
-    callback_parts,
+    answer_stale,
     checkpoint,
     conversation,
     current_hr,
     draft_of,
+    draft_token,
     end_conversation,
     member_today,
     message_text,
+    pressed,
+    refuse_stale_confirm,
     reply,
     show_choice,
     unexpected_answer,
@@ -56,6 +67,8 @@ PICKER = ActiveEmployeePicker(
     draft_key=DRAFT_KEY,
     question="leave_ask_employee",
     nobody="当前没有在职员工，无需办理离职。",
+    employee_button=LeaveEmployee,
+    page_button=LeavePage,
 )
 cmd_leave = PICKER.start
 
@@ -89,8 +102,8 @@ async def on_last_day(update: Update, context: HRContext) -> int:
         return LeaveState.LAST_DAY
     draft["last_day"] = last_day.isoformat()
     buttons = [
-        [(r, f"leave:reason:{i}") for i, r in enumerate(LEAVE_REASONS[:3])],
-        [(r, f"leave:reason:{i + 3}") for i, r in enumerate(LEAVE_REASONS[3:])],
+        [(r, LeaveReason(i).data) for i, r in enumerate(LEAVE_REASONS[:3])],
+        [(r, LeaveReason(i + 3).data) for i, r in enumerate(LEAVE_REASONS[3:])],
     ]
     await checkpoint(update, context, CONVERSATION, LeaveState.REASON)
     await reply(update, "请选择离职原因：", buttons)
@@ -101,7 +114,10 @@ async def on_reason(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    index = int(callback_parts(update)[2])
+    index = pressed(update, LeaveReason).index
+    if index >= len(LEAVE_REASONS):
+        await answer_stale(update)
+        return LeaveState.REASON
     draft = draft_of(context, DRAFT_KEY)
     draft["reason"] = LEAVE_REASONS[index]
     await checkpoint(update, context, CONVERSATION, LeaveState.CONFIRM)
@@ -114,7 +130,12 @@ async def on_reason(update: Update, context: HRContext) -> int:
             last_day=date.fromisoformat(draft["last_day"]),
             reason=draft["reason"],
         ),
-        [[("✅ 确认", "leave:confirm"), ("✖️ 取消", "leave:cancel")]],
+        [
+            [
+                ("✅ 确认", LeaveConfirm(draft_token(context, DRAFT_KEY)).data),
+                ("✖️ 取消", LeaveCancel().data),
+            ]
+        ],
     )
     return LeaveState.CONFIRM
 
@@ -123,6 +144,9 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
+    if pressed(update, LeaveConfirm).draft != draft_token(context, DRAFT_KEY):
+        await refuse_stale_confirm(update, f"{draft_of(context, DRAFT_KEY).get('name', '')} 离职")
+        return LeaveState.CONFIRM
     assert context.user_data is not None
     draft = context.user_data.pop(DRAFT_KEY, {})
     today = member_today(context, member)
@@ -164,16 +188,18 @@ def build_conversation() -> ConversationHandler[Any]:
         entry_points=[CommandHandler("leave", cmd_leave)],
         states={
             LeaveState.EMPLOYEE: [
-                CallbackQueryHandler(on_employee, pattern=r"^leave:emp:"),
+                PICKER.employee_handler(on_employee),
                 PICKER.page_handler(),
             ],
             LeaveState.LAST_DAY: [MessageHandler(TEXT_ANSWER, on_last_day)],
-            LeaveState.REASON: [CallbackQueryHandler(on_reason, pattern=r"^leave:reason:")],
-            LeaveState.CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^leave:confirm$")],
+            LeaveState.REASON: [CallbackQueryHandler(on_reason, pattern=matching(LeaveReason))],
+            LeaveState.CONFIRM: [
+                CallbackQueryHandler(on_confirm, pattern=matching(LeaveConfirm))
+            ],
         },
         fallbacks=[
             CommandHandler("cancel", on_cancel),
-            CallbackQueryHandler(on_cancel, pattern=r"^leave:cancel$"),
+            CallbackQueryHandler(on_cancel, pattern=matching(LeaveCancel)),
             CommandHandler("leave", cmd_leave),
             CallbackQueryHandler(on_unexpected, pattern=r"^leave:"),
             MessageHandler(~filters.COMMAND, on_unexpected),

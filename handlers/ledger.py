@@ -10,12 +10,29 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import (
+    Button,
+    LedgerBulk,
+    LedgerBulkConfirm,
+    LedgerMark,
+    LedgerPage,
+    Mark,
+    Month,
+    digest,
+)
 from bot.context import AppServices, HRApplication, HRContext
 from bot.parsing import InputError
 from bot.render import render
 from bot.services import ledger
 from bot.services.access import Member
-from handlers.common import callback_parts, current_member, keyboard, member_today, reply
+from handlers.common import (
+    answer_stale,
+    current_member,
+    keyboard,
+    member_today,
+    pressed,
+    reply,
+)
 from models.company import Role
 from policies.ledger_rules import LedgerState, format_month, month_of, parse_month
 from policies.library import PolicyLibrary
@@ -32,27 +49,40 @@ def policy_library(services: AppServices) -> PolicyLibrary:
 
 
 def _view_buttons(view: ledger.MonthView) -> list[list[tuple[str, str]]]:
-    key = view.month_key
+    month = Month(view.month.year, view.month.month, 1)
     rows: list[list[tuple[str, str]]] = [
         [
-            (f"📝 {line.name} 已申报", f"ledger:decl:{line.row_id}"),
-            ("💰 已缴纳", f"ledger:paid:{line.row_id}"),
+            (f"📝 {line.name} 已申报", LedgerMark("decl", line.row_id).data),
+            ("💰 已缴纳", LedgerMark("paid", line.row_id).data),
         ]
         for line in view.undeclared
     ]
     pager = []
     if view.page > 1:
-        pager.append(("◀ 上一页", f"ledger:page:{key}:{view.page - 1}"))
+        pager.append(("◀ 上一页", LedgerPage(month, view.page - 1).data))
     if view.page < view.pages:
-        pager.append(("下一页 ▶", f"ledger:page:{key}:{view.page + 1}"))
+        pager.append(("下一页 ▶", LedgerPage(month, view.page + 1).data))
     rows.append(pager)
     bulk = []
     if view.undeclared_total:
-        bulk.append(("📝 全部标记已申报", f"ledger:bulk:decl:{key}"))
+        bulk.append(("📝 全部标记已申报", LedgerBulk("decl", month).data))
     if view.payable_total:
-        bulk.append(("💰 全部标记已缴纳", f"ledger:bulk:paid:{key}"))
+        bulk.append(("💰 全部标记已缴纳", LedgerBulk("paid", month).data))
     rows.append(bulk)
     return rows
+
+
+def _bulk_confirm_buttons(
+    mark: Mark, month: Month, row_ids: list[int]
+) -> list[list[tuple[str, str]]]:
+    """✅ names the exact set of rows it will move; ✖️ goes back to the month."""
+    shown = digest(format_month(month), mark, *row_ids)
+    return [
+        [
+            ("✅ 确认", LedgerBulkConfirm(mark, month, shown).data),
+            ("✖️ 取消", LedgerPage(month, 1).data),
+        ]
+    ]
 
 
 def _render_view(
@@ -98,24 +128,20 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
         return
     query = update.callback_query
     assert query is not None
-    parts = callback_parts(update)
-    action = parts[1]
+    button = pressed(update, Button)
     today = member_today(context, member)
     engine = context.services.engine
     try:
-        if action == "page":
-            month = parse_month(parts[2])
-            assert month is not None
+        if isinstance(button, LedgerPage):
             await query.answer()
-            await _edit(update, *_render_view(context, member, month, int(parts[3])))
-        elif action in MARK_LABELS:
-            target = MARK_LABELS[action]
-            row_id = int(parts[2])
-            month = ledger.row_month(engine, member, row_id)
+            await _edit(update, *_render_view(context, member, button.month, button.page))
+        elif isinstance(button, LedgerMark):
+            target = MARK_LABELS[button.mark]
+            month = ledger.row_month(engine, member, button.row_id)
             if month is None:
                 raise InputError("❌ 未找到该台账记录，请重新发送 /ledger 查看。")
             result = ledger.mark_month(
-                engine, member, month, target, today=today, row_ids=[row_id]
+                engine, member, month, target, today=today, row_ids=[button.row_id]
             )
             await query.answer()
             notice = (
@@ -124,47 +150,62 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
                 else f"该员工当前状态不能标记为{target.label}，未改动。"
             )
             await _edit(update, *_render_view(context, member, month, 1, notice))
-        elif action == "bulk":
-            target = MARK_LABELS[parts[2]]
-            month = parse_month(parts[3])
-            assert month is not None
-            view = ledger.month_view(engine, member, month, today=today)
-            movable = {
-                LedgerState.DECLARED: view.undeclared_total,
-                LedgerState.PAID: view.payable_total,
-            }[target]
-            await query.answer()
-            await _edit(
-                update,
-                render("ledger_bulk_confirm", month=month, count=movable, label=target.label),
-                [
-                    [
-                        ("✅ 确认", f"ledger:bulkok:{parts[2]}:{parts[3]}"),
-                        ("✖️ 取消", f"ledger:page:{parts[3]}:1"),
-                    ]
-                ],
-            )
-        elif action == "bulkok":
-            target = MARK_LABELS[parts[2]]
-            month = parse_month(parts[3])
-            assert month is not None
-            result = ledger.mark_month(engine, member, month, target, today=today)
+        elif isinstance(button, LedgerBulk):
+            target = MARK_LABELS[button.mark]
+            row_ids = ledger.movable_rows(engine, member, button.month, target)
             await query.answer()
             await _edit(
                 update,
                 render(
-                    "ledger_bulk_done",
-                    result=result,
+                    "ledger_bulk_confirm", month=button.month, count=len(row_ids),
                     label=target.label,
-                    month_key=format_month(month),
                 ),
-                [[("📒 查看台账", f"ledger:page:{parts[3]}:1")]],
+                _bulk_confirm_buttons(button.mark, button.month, row_ids),
             )
+        elif isinstance(button, LedgerBulkConfirm):
+            await _bulk_confirm(update, context, member, button)
         else:
-            await query.answer()
+            await answer_stale(update)
     except InputError as error:
         await query.answer()
         await reply(update, error.html)
+
+
+async def _bulk_confirm(
+    update: Update, context: HRContext, member: Member, button: LedgerBulkConfirm
+) -> None:
+    """Mark exactly the rows the confirmation counted; if the month changed since, say so and
+    ask again with the new count instead of marking rows HR never saw."""
+    query = update.callback_query
+    assert query is not None
+    engine = context.services.engine
+    target = MARK_LABELS[button.mark]
+    row_ids = ledger.movable_rows(engine, member, button.month, target)
+    if digest(format_month(button.month), button.mark, *row_ids) != button.shown:
+        await query.answer()
+        await _edit(
+            update,
+            render(
+                "ledger_bulk_changed", month=button.month, count=len(row_ids), label=target.label
+            ),
+            _bulk_confirm_buttons(button.mark, button.month, row_ids),
+        )
+        return
+    result = ledger.mark_month(
+        engine, member, button.month, target, today=member_today(context, member),
+        row_ids=row_ids,
+    )
+    await query.answer()
+    await _edit(
+        update,
+        render(
+            "ledger_bulk_done",
+            result=result,
+            label=target.label,
+            month_key=format_month(button.month),
+        ),
+        [[("📒 查看台账", LedgerPage(button.month, 1).data)]],
+    )
 
 
 async def job_ledger_rollover(context: HRContext) -> None:

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
+from bot.callbacks import matching
 from bot.context import HRContext
 from bot.render import render
 from bot.services import leaving
 from bot.services.access import Member
 from bot.services.leaving import StaffChoice
 from handlers.common import (
-    callback_parts,
     checkpoint,
     current_hr,
     keyboard,
+    new_draft_nonce,
     pager_buttons,
     paginate,
+    pressed,
     reply,
     show_choice,
 )
@@ -27,14 +30,16 @@ from handlers.common import (
 Rows = list[list[tuple[str, str]]]
 
 
-def staff_buttons(prefix: str, staff: list[StaffChoice], page: int) -> tuple[Rows, int, int]:
+def staff_buttons(
+    prefix: str, staff: list[StaffChoice], page: int, employee_button: Any
+) -> tuple[Rows, int, int]:
     """One button per employee, 10 a page with ◀ ▶, and a cancel button."""
     shown, page, pages, _ = paginate(staff, page)
     rows = [
         [
             (
                 f"{s.name}（{s.department}）" if s.department else s.name,
-                f"{prefix}:emp:{s.employee_id}",
+                employee_button(s.employee_id).data,
             )
         ]
         for s in shown
@@ -54,6 +59,8 @@ class ActiveEmployeePicker:
     draft_key: str
     question: str  # template rendered with page and pages
     nobody: str  # said instead when there is no active employee
+    employee_button: Any  # the bot.callbacks kind of an employee's button (employee_id)
+    page_button: Any  # the bot.callbacks kind of a ◀ ▶ button (page)
 
     async def start(self, update: Update, context: HRContext) -> int:
         """`/<name>`: a fresh draft and the first page of employees."""
@@ -66,7 +73,8 @@ class ActiveEmployeePicker:
             return ConversationHandler.END
         assert context.user_data is not None
         context.user_data[self.draft_key] = {}
-        rows, page, pages = staff_buttons(self.name, staff, 1)
+        new_draft_nonce(context, self.draft_key)
+        rows, page, pages = staff_buttons(self.name, staff, 1, self.employee_button)
         await checkpoint(update, context, self.name, self.state)
         await reply(update, render(self.question, page=page, pages=pages), rows)
         return self.state
@@ -77,7 +85,8 @@ class ActiveEmployeePicker:
         if member is None:
             return ConversationHandler.END
         staff = leaving.active_staff(context.services.engine, member)
-        rows, page, pages = staff_buttons(self.name, staff, int(callback_parts(update)[2]))
+        wanted = pressed(update, self.page_button).page
+        rows, page, pages = staff_buttons(self.name, staff, wanted, self.employee_button)
         query = update.callback_query
         assert query is not None
         await query.answer()
@@ -89,7 +98,12 @@ class ActiveEmployeePicker:
         return self.state
 
     def page_handler(self) -> CallbackQueryHandler[HRContext, int]:
-        return CallbackQueryHandler(self.on_page, pattern=rf"^{self.name}:page:")
+        return CallbackQueryHandler(self.on_page, pattern=matching(self.page_button))
+
+    def employee_handler(
+        self, callback: Any
+    ) -> CallbackQueryHandler[HRContext, int]:
+        return CallbackQueryHandler(callback, pattern=matching(self.employee_button))
 
     async def chosen(
         self, update: Update, context: HRContext
@@ -99,7 +113,7 @@ class ActiveEmployeePicker:
         member = await current_hr(update, context)
         if member is None:
             return None
-        employee_id = int(callback_parts(update)[2])
+        employee_id = pressed(update, self.employee_button).employee_id
         staff = leaving.active_staff(context.services.engine, member)
         choice = next((s for s in staff if s.employee_id == employee_id), None)
         if choice is None:

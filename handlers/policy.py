@@ -5,12 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.callbacks import PolicyTopic, matching
 from bot.clock import today_in
 from bot.context import HRContext
 from bot.render import render
 from bot.services import policy_qa
 from bot.services.policy_qa import policy_store
-from handlers.common import callback_parts, reply, show_choice
+from handlers.common import pressed, reply, show_choice
 from policies.qa import UNCONFIRMED_NOTICE, Answer, NoAnswer
 from policies.schema import TOPICS
 
@@ -19,7 +20,7 @@ TOPICS_PER_ROW = 3
 
 def _topic_buttons(topics: list[str] | tuple[str, ...], region_key: str) -> list[list[
         tuple[str, str]]]:
-    buttons = [(TOPICS[t], f"policy:topic:{t}:{region_key}") for t in topics]
+    buttons = [(TOPICS[t], PolicyTopic(t, region_key).data) for t in topics]
     return [buttons[i : i + TOPICS_PER_ROW] for i in range(0, len(buttons), TOPICS_PER_ROW)]
 
 
@@ -68,12 +69,12 @@ async def on_free_text(update: Update, context: HRContext) -> None:
 
 
 async def on_topic(update: Update, context: HRContext) -> None:
-    parts = callback_parts(update)
-    if len(parts) < 4 or parts[2] not in TOPICS:
+    button = pressed(update, PolicyTopic)
+    if button.topic not in TOPICS:
         assert update.callback_query is not None
         await update.callback_query.answer("该按钮已失效，请重新提问。")
         return
-    topic, region_key = parts[2], parts[3]
+    topic, region_key = button.topic, button.region
     services = context.services
     library = policy_store(services).library
     region = library.regions.get(region_key, library.national)
@@ -102,7 +103,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Load the policy library at start and register the handlers (free text last)."""
     app.add_handler(CommandHandler("policy", cmd_policy))
     app.add_handler(CommandHandler("policy_version", cmd_policy_version))
-    app.add_handler(CallbackQueryHandler(on_topic, pattern=r"^policy:"))
+    app.add_handler(CallbackQueryHandler(on_topic, pattern=matching(PolicyTopic)))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                    on_free_text))
 

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from bot.callbacks import ReminderPress, matching
 from bot.context import HRApplication, HRContext
 from bot.parsing import InputError
 from bot.render import format_day, render
@@ -16,7 +17,7 @@ from bot.services import reminders
 from bot.services.ledger import declaration_deadline
 from bot.services.notify import TelegramChannel
 from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
-from handlers.common import callback_parts, current_member, reply, show_choice
+from handlers.common import current_member, pressed, reply, show_choice
 from models.company import Role
 from policies.reminder_plan import (
     NORMAL_DAY_RANGE,
@@ -34,8 +35,8 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
     member = await current_member(update, context, Role.HR, private_only=False)
     if member is None:
         return
-    parts = callback_parts(update)
-    action, reminder_id = parts[1], int(parts[2])
+    button = pressed(update, ReminderPress)
+    action, reminder_id = button.action, button.reminder_id
     services = context.services
     query = update.callback_query
     assert query is not None
@@ -63,12 +64,10 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
                     "办完后按 ✅ 已办理。"
                 )
             await show_choice(update, text)
-        elif action == "view":
+        else:
             await query.answer()
             text = reminders.view(services.engine, member, reminder_id, now=now, private=private)
             await reply(update, text)
-        else:
-            await query.answer()
     except InputError as refused:
         await query.answer()
         await reply(update, refused.html)
@@ -166,7 +165,7 @@ async def job_reminder_tick(context: HRContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_reminder_button, pattern=r"^reminders:"))
+    app.add_handler(CallbackQueryHandler(on_reminder_button, pattern=matching(ReminderPress)))
     app.add_handler(CommandHandler("settings", cmd_settings))
     app.add_handler(CommandHandler("bindgroup", cmd_bindgroup))
 

@@ -17,19 +17,20 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import EmployeesPage, TodoAbort, TodoMark, TodoPage, TodoToday, matching
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
 from bot.services import reminders, staff, todo
 from bot.services.access import Member
 from handlers.common import (
-    callback_parts,
     checkpoint,
     conversation,
     current_member,
     member_today,
     pager_buttons,
     paginate,
+    pressed,
     reply,
     show_choice,
 )
@@ -57,11 +58,10 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
     for item in shown:
         if item.kind == "task":
             label = f"✅ {item.employee_name} {item.title} 已办理"
-            rows.append([(label, f"todo:done:{item.item_id}")])
+            rows.append([(label, TodoMark("done", item.item_id).data)])
         else:
-            rows.append(
-                [(f"💰 {item.employee_name} {item.title[:3]} 已缴纳", f"todo:paid:{item.item_id}")]
-            )
+            label = f"💰 {item.employee_name} {item.title[:3]} 已缴纳"
+            rows.append([(label, TodoMark("paid", item.item_id).data)])
     rows.append(pager_buttons("todo", page, pages))
     text = render(
         "todo",
@@ -88,7 +88,7 @@ async def on_todo_page(update: Update, context: HRContext) -> None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _send_todo(update, context, member, int(callback_parts(update)[2]))
+    await _send_todo(update, context, member, pressed(update, TodoPage).page)
 
 
 async def on_mark_button(update: Update, context: HRContext) -> int:
@@ -96,9 +96,10 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
     member = await current_member(update, context, Role.HR)
     if member is None:
         return ConversationHandler.END
-    _, action, item_id = callback_parts(update)
+    button = pressed(update, TodoMark)
+    action, item_id = button.action, button.item_id
     assert update.callback_query is not None
-    label = todo.item_label(context.services.engine, member, action, int(item_id))
+    label = todo.item_label(context.services.engine, member, action, item_id)
     if label is None:
         await update.callback_query.answer(
             "找不到该待办，请发送 /todo 查看最新待办。", show_alert=True
@@ -106,7 +107,7 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     assert context.user_data is not None
     name, what = label
-    context.user_data[PENDING_KEY] = {"action": action, "item_id": int(item_id), "what": what}
+    context.user_data[PENDING_KEY] = {"action": action, "item_id": item_id, "what": what}
     await update.callback_query.answer()
     await checkpoint(update, context, CONVERSATION, DoneState.DATE)
     await reply(
@@ -117,7 +118,7 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
             what=what if action == "done" else f"{what}缴纳",
             today=member_today(context, member),
         ),
-        [[("今天", "todo:today"), ("取消", "todo:abort")]],
+        [[("今天", TodoToday().data), ("取消", TodoAbort().data)]],
     )
     return DoneState.DATE
 
@@ -218,7 +219,7 @@ async def on_employees_page(update: Update, context: HRContext) -> None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _send_employees(update, context, member, int(callback_parts(update)[2]))
+    await _send_employees(update, context, member, pressed(update, EmployeesPage).page)
 
 
 async def cmd_employee(update: Update, context: HRContext) -> None:
@@ -243,11 +244,11 @@ async def cmd_employee(update: Update, context: HRContext) -> None:
 def build_mark_conversation() -> ConversationHandler[Any]:
     return conversation(
         CONVERSATION,
-        entry_points=[CallbackQueryHandler(on_mark_button, pattern=r"^todo:(done|paid):\d+$")],
+        entry_points=[CallbackQueryHandler(on_mark_button, pattern=matching(TodoMark))],
         states={
             DoneState.DATE: [
-                CallbackQueryHandler(on_today, pattern=r"^todo:today$"),
-                CallbackQueryHandler(on_abort, pattern=r"^todo:abort$"),
+                CallbackQueryHandler(on_today, pattern=matching(TodoToday)),
+                CallbackQueryHandler(on_abort, pattern=matching(TodoAbort)),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, on_date_text),
             ]
         },
@@ -263,6 +264,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("employees", cmd_employees))
     app.add_handler(CommandHandler("employee", cmd_employee))
     app.add_handler(build_mark_conversation())
-    app.add_handler(CallbackQueryHandler(on_todo_page, pattern=r"^todo:page:\d+$"))
-    app.add_handler(CallbackQueryHandler(on_employees_page, pattern=r"^emp:page:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_todo_page, pattern=matching(TodoPage)))
+    app.add_handler(CallbackQueryHandler(on_employees_page, pattern=matching(EmployeesPage)))
     app.add_handler(CallbackQueryHandler(on_stale, pattern=r"^todo:"))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import secrets
 import time
 from collections.abc import Mapping
 from html import escape
@@ -13,16 +16,34 @@ from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.callbacks import (
+    Button,
+    ImportCancel,
+    ImportConfirm,
+    ImportErrors,
+    ImportMapColumn,
+    digest,
+    matching,
+)
 from bot.context import HRContext
 from bot.importing import FIELD_BY_KEY, IGNORE, ImportFileError, SheetTable
 from bot.render import render
 from bot.services import transfer
 from bot.services.access import Member
-from handlers.common import callback_parts, current_member, member_today, reply
+from handlers.common import (
+    answer_stale,
+    current_member,
+    member_today,
+    pressed,
+    refuse_stale_confirm,
+    reply,
+)
 from handlers.ledger import policy_library
 from models.company import Role
 
 IMPORT_KEY = "import_pending"
+#: The mapping button's word for bot.importing.IGNORE ("" cannot be a callback part).
+IGNORE_CHOICE = "ignore"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 ERRORS_SHOWN = 10
 #: Edit the progress message at most this often (Telegram limits edits per chat).
@@ -55,7 +76,13 @@ async def on_document(update: Update, context: HRContext) -> None:
         await reply(update, "❌ 文件超过10MB，请拆分后分批发送。")
         return
     assert context.user_data is not None
-    context.user_data[IMPORT_KEY] = {"file_id": document.file_id, "filename": name, "map": {}}
+    context.user_data[IMPORT_KEY] = {
+        "file_id": document.file_id,
+        "filename": name,
+        "map": {},
+        # names this upload on its buttons, so a button of an earlier upload never acts on it
+        "upload": secrets.token_hex(4),
+    }
     await _advance(update, context, member)
 
 
@@ -63,8 +90,15 @@ async def _load(context: HRContext) -> tuple[dict[str, Any], SheetTable]:
     pending = _pending(context)
     assert pending is not None
     data = await _download(context, pending["file_id"])
+    pending["sha"] = hashlib.sha256(data).hexdigest()[:12]
     table = await asyncio.to_thread(transfer.read_import_table, pending["filename"], data)
     return pending, table
+
+
+def _upload_token(pending: Mapping[str, Any]) -> str:
+    """What 确认导入 confirms: this upload (its id and content hash) with its column choices."""
+    choices = json.dumps(pending.get("map", {}), sort_keys=True, ensure_ascii=False)
+    return digest(pending.get("upload", ""), pending.get("sha", ""), choices)
 
 
 async def _advance(update: Update, context: HRContext, member: Member) -> None:
@@ -89,13 +123,17 @@ async def _advance(update: Update, context: HRContext, member: Member) -> None:
     mapping = plan.mapping
     if mapping.needs_choice:
         index, header = mapping.unknown[0]
+        pending.pop("preview", None)
         options = [
-            (FIELD_BY_KEY[key].label, f"transfer:map:{index}:{key}")
+            (FIELD_BY_KEY[key].label, ImportMapColumn(index, key).data)  # type: ignore[arg-type]
             for key in mapping.unmapped_fields
         ]
         rows = [options[i : i + 3] for i in range(0, len(options), 3)]
         rows.append(
-            [("忽略此列", f"transfer:map:{index}:{IGNORE}"), ("✖️ 取消", "transfer:cancel")]
+            [
+                ("忽略此列", ImportMapColumn(index, IGNORE_CHOICE).data),
+                ("✖️ 取消", ImportCancel().data),
+            ]
         )
         await reply(update, render("import_map_header", header=header), rows)
         return
@@ -116,11 +154,12 @@ async def _advance(update: Update, context: HRContext, member: Member) -> None:
         return
     buttons: list[list[tuple[str, str]]] = []
     importable = len(plan.new_rows) + len(plan.rehire_rows)
+    pending["preview"] = _upload_token(pending)
     if importable:
-        buttons.append([("✅ 确认导入", "transfer:confirm")])
-    second = [("✖️ 取消", "transfer:cancel")]
+        buttons.append([("✅ 确认导入", ImportConfirm(pending["preview"]).data)])
+    second = [("✖️ 取消", ImportCancel().data)]
     if plan.preview.errors:
-        second.insert(0, ("📄 下载错误明细", "transfer:errors"))
+        second.insert(0, ("📄 下载错误明细", ImportErrors().data))
     buttons.append(second)
     await reply(
         update,
@@ -141,20 +180,28 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         return
     query = update.callback_query
     assert query is not None
-    parts = callback_parts(update)
-    action = parts[1]
+    button = pressed(update, Button)
     pending = _pending(context)
     if pending is None:
         await query.answer("该导入已结束，请重新发送文件。", show_alert=True)
         return
-    await query.answer()
-    if action == "map":
-        index, key = int(parts[2]), parts[3]
+    if isinstance(button, ImportConfirm) and button.upload != pending.get("preview"):
+        await refuse_stale_confirm(update, _pending_now(pending))
+        return
+    if isinstance(button, ImportMapColumn):
         try:
             pending_table = (await _load(context))[1]
         except ImportFileError as error:
+            await query.answer()
             await reply(update, "❌ " + error.html)
             return
+        if button.column >= len(pending_table.headers):
+            await answer_stale(update)
+            return
+    await query.answer()
+    if isinstance(button, ImportMapColumn):
+        index = button.column
+        key = IGNORE if button.field == IGNORE_CHOICE else button.field
         header = pending_table.headers[index]
         pending["map"][header] = key
         label = FIELD_BY_KEY[key].label if key else "不导入"
@@ -162,7 +209,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
             f"表头“{escape(header)}” → <b>{label}</b>", parse_mode=ParseMode.HTML
         )
         await _advance(update, context, member)
-    elif action == "errors":
+    elif isinstance(button, ImportErrors):
         _, table = await _load(context)
         plan = await asyncio.to_thread(
             transfer.plan_import,
@@ -179,21 +226,33 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
             InputFile(plan.errors_file(), filename="导入错误明细.xlsx"),
             caption=f"共 {len(plan.preview.errors)} 行有误，修改后可重新发送整个文件。",
         )
-    elif action == "cancel":
+    elif isinstance(button, ImportCancel):
         assert context.user_data is not None
         context.user_data.pop(IMPORT_KEY, None)
         await query.edit_message_text("已取消导入，未做任何更改。")
-    elif action == "confirm":
-        await _confirm(update, context, member, pending)
+    elif isinstance(button, ImportConfirm):
+        await _confirm(update, context, member, pending, button.upload)
+
+
+def _pending_now(pending: Mapping[str, Any]) -> str:
+    """What is pending instead, for the refusal of a stale 确认导入."""
+    name = escape(str(pending.get("filename", "")))
+    if pending.get("preview"):
+        return f"文件“{name}”的导入（请在它的预览消息上点击 ✅ 确认导入）"
+    return f"文件“{name}”的导入，尚未显示预览（请先回答最新的表头问题）"
 
 
 async def _confirm(
-    update: Update, context: HRContext, member: Member, pending: dict[str, Any]
+    update: Update, context: HRContext, member: Member, pending: dict[str, Any], token: str
 ) -> None:
     """Store the file in one transaction, editing one progress message in place."""
     query = update.callback_query
     assert query is not None and context.user_data is not None
     _, table = await _load(context)
+    if _upload_token(pending) != token:  # the file behind the id changed since the preview
+        await reply(update, "❌ 文件内容与预览时不同，未导入任何数据。请重新发送文件。")
+        context.user_data.pop(IMPORT_KEY, None)
+        return
     context.user_data.pop(IMPORT_KEY, None)
     await query.edit_message_text("✅ 已确认导入。")
     progress_message: Message = await reply(
@@ -246,5 +305,8 @@ async def cmd_export(update: Update, context: HRContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("export", cmd_export))
-    app.add_handler(CallbackQueryHandler(on_transfer_button, pattern=r"^transfer:"))
+    app.add_handler(CallbackQueryHandler(
+            on_transfer_button,
+            pattern=matching(ImportCancel, ImportConfirm, ImportErrors, ImportMapColumn),
+        ))
     app.add_handler(MessageHandler(filters.Document.ALL, on_document))

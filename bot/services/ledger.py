@@ -438,3 +438,20 @@ def row_month(engine: Engine, member: Member, row_id: int) -> date | None:
         if row is None or row.company_id != member.company_id:
             return None
         return row.month
+
+
+def movable_rows(engine: Engine, member: Member, month: date, target: LedgerState) -> list[int]:
+    """Ids of the month's rows a bulk mark to `target` would move now, in id order.
+
+    The bulk confirm button carries a digest of these, so a confirm pressed after the ledger
+    changed (a hire, a single mark) is refused instead of marking rows HR never saw counted.
+    """
+    with Session(engine) as session:
+        statement = select(LedgerMonth).where(
+            LedgerMonth.company_id == member.company_id, LedgerMonth.month == month
+        )
+        return sorted(
+            row.id
+            for row in session.exec(statement)
+            if row.id is not None and can_mark(row.state, target)
+        )

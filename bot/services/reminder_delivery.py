@@ -23,6 +23,7 @@ from sqlalchemy import Engine, and_, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.callbacks import ReminderPress
 from bot.clock import Clock
 from bot.render import render
 from bot.services.ledger import MonthDue, month_end_due
@@ -183,9 +184,9 @@ def _chat_of(m: Membership) -> int:
 def _buttons(reminder_id: int) -> list[list[tuple[str, str]]]:
     return [
         [
-            ("✅ 已办理", f"reminders:done:{reminder_id}"),
-            ("⏰ 明天再提醒", f"reminders:snooze:{reminder_id}"),
-            ("📄 查看", f"reminders:view:{reminder_id}"),
+            ("✅ 已办理", ReminderPress("done", reminder_id).data),
+            ("⏰ 明天再提醒", ReminderPress("snooze", reminder_id).data),
+            ("📄 查看", ReminderPress("view", reminder_id).data),
         ]
     ]
 
