@@ -186,7 +186,9 @@ async def test_cancel_at_any_step_writes_nothing(bot: BotHarness) -> None:
     assert counts(bot) == (0, 0, 0)
     # A stale 确认 from the old summary (e.g. a second device) does nothing but explain.
     before = len(bot.api.answered_callbacks)
-    bot.api.press_button(HR, summary.message_id, "hire:confirm", strict=False)
+    stale = next(data for label, data in summary.buttons if label == "✅ 确认")
+    assert stale is not None
+    bot.api.press_button(HR, summary.message_id, stale, strict=False)
     await bot.eventually(lambda: len(bot.api.answered_callbacks) > before)
     assert "已结束" in (bot.api.answered_callbacks[-1].text or "")
     assert counts(bot) == (0, 0, 0)
