@@ -44,6 +44,7 @@ COMMANDS = [
     BotCommand("settings", "提醒设置"),
     BotCommand("bindgroup", "绑定HR提醒群（在群内发送）"),
     BotCommand("cancel", "取消当前操作"),
+    BotCommand("company", "查看与切换所服务的公司"),
     BotCommand("help", "帮助"),
 ]
 

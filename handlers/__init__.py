@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import backpay, base, hire, leave, ledger, policy, reminders, start, todo, transfer
+from handlers import (
+    backpay,
+    base,
+    company,
+    hire,
+    leave,
+    ledger,
+    policy,
+    reminders,
+    start,
+    todo,
+    transfer,
+)
 from handlers.common import refuse_unparseable
 
 
@@ -14,5 +26,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     Before them all, one guard answers every press whose callback_data does not parse.
     """
     refuse_unparseable(app)
-    for feature in (start, hire, todo, reminders, ledger, leave, base, transfer, backpay, policy):
+    features = (start, company, hire, todo, reminders, ledger, leave, base, transfer, backpay)
+    for feature in (*features, policy):
         feature.register(app)

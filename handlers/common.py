@@ -7,7 +7,9 @@ import math
 import secrets
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from datetime import date
+from html import escape
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -18,6 +20,7 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -26,7 +29,7 @@ from bot.callbacks import STALE_ANSWER, Button, StaleButton, digest, is_valid, p
 from bot.clock import today_in
 from bot.context import HRContext
 from bot.persistence import transaction_of
-from bot.services.access import AccessDenied, Member, require_member
+from bot.services.access import AccessDenied, Member, memberships_of, require_member
 from models.company import Role
 
 T = TypeVar("T")
@@ -51,15 +54,72 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
     )
 
 
+#: The company this update acts in, named at the top of every message the bot sends back,
+#: or None when the sender belongs to one company only (or to none). Set for each update by
+#: `name_the_company` and moved by `current_member` to the company a button came from. A
+#: ContextVar, not user_data: it must never be persisted nor outlive the update.
+_company_label: ContextVar[str | None] = ContextVar("company_label", default=None)
+
+
+def company_line(text: str) -> str:
+    """`text` under a 【公司】 line when the user serves several companies (the one place
+    replies and edits get it)."""
+    label = _company_label.get()
+    if not label or text.startswith(f"【{label}】"):
+        return text
+    return f"【{label}】\n{text}"
+
+
+def _label_for(members: Sequence[Member], company_id: int | None = None) -> str | None:
+    if len(members) < 2:
+        return None
+    chosen = next((m for m in members if m.company_id == company_id), members[0])
+    return escape(chosen.company_name)
+
+
+async def name_the_company(update: Update, context: HRContext) -> None:
+    """Before any handler (group -2): decide which company this update's replies name."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        _company_label.set(None)  # a group belongs to one company; only private chats vary
+        return
+    _company_label.set(_label_for(memberships_of(context.services.engine, user.id)))
+
+
+def acting_in(update: Update, context: HRContext, company_id: int) -> None:
+    """From here on this update's messages name `company_id` (a button's company, or the one
+    just switched to) instead of the user's current company."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        return
+    members = memberships_of(context.services.engine, user.id)
+    _company_label.set(_label_for(members, company_id))
+
+
 async def reply(
     update: Update,
     text: str,
     buttons: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> Message:
-    """Answer in the chat the update came from, as HTML."""
+    """Answer in the chat the update came from, as HTML, naming the company if need be."""
     chat = update.effective_chat
     assert chat is not None
-    return await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))
+    return await chat.send_message(
+        company_line(text), parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons)
+    )
+
+
+async def edit_pressed(
+    update: Update, text: str, buttons: Sequence[Sequence[tuple[str, str]]] | None = None
+) -> None:
+    """Edit the pressed button's message (text and, if given, keyboard), naming the company."""
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(
+        company_line(text),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(buttons) if buttons is not None else None,
+    )
 
 
 async def show_choice(update: Update, text: str) -> None:
@@ -69,18 +129,25 @@ async def show_choice(update: Update, text: str) -> None:
         return
     await query.answer()
     if query.message is not None and isinstance(query.message, Message):
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+        await query.edit_message_text(company_line(text), parse_mode=ParseMode.HTML)
 
 
 async def current_member(
-    update: Update, context: HRContext, *roles: Role, private_only: bool = True
+    update: Update,
+    context: HRContext,
+    *roles: Role,
+    private_only: bool = True,
+    company_id: int | None = None,
 ) -> Member | None:
-    """Resolve the sender's membership or tell them why not; None means stop here."""
+    """Resolve the sender's membership (in `company_id` — the company a button came from —
+    else their current company) or tell them why not; None means stop here."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return None
     try:
-        member = require_member(context.services.engine, user.id, *roles)
+        member = require_member(context.services.engine, user.id, *roles, company_id=company_id)
+        if company_id is not None:
+            acting_in(update, context, company_id)
     except AccessDenied as denied:
         if update.callback_query:
             if chat.type != ChatType.PRIVATE:
@@ -180,7 +247,9 @@ async def on_unparseable_button(update: Update, context: HRContext) -> None:
 
 
 def refuse_unparseable(app: Application) -> None:  # type: ignore[type-arg]
-    """Register the one guard (group -1, before every feature) for forged or outdated data."""
+    """Register the one guard (group -1, before every feature) for forged or outdated data,
+    and before it (group -2) the choice of the company this update's replies name."""
+    app.add_handler(TypeHandler(Update, name_the_company), group=-2)
     app.add_handler(
         CallbackQueryHandler(on_unparseable_button, pattern=lambda data: not is_valid(data)),
         group=-1,

@@ -7,7 +7,6 @@ import logging
 from datetime import date
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import (
@@ -23,12 +22,12 @@ from bot.callbacks import (
 from bot.context import AppServices, HRApplication, HRContext
 from bot.parsing import InputError
 from bot.render import render
-from bot.services import ledger
+from bot.services import access, ledger
 from bot.services.access import Member
 from handlers.common import (
     answer_stale,
     current_member,
-    keyboard,
+    edit_pressed,
     member_today,
     pressed,
     reply,
@@ -118,17 +117,27 @@ async def cmd_ledger(update: Update, context: HRContext) -> None:
 async def _edit(update: Update, text: str, buttons: list[list[tuple[str, str]]]) -> None:
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(buttons))
+    await edit_pressed(update, text, buttons)
 
 
 async def on_ledger_button(update: Update, context: HRContext) -> None:
-    """Every `ledger:` button; company and role are re-checked on each press."""
-    member = await current_member(update, context, Role.HR)
+    """Every `ledger:` button; company and role are re-checked on each press.
+
+    A row's button acts in the row's company (if the presser is HR there); month and bulk
+    buttons act in the current company, whose name heads the message."""
+    button = pressed(update, Button)
+    company_id = None
+    if isinstance(button, LedgerMark):
+        user = update.effective_user
+        assert user is not None
+        company_id = access.company_for_row(
+            context.services.engine, user.id, "ledger", button.row_id
+        )
+    member = await current_member(update, context, Role.HR, company_id=company_id)
     if member is None:
         return
     query = update.callback_query
     assert query is not None
-    button = pressed(update, Button)
     today = member_today(context, member)
     engine = context.services.engine
     try:

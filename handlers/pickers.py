@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot.callbacks import matching
@@ -18,7 +17,7 @@ from bot.services.leaving import StaffChoice
 from handlers.common import (
     checkpoint,
     current_hr,
-    keyboard,
+    edit_pressed,
     new_draft_nonce,
     pager_buttons,
     paginate,
@@ -90,11 +89,7 @@ class ActiveEmployeePicker:
         query = update.callback_query
         assert query is not None
         await query.answer()
-        await query.edit_message_text(
-            render(self.question, page=page, pages=pages),
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(rows),
-        )
+        await edit_pressed(update, render(self.question, page=page, pages=pages), rows)
         return self.state
 
     def page_handler(self) -> CallbackQueryHandler[HRContext, int]:

@@ -13,7 +13,7 @@ from bot.callbacks import ReminderPress, matching
 from bot.context import HRApplication, HRContext
 from bot.parsing import InputError
 from bot.render import format_day, render
-from bot.services import reminders
+from bot.services import access, reminders
 from bot.services.ledger import declaration_deadline
 from bot.services.notify import TelegramChannel
 from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
@@ -31,13 +31,21 @@ JOB_NAME = "reminder_tick"
 
 
 async def on_reminder_button(update: Update, context: HRContext) -> None:
-    """reminders:<done|snooze|view>:<id>, pressed in a private chat or the HR group."""
-    member = await current_member(update, context, Role.HR, private_only=False)
-    if member is None:
-        return
+    """reminders:<done|snooze|view>:<id>, pressed in a private chat or the HR group.
+
+    The button acts in the reminder's company (if the presser is HR there), whichever
+    company is their current one."""
     button = pressed(update, ReminderPress)
     action, reminder_id = button.action, button.reminder_id
     services = context.services
+    user = update.effective_user
+    assert user is not None
+    company_id = access.company_for_row(services.engine, user.id, "reminder", reminder_id)
+    member = await current_member(
+        update, context, Role.HR, private_only=False, company_id=company_id
+    )
+    if member is None:
+        return
     query = update.callback_query
     assert query is not None
     chat = update.effective_chat
@@ -65,8 +73,9 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
                 )
             await show_choice(update, text)
         else:
-            await query.answer()
+            # answered after the lookup: a refusal below answers it instead, never both
             text = reminders.view(services.engine, member, reminder_id, now=now, private=private)
+            await query.answer()
             await reply(update, text)
     except InputError as refused:
         await query.answer()

@@ -21,7 +21,7 @@ from bot.callbacks import EmployeesPage, TodoAbort, TodoMark, TodoPage, TodoToda
 from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
-from bot.services import reminders, staff, todo
+from bot.services import access, reminders, staff, todo
 from bot.services.access import Member
 from handlers.common import (
     checkpoint,
@@ -92,12 +92,16 @@ async def on_todo_page(update: Update, context: HRContext) -> None:
 
 
 async def on_mark_button(update: Update, context: HRContext) -> int:
-    """已办理 / 已缴纳 pressed: ask for the date (default today)."""
-    member = await current_member(update, context, Role.HR)
-    if member is None:
-        return ConversationHandler.END
+    """已办理 / 已缴纳 pressed: ask for the date (default today), in the item's company."""
     button = pressed(update, TodoMark)
     action, item_id = button.action, button.item_id
+    user = update.effective_user
+    assert user is not None
+    row_kind = "task" if action == "done" else "ledger"
+    company_id = access.company_for_row(context.services.engine, user.id, row_kind, item_id)
+    member = await current_member(update, context, Role.HR, company_id=company_id)
+    if member is None:
+        return ConversationHandler.END
     assert update.callback_query is not None
     label = todo.item_label(context.services.engine, member, action, item_id)
     if label is None:
@@ -107,7 +111,12 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     assert context.user_data is not None
     name, what = label
-    context.user_data[PENDING_KEY] = {"action": action, "item_id": item_id, "what": what}
+    context.user_data[PENDING_KEY] = {
+        "action": action,
+        "item_id": item_id,
+        "what": what,
+        "company_id": member.company_id,
+    }
     await update.callback_query.answer()
     await checkpoint(update, context, CONVERSATION, DoneState.DATE)
     await reply(
@@ -150,8 +159,15 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
     return ConversationHandler.END
 
 
+async def _pending_member(update: Update, context: HRContext) -> Member | None:
+    """The member in the company of the item being marked (not necessarily the current one)."""
+    assert context.user_data is not None
+    pending = context.user_data.get(PENDING_KEY) or {}
+    return await current_member(update, context, Role.HR, company_id=pending.get("company_id"))
+
+
 async def on_today(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await _pending_member(update, context)
     if member is None:
         return ConversationHandler.END
     today = member_today(context, member)
@@ -160,7 +176,7 @@ async def on_today(update: Update, context: HRContext) -> int:
 
 
 async def on_date_text(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR)
+    member = await _pending_member(update, context)
     if member is None:
         return ConversationHandler.END
     assert update.message is not None and update.message.text is not None

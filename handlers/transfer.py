@@ -32,7 +32,9 @@ from bot.services import transfer
 from bot.services.access import Member
 from handlers.common import (
     answer_stale,
+    company_line,
     current_member,
+    edit_pressed,
     member_today,
     pressed,
     refuse_stale_confirm,
@@ -205,9 +207,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         header = pending_table.headers[index]
         pending["map"][header] = key
         label = FIELD_BY_KEY[key].label if key else "不导入"
-        await query.edit_message_text(
-            f"表头“{escape(header)}” → <b>{label}</b>", parse_mode=ParseMode.HTML
-        )
+        await edit_pressed(update, f"表头“{escape(header)}” → <b>{label}</b>")
         await _advance(update, context, member)
     elif isinstance(button, ImportErrors):
         _, table = await _load(context)
@@ -229,7 +229,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
     elif isinstance(button, ImportCancel):
         assert context.user_data is not None
         context.user_data.pop(IMPORT_KEY, None)
-        await query.edit_message_text("已取消导入，未做任何更改。")
+        await edit_pressed(update, "已取消导入，未做任何更改。")
     elif isinstance(button, ImportConfirm):
         await _confirm(update, context, member, pending, button.upload)
 
@@ -254,7 +254,7 @@ async def _confirm(
         context.user_data.pop(IMPORT_KEY, None)
         return
     context.user_data.pop(IMPORT_KEY, None)
-    await query.edit_message_text("✅ 已确认导入。")
+    await edit_pressed(update, "✅ 已确认导入。")
     progress_message: Message = await reply(
         update, render("import_progress", done=0, total=len(table.rows))
     )
@@ -267,7 +267,11 @@ async def _confirm(
             return
         last_edit[0] = now
         asyncio.run_coroutine_threadsafe(
-            progress_message.edit_text(render("import_progress", done=done, total=total)), loop
+            progress_message.edit_text(
+                company_line(render("import_progress", done=done, total=total)),
+                parse_mode=ParseMode.HTML,
+            ),
+            loop,
         )
 
     outcome = await asyncio.to_thread(
@@ -282,7 +286,7 @@ async def _confirm(
         progress=progress,
     )
     await progress_message.edit_text(
-        render("import_done", outcome=outcome, filename=pending["filename"]),
+        company_line(render("import_done", outcome=outcome, filename=pending["filename"])),
         parse_mode=ParseMode.HTML,
     )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -42,6 +43,9 @@ class Membership(SQLModel, table=True):
     scope: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: When the user last made this company their current one (joining, /company); the
+    #: newest is the company their commands act on. None for rows from before /company.
+    current_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InviteCode(SQLModel, table=True):
@@ -58,14 +62,55 @@ class InviteCode(SQLModel, table=True):
     used_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
-def active_membership(session: Session, telegram_user_id: int) -> Membership | None:
-    """The user's active membership (the most recent one if several)."""
+def current_first() -> tuple[Any, ...]:
+    """ORDER BY for a user's memberships: the one chosen last first, else the newest."""
+    return (
+        col(Membership.current_at).is_(None),
+        col(Membership.current_at).desc(),
+        col(Membership.id).desc(),
+    )
+
+
+def active_memberships(session: Session, telegram_user_id: int) -> list[Membership]:
+    """All the user's active memberships, the current one first (the one chosen last, else
+    the newest): an HR may serve several companies."""
     statement = (
         select(Membership)
         .where(Membership.telegram_user_id == telegram_user_id, col(Membership.active))
-        .order_by(col(Membership.id).desc())
+        .order_by(*current_first())
     )
-    return session.exec(statement).first()
+    return list(session.exec(statement))
+
+
+def make_current(session: Session, membership: Membership, now: datetime) -> None:
+    """Make `membership` its user's current company: stamped after every other of theirs, so
+    two switches within the same instant (or a clock set back) still order as they happened."""
+    stamps = [
+        m.current_at
+        for m in active_memberships(session, membership.telegram_user_id)
+        if m.current_at is not None and m.id != membership.id
+    ]
+    latest = max(stamps, default=None)
+    membership.current_at = (
+        now if latest is None or now > latest else latest + timedelta(microseconds=1)
+    )
+    session.add(membership)
+
+
+def active_membership(
+    session: Session, telegram_user_id: int, company_id: int | None = None
+) -> Membership | None:
+    """The user's active membership in `company_id`, or their current one when None."""
+    if company_id is not None:
+        return session.exec(
+            select(Membership).where(
+                Membership.telegram_user_id == telegram_user_id,
+                Membership.company_id == company_id,
+                col(Membership.active),
+            )
+        ).first()
+    found = active_memberships(session, telegram_user_id)
+    return found[0] if found else None
 
 
 def company_members(

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from models.company import Company, Membership, Role
+from models import audit
+from models.company import (
+    Company,
+    Membership,
+    Role,
+    active_membership,
+    current_first,
+    make_current,
+)
+from models.db import unit_of_work
+from models.ledger import LedgerMonth
+from models.reminder import Reminder
+from models.task import Task
 
 
 @dataclass(frozen=True)
@@ -38,19 +52,42 @@ NOT_A_MEMBER = (
 ROLE_LABELS = {Role.HR: "HR", Role.MANAGER: "部门经理", Role.EMPLOYEE: "员工"}
 
 
-def member_in_session(session: Session, user_id: int) -> Member | None:
-    """The user's active membership and its company, read in one query (every update asks)."""
+class NotInCompany(Exception):
+    """The user has no active membership in the company they asked to act in."""
+
+    def __init__(self, company_id: int | None) -> None:
+        super().__init__("not a member of that company")
+        self.company_id = company_id
+
+
+def _members(
+    session: Session, user_id: int, company_id: int | None = None, *, limit: int | None = None
+) -> list[Member]:
+    """The user's active memberships with their companies in one query, the current first."""
     statement = (
         select(Membership, Company)
         .join(Company, col(Company.id) == col(Membership.company_id))
         .where(Membership.telegram_user_id == user_id, col(Membership.active))
-        .order_by(col(Membership.id).desc())
-        .limit(1)
+        .order_by(*current_first())
     )
-    found = session.exec(statement).first()
-    if found is None:
-        return None
-    membership, company = found
+    if company_id is not None:
+        statement = statement.where(Membership.company_id == company_id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [_as_member(m, c) for m, c in session.exec(statement)]
+
+
+def member_in_session(
+    session: Session, user_id: int, company_id: int | None = None
+) -> Member | None:
+    """The user's membership in `company_id`, or in their current company when None; one
+    query (every update asks)."""
+    found = _members(session, user_id, company_id, limit=1)
+    return found[0] if found else None
+
+
+def _as_member(membership: Membership, company: Company) -> Member:
+    user_id = membership.telegram_user_id
     assert company.id is not None
     return Member(
         user_id=user_id,
@@ -63,14 +100,62 @@ def member_in_session(session: Session, user_id: int) -> Member | None:
     )
 
 
-def member_of(engine: Engine, user_id: int) -> Member | None:
+def member_of(engine: Engine, user_id: int, company_id: int | None = None) -> Member | None:
     with Session(engine) as session:
-        return member_in_session(session, user_id)
+        return member_in_session(session, user_id, company_id)
 
 
-def require_member(engine: Engine, user_id: int, *roles: Role) -> Member:
-    """Resolve the user and check the role, or raise AccessDenied with what to do instead."""
-    member = member_of(engine, user_id)
+def memberships_of(engine: Engine, user_id: int) -> list[Member]:
+    """Every company the user is an active member of, the current one first."""
+    with Session(engine) as session:
+        return _members(session, user_id)
+
+
+def switch_company(engine: Engine, user_id: int, company_id: int, *, now: datetime) -> Member:
+    """Make `company_id` the user's current company (persisted: it survives restarts and is
+    the same on every device); NotInCompany if they are not an active member of it."""
+    with unit_of_work(engine) as session:
+        membership = active_membership(session, user_id, company_id)
+        if membership is None:
+            raise NotInCompany(company_id)
+        make_current(session, membership, now)
+        company = session.get(Company, company_id)
+        assert company is not None
+        member = _as_member(membership, company)
+        audit.record(session, company_id, user_id, "member.switched_company")
+        return member
+
+
+class _OwnedRow(Protocol):
+    company_id: int
+
+
+#: The rows a button can point at, by the name handlers use for them.
+OWNED_ROWS: dict[str, type] = {"reminder": Reminder, "task": Task, "ledger": LedgerMonth}
+
+
+def company_for_row(engine: Engine, user_id: int, kind: str, row_id: int) -> int | None:
+    """The company a button's row belongs to, if the user is an active member there.
+
+    Buttons act on the company they came from, not on the user's current one; a row of a
+    company the user does not belong to (or no row) gives None, and the caller then resolves
+    the current company, whose services find no such row — nothing about it is revealed.
+    """
+    with Session(engine) as session:
+        row: _OwnedRow | None = session.get(OWNED_ROWS[kind], row_id)
+        if row is None:
+            return None
+        if active_membership(session, user_id, row.company_id) is None:
+            return None
+        return row.company_id
+
+
+def require_member(
+    engine: Engine, user_id: int, *roles: Role, company_id: int | None = None
+) -> Member:
+    """Resolve the user (in `company_id`, else their current company) and check the role, or
+    raise AccessDenied with what to do instead."""
+    member = member_of(engine, user_id, company_id)
     if member is None:
         raise AccessDenied(NOT_A_MEMBER)
     if roles and member.role not in roles:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from models import audit
-from models.company import Company, InviteCode, Membership, Role
+from models.company import Company, InviteCode, Membership, Role, make_current
 from models.db import unit_of_work
 
 
@@ -96,6 +96,8 @@ def redeem_invite(
         membership.display_name = display_name[:100]
         membership.active = True
         session.add(membership)
+        session.flush()
+        make_current(session, membership, now)  # joining makes it current; /company goes back
         invite.used_at = now
         invite.used_by = user_id
         session.add(invite)

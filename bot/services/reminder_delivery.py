@@ -10,6 +10,7 @@ Forbidden deactivates the chat and tells another HR, and after `max_attempts` th
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -47,7 +48,7 @@ from bot.services.reminder_planning import (
 )
 from bot.settings import ReminderSettings as ReminderDefaults
 from models import audit
-from models.company import Membership, Role, company_members
+from models.company import Company, Membership, Role, active_memberships, company_members
 from models.db import unit_of_work
 from models.employee import Department, Employee
 from models.ledger import LedgerMonth, LedgerState
@@ -179,6 +180,17 @@ def _hr_memberships(session: Session, company_id: int) -> list[Membership]:
 
 def _chat_of(m: Membership) -> int:
     return m.chat_id or m.telegram_user_id
+
+
+def _named(session: Session, m: Membership, text: str) -> str:
+    """A private message to someone serving several companies starts with 【公司】: the one
+    place reminders and notices name their company (replies do it in handlers/common.py)."""
+    if len(active_memberships(session, m.telegram_user_id)) < 2:
+        return text
+    company = session.get(Company, m.company_id)
+    if company is None:
+        return text
+    return f"【{html.escape(company.name)}】\n{text}"
 
 
 def _buttons(reminder_id: int) -> list[list[tuple[str, str]]]:
@@ -357,7 +369,11 @@ def compose(
         Target(
             Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id),
             Notification(
-                text=render("reminder", **common, for_group=False, also_told=told_besides(m.id)),
+                text=_named(
+                    session,
+                    m,
+                    render("reminder", **common, for_group=False, also_told=told_besides(m.id)),
+                ),
                 buttons=_buttons(row.id),
                 personal=True,
             ),
@@ -402,7 +418,9 @@ def _policy_notice(
     done = delivered_chats(session, row.id)
     targets = [
         Target(
-            Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id), Notification(text), m.id
+            Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id),
+            Notification(_named(session, m, text)),
+            m.id,
         )
         for m in hrs
         if _chat_of(m) not in done

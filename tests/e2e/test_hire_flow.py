@@ -181,13 +181,13 @@ async def test_cancel_at_any_step_writes_nothing(bot: BotHarness) -> None:
     await bot.api.expect_silence(HR, 0.2)
     await hire_until_confirm(bot)
     summary = bot.api.last(HR)
+    stale = next(data for label, data in summary.buttons if label == "✅ 确认")
+    assert stale is not None
     replies = await bot.press(HR, "✖️ 取消")
     assert "已取消" in replies[0].text
     assert counts(bot) == (0, 0, 0)
     # A stale 确认 from the old summary (e.g. a second device) does nothing but explain.
     before = len(bot.api.answered_callbacks)
-    stale = next(data for label, data in summary.buttons if label == "✅ 确认")
-    assert stale is not None
     bot.api.press_button(HR, summary.message_id, stale, strict=False)
     await bot.eventually(lambda: len(bot.api.answered_callbacks) > before)
     assert "已结束" in (bot.api.answered_callbacks[-1].text or "")

@@ -26,9 +26,16 @@ def csv_file(*rows: str, header: str = HEADER) -> bytes:
     return ("\n".join((header, *rows)) + "\n").encode("utf-8")
 
 
+POOL = "明远静芳伟强磊军洋勇艳杰娟涛超秀霞平刚桂"
+
+
+def name(n: int) -> str:
+    return "张" + POOL[n // 20 % 20] + POOL[n % 20]
+
+
 def people(count: int, first: int = 1) -> list[str]:
     return [
-        f"员工{n},{make_id(n)},2026-12-01,后厨,8000,北京," for n in range(first, first + count)
+        f"{name(n)},{make_id(n)},2026-12-01,后厨,8000,北京," for n in range(first, first + count)
     ]
 
 

@@ -1,0 +1,101 @@
+"""/company: the companies an HR serves, and switching the one commands act on."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import CompanyUse, matching
+from bot.context import HRContext
+from bot.render import render
+from bot.services import access
+from bot.services.access import NOT_A_MEMBER, Member, NotInCompany
+from handlers.common import (
+    acting_in,
+    answer_stale,
+    end_other_conversations,
+    pressed,
+    reply,
+    show_choice,
+)
+
+#: user_data key of a pending import (handlers/transfer.py); dropped on a switch so a
+#: 确认导入 pressed afterwards cannot import one company's file into another.
+IMPORT_KEY = "import_pending"
+
+
+def _buttons(members: list[Member]) -> list[list[tuple[str, str]]]:
+    current = members[0].company_id
+    return [
+        [
+            (
+                f"✅ {m.company_name}（当前）" if m.company_id == current else m.company_name,
+                CompanyUse(m.company_id).data,
+            )
+        ]
+        for m in members
+    ]
+
+
+def _matching(members: list[Member], wanted: str) -> list[Member]:
+    """Companies named exactly `wanted`, else those whose name contains it."""
+    exact = [m for m in members if m.company_name == wanted]
+    return exact or [m for m in members if wanted in m.company_name]
+
+
+async def cmd_company(update: Update, context: HRContext) -> None:
+    """`/company` lists the user's companies with buttons; `/company 名称` switches at once."""
+    user = update.effective_user
+    assert user is not None
+    members = access.memberships_of(context.services.engine, user.id)
+    if not members:
+        await reply(update, NOT_A_MEMBER)
+        return
+    wanted = " ".join(context.args or []).strip()
+    if not wanted:
+        await reply(update, render("company_list", members=members), _buttons(members))
+        return
+    found = _matching(members, wanted)
+    if len(found) != 1:
+        await reply(
+            update,
+            render("company_unknown", wanted=wanted[:50], members=members, many=found),
+            _buttons(members),
+        )
+        return
+    await _switch(update, context, found[0].company_id)
+
+
+async def on_company_button(update: Update, context: HRContext) -> None:
+    await _switch(update, context, pressed(update, CompanyUse).company_id)
+
+
+async def _switch(update: Update, context: HRContext, company_id: int) -> None:
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    try:
+        member = access.switch_company(
+            services.engine, user.id, company_id, now=services.clock.now()
+        )
+    except NotInCompany:
+        if update.callback_query is not None:
+            await answer_stale(update)
+        else:
+            await reply(update, NOT_A_MEMBER)
+        return
+    # What was half done belongs to the company left behind: drop it, saying so.
+    acting_in(update, context, member.company_id)
+    await end_other_conversations(update, context, keep="")
+    if context.user_data is not None and context.user_data.pop(IMPORT_KEY, None) is not None:
+        await reply(update, "ℹ️ 已放弃未确认的导入，未保存任何信息。")
+    text = render("company_switched", member=member)
+    if update.callback_query is not None:
+        await show_choice(update, text)
+    else:
+        await reply(update, text)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("company", cmd_company))
+    app.add_handler(CallbackQueryHandler(on_company_button, pattern=matching(CompanyUse)))
