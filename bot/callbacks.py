@@ -250,9 +250,12 @@ class TodoMark(Button):
     item_id: int
 
 
-@button("todo:today")
+@button("todo:today:{action}:{item_id}")
 class TodoToday(Button):
-    pass
+    """"今天" for the item whose date is asked; refused once another item is pending."""
+
+    action: TodoAction
+    item_id: int
 
 
 @button("todo:abort")

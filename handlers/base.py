@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -179,7 +180,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     if pressed(update, BaseConfirm).draft != draft_token(context, DRAFT_KEY):
         current = _draft(context)
-        await refuse_stale_confirm(update, f"{current.get('name', '')} 的基数调整")
+        await refuse_stale_confirm(update, f"{escape(str(current.get('name', '')))} 的基数调整")
         return BaseState.CONFIRM
     assert context.user_data is not None
     draft = context.user_data.pop(DRAFT_KEY, {})

@@ -344,7 +344,8 @@ def draft_token(context: HRContext, key: str) -> str:
 
 
 async def refuse_stale_confirm(update: Update, pending: str) -> None:
-    """A confirm button of something no longer pending: change nothing, say what is pending."""
+    """A confirm button of something no longer pending: change nothing, say what is pending
+    (`pending` is HTML: escape names in it)."""
     if update.callback_query is not None:
         await update.callback_query.answer()
     await reply(

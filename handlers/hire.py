@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import IntEnum
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -251,7 +252,7 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     if pressed(update, HireConfirm).draft != draft_token(context, DRAFT_KEY):
-        await refuse_stale_confirm(update, f"{_draft(context).name or ''} 的入职登记")
+        await refuse_stale_confirm(update, f"{escape(_draft(context).name or '')} 的入职登记")
         return HireState.CONFIRM
     services = context.services
     today = member_today(context, member)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import IntEnum
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -145,7 +146,8 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     if pressed(update, LeaveConfirm).draft != draft_token(context, DRAFT_KEY):
-        await refuse_stale_confirm(update, f"{draft_of(context, DRAFT_KEY).get('name', '')} 离职")
+        name = escape(str(draft_of(context, DRAFT_KEY).get("name", "")))
+        await refuse_stale_confirm(update, f"{name} 离职")
         return LeaveState.CONFIRM
     assert context.user_data is not None
     draft = context.user_data.pop(DRAFT_KEY, {})

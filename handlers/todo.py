@@ -31,6 +31,7 @@ from handlers.common import (
     pager_buttons,
     paginate,
     pressed,
+    refuse_stale_confirm,
     reply,
     show_choice,
 )
@@ -115,6 +116,7 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
         "action": action,
         "item_id": item_id,
         "what": what,
+        "name": name,
         "company_id": member.company_id,
     }
     await update.callback_query.answer()
@@ -127,7 +129,7 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
             what=what if action == "done" else f"{what}缴纳",
             today=member_today(context, member),
         ),
-        [[("今天", TodoToday().data), ("取消", TodoAbort().data)]],
+        [[("今天", TodoToday(action, item_id).data), ("取消", TodoAbort().data)]],
     )
     return DoneState.DATE
 
@@ -170,6 +172,13 @@ async def on_today(update: Update, context: HRContext) -> int:
     member = await _pending_member(update, context)
     if member is None:
         return ConversationHandler.END
+    button = pressed(update, TodoToday)
+    assert context.user_data is not None
+    pending = context.user_data.get(PENDING_KEY) or {}
+    if (pending.get("action"), pending.get("item_id")) != (button.action, button.item_id):
+        what = escape(f"{pending.get('name', '')} {pending.get('what', '')}")
+        await refuse_stale_confirm(update, f"{what}的办理日期（请在最新一条消息中选择或输入）")
+        return DoneState.DATE
     today = member_today(context, member)
     await show_choice(update, f"办理日期：今天（{today.isoformat()}）")
     return await _complete(update, context, member, today)

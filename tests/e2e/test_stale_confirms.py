@@ -12,6 +12,7 @@ from sqlmodel import Session, func, select
 from bot.local_api import SentMessage
 from models.employee import Employee
 from models.ledger import LedgerMonth
+from models.task import Task
 from policies.idnumber import check_digit
 
 HEADER = "姓名,身份证号,入职日期,部门,缴费基数,参保地,已缴月份"
@@ -143,3 +144,21 @@ async def test_a_stale_bulk_mark_confirm_marks_only_what_it_counted(bot: BotHarn
     done = await bot.api.wait_for_edit(HR, changed.message_id, since=mark, timeout=15)
     assert "3</b> 人标记为已申报" in (done.raw_text or ""), done.raw_text
     assert states(bot) == ["declared"] * 3
+
+
+async def test_a_stale_todo_today_does_not_complete_the_newer_item(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await import_rows(bot, *people(2))
+    todo = (await bot.say(HR, "/todo"))[0]
+    first, second = (f"✅ {name(n)} 社保登记 已办理" for n in (1, 2))
+    asked_first = (await press_on(bot, todo, first))[0]
+    asked_second = (await press_on(bot, todo, second))[0]
+    assert name(1) in asked_first.text and name(2) in asked_second.text
+
+    [refusal] = await press_on(bot, asked_first, "今天")
+    assert "已失效" in refusal.text and name(2) in refusal.text
+    with Session(bot.engine) as session:
+        assert {t.status for t in session.exec(select(Task))} == {"open"}
+
+    [done] = await press_on(bot, asked_second, "今天")
+    assert "已记录" in done.text and name(2) in done.text
