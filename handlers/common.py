@@ -29,7 +29,7 @@ from bot.callbacks import STALE_ANSWER, Button, StaleButton, digest, is_valid, p
 from bot.clock import today_in
 from bot.context import HRContext
 from bot.persistence import transaction_of
-from bot.services.access import AccessDenied, Member, memberships_of, require_member
+from bot.services.access import AccessDenied, Member, choose_member, memberships_of
 from models.company import Role
 
 T = TypeVar("T")
@@ -59,6 +59,8 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
 #: `name_the_company` and moved by `current_member` to the company a button came from. A
 #: ContextVar, not user_data: it must never be persisted nor outlive the update.
 _company_label: ContextVar[str | None] = ContextVar("company_label", default=None)
+#: The sender's memberships, read once per update by `name_the_company` (None: not read).
+_memberships: ContextVar[list[Member] | None] = ContextVar("memberships", default=None)
 
 
 def company_line(text: str) -> str:
@@ -78,12 +80,28 @@ def _label_for(members: Sequence[Member], company_id: int | None = None) -> str 
 
 
 async def name_the_company(update: Update, context: HRContext) -> None:
-    """Before any handler (group -2): decide which company this update's replies name."""
+    """Before any handler (group -2): read the sender's memberships once for this update and
+    decide which company its replies name."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != ChatType.PRIVATE:
+    members = memberships_of(context.services.engine, user.id) if user is not None else []
+    _memberships.set(members)
+    if chat is None or chat.type != ChatType.PRIVATE:
         _company_label.set(None)  # a group belongs to one company; only private chats vary
         return
-    _company_label.set(_label_for(memberships_of(context.services.engine, user.id)))
+    _company_label.set(_label_for(members))
+
+
+def forget_memberships() -> None:
+    """The sender's memberships changed in this update (/company): read them again."""
+    _memberships.set(None)
+
+
+def _members_of(context: HRContext, user_id: int) -> list[Member]:
+    """This update's memberships of the sender (read by `name_the_company`), else read now."""
+    members = _memberships.get()
+    if members is None or (members and members[0].user_id != user_id):
+        members = memberships_of(context.services.engine, user_id)
+    return members
 
 
 def acting_in(update: Update, context: HRContext, company_id: int) -> None:
@@ -92,8 +110,7 @@ def acting_in(update: Update, context: HRContext, company_id: int) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != ChatType.PRIVATE:
         return
-    members = memberships_of(context.services.engine, user.id)
-    _company_label.set(_label_for(members, company_id))
+    _company_label.set(_label_for(_members_of(context, user.id), company_id))
 
 
 async def reply(
@@ -145,7 +162,8 @@ async def current_member(
     if user is None or chat is None:
         return None
     try:
-        member = require_member(context.services.engine, user.id, *roles, company_id=company_id)
+        members = _members_of(context, user.id)
+        member = choose_member(members, *roles, company_id=company_id)
         if company_id is not None:
             acting_in(update, context, company_id)
     except AccessDenied as denied:

@@ -14,6 +14,7 @@ from handlers.common import (
     acting_in,
     answer_stale,
     end_other_conversations,
+    forget_memberships,
     pressed,
     reply,
     show_choice,
@@ -85,6 +86,7 @@ async def _switch(update: Update, context: HRContext, company_id: int) -> None:
             await reply(update, NOT_A_MEMBER)
         return
     # What was half done belongs to the company left behind: drop it, saying so.
+    forget_memberships()
     acting_in(update, context, member.company_id)
     await end_other_conversations(update, context, keep="")
     if context.user_data is not None and context.user_data.pop(IMPORT_KEY, None) is not None:

@@ -155,7 +155,19 @@ def require_member(
 ) -> Member:
     """Resolve the user (in `company_id`, else their current company) and check the role, or
     raise AccessDenied with what to do instead."""
-    member = member_of(engine, user_id, company_id)
+    return choose_member(
+        [m for m in [member_of(engine, user_id, company_id)] if m is not None], *roles
+    )
+
+
+def choose_member(
+    members: list[Member], *roles: Role, company_id: int | None = None
+) -> Member:
+    """From a user's memberships (current first, as `memberships_of` lists them) the one in
+    `company_id` (else the current one), with its role checked; AccessDenied otherwise."""
+    member = next(
+        (m for m in members if company_id is None or m.company_id == company_id), None
+    )
     if member is None:
         raise AccessDenied(NOT_A_MEMBER)
     if roles and member.role not in roles:
