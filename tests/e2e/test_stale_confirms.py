@@ -162,3 +162,26 @@ async def test_a_stale_todo_today_does_not_complete_the_newer_item(bot: BotHarne
 
     [done] = await press_on(bot, asked_second, "今天")
     assert "已记录" in done.text and name(2) in done.text
+
+
+async def test_a_stale_leave_confirm_does_not_record_the_newer_leave(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await import_rows(bot, *people(2))
+
+    async def leave_until_confirm(who: str) -> SentMessage:
+        await bot.say(HR, "/leave")
+        await bot.press(HR, f"{who}（后厨）")
+        await bot.say(HR, "今天")
+        return (await bot.press(HR, "合同到期"))[0]
+
+    first = await leave_until_confirm(name(1))
+    second = await leave_until_confirm(name(2))
+    assert name(1) in first.text and name(2) in second.text
+
+    [refusal] = await press_on(bot, first, "✅ 确认")
+    assert "已失效" in refusal.text and f"{name(2)} 离职" in refusal.text
+    with Session(bot.engine) as session:
+        assert {e.status for e in session.exec(select(Employee))} == {"active"}
+
+    [done] = await press_on(bot, second, "✅ 确认")
+    assert "离职" in done.text and name(2) in done.text
