@@ -263,7 +263,7 @@ def main() -> None:
     scheduler = ReminderScheduler(
         engine, ManualClock(NOW), NullChannel(), ReminderDefaults(), worker="bench-tick"
     )
-    scheduler._declarations_planned_on = NOW.date()  # time the claim-and-send path only
+    scheduler._planned_on = NOW.date()  # time the claim-and-send path only
 
     def full_tick() -> int:
         return asyncio.run(scheduler.tick()).claimed

@@ -57,8 +57,9 @@ class Reminder(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
-    #: The obligation reminded: "task:<id>", "declaration:<YYYY-MM>:<city>", or the
-    #: "policy_update:<audit_log id>" whose entry holds a policy change notice.
+    #: The obligation reminded: "task:<id>", "declaration:<company id>:<YYYY-MM>:<city>", or
+    #: the "policy_update:<audit_log id>" whose entry holds a policy change notice. Every
+    #: subject names one company's obligation, so the unique key never spans two companies.
     subject: str = Field(max_length=80)
     task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
     kind: str = Field(max_length=30)
@@ -123,8 +124,12 @@ def company_by_group(session: Session, chat_id: int) -> CompanySettings | None:
     ).first()
 
 
-def reminders_for_subject(session: Session, subject: str) -> list[Reminder]:
-    statement = select(Reminder).where(Reminder.subject == subject)
+def reminders_for_subject(session: Session, company_id: int, subject: str) -> list[Reminder]:
+    """Every row of one company's obligation, in send order (scoped: a subject is never
+    trusted to be unique across companies)."""
+    statement = select(Reminder).where(
+        Reminder.company_id == company_id, Reminder.subject == subject
+    )
     return list(session.exec(statement.order_by(col(Reminder.send_at), col(Reminder.id))))
 
 

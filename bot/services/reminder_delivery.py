@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,9 +41,11 @@ from bot.services.policy_updates import notice_text
 from bot.services.reminder_planning import (
     add_row,
     close_row,
+    companies_to_plan,
     company_reminder_settings,
     company_reminder_settings_from,
     local_today,
+    parse_declaration_subject,
     plan_declarations,
     plan_unplanned_tasks,
 )
@@ -69,6 +72,14 @@ from policies.library import PolicyLibrary
 from policies.reminder_plan import ReminderKind
 
 log = logging.getLogger(__name__)
+
+
+def _log_failure(message: str, *ids: object, error: BaseException) -> None:
+    """Log an unexpected error by ids, its type and frames only: its text may quote personal
+    data (a name, a 身份证) and SQL parameters are hidden for the same reason."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error(message + ": %s\n%s", *ids, type(error).__name__, frames)
+
 
 #: How long a claim is held before another worker may take the row over (crash recovery).
 LEASE = timedelta(minutes=5)
@@ -204,7 +215,7 @@ def _buttons(reminder_id: int) -> list[list[tuple[str, str]]]:
 
 
 def _is_superseded(session: Session, row: Reminder, now: datetime) -> bool:
-    for other in reminders_for_subject(session, row.subject):
+    for other in reminders_for_subject(session, row.company_id, row.subject):
         if (
             other.id != row.id
             and other.status in (*OPEN_STATUSES, ReminderStatus.SENT)
@@ -287,8 +298,7 @@ def _registration_context(
 def _declaration_context(
     session: Session, row: Reminder, today: date, month_due: MonthDue
 ) -> dict[str, object] | None:
-    _, month_text, city = row.subject.split(":", 2)
-    month = date.fromisoformat(f"{month_text}-01")
+    _, month, city = parse_declaration_subject(row.subject)
     names = session.exec(
         select(Employee.name)
         .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
@@ -488,7 +498,9 @@ class ReminderScheduler:
         self.late_fee = late_fee
         self.lease = lease
         self.batch = batch
-        self._declarations_planned_on: date | None = None
+        #: The day the daily planning ran, and the companies whose planning failed that day.
+        self._planned_on: date | None = None
+        self._planning_failed: set[int] = set()
         # One tick at a time per process: the start-up run, the repeating job and a test
         # driving the clock share this worker id, and the lease fences other processes only.
         self._ticking = asyncio.Lock()
@@ -512,7 +524,7 @@ class ReminderScheduler:
         due again before the tick ends (its next attempt is later), so the loop ends.
         """
         now = self.now()
-        self._plan_declarations(now)
+        self._plan_day(now)
         report = TickReport()
         while True:
             ids = claim_due(
@@ -520,7 +532,11 @@ class ReminderScheduler:
             )
             report.claimed += len(ids)
             for index, reminder_id in enumerate(ids):
-                result, wait_until = await self._process(reminder_id)
+                try:
+                    result, wait_until = await self._process(reminder_id)
+                except Exception as error:  # one broken row must not stop the others
+                    _log_failure("sending reminder %s failed", reminder_id, error=error)
+                    result, wait_until = self._failed_attempt_safely(reminder_id, error), None
                 report.count(result)
                 if result is Result.RATE_LIMITED and wait_until is not None:
                     _release(self.engine, ids[index + 1 :], self.worker, wait_until)
@@ -528,14 +544,44 @@ class ReminderScheduler:
             if len(ids) < self.batch:
                 return report
 
-    def _plan_declarations(self, now: datetime) -> None:
+    def _plan_day(self, now: datetime) -> None:
+        """The first tick of a day plans unplanned tasks and declarations, each company in its
+        own transaction: one company's failure is logged and retried at the next tick, and
+        never stops the others' planning or the sending that follows."""
         day = now.date()
-        if self._declarations_planned_on == day:
-            return
-        with unit_of_work(self.engine) as session:
-            plan_unplanned_tasks(session, now=now, defaults=self.defaults)
-            plan_declarations(session, now=now, defaults=self.defaults, month_due=self.month_due)
-        self._declarations_planned_on = day
+        if self._planned_on == day:
+            if not self._planning_failed:
+                return
+            company_ids = sorted(self._planning_failed)
+        else:
+            with Session(self.engine) as session:
+                company_ids = companies_to_plan(session)
+        failed: set[int] = set()
+        for company_id in company_ids:
+            try:
+                with unit_of_work(self.engine) as session:
+                    plan_unplanned_tasks(session, company_id, now=now, defaults=self.defaults)
+                    plan_declarations(
+                        session,
+                        company_id,
+                        now=now,
+                        defaults=self.defaults,
+                        month_due=self.month_due,
+                    )
+            except Exception as error:
+                _log_failure("reminder planning failed for company %s", company_id, error=error)
+                failed.add(company_id)
+        self._planned_on = day
+        self._planning_failed = failed
+
+    def _failed_attempt_safely(self, reminder_id: int, error: Exception) -> Result:
+        """Count an unexpected error as a failed attempt (backoff, then `failed` in /todo), so
+        a row that always raises does not come back at every lease expiry forever."""
+        try:
+            return self._failed_attempt(reminder_id, f"error: {type(error).__name__}")
+        except Exception as again:  # e.g. the database is gone: the lease expiry retries it
+            _log_failure("could not record the failure of reminder %s", reminder_id, error=again)
+            return Result.RETRY
 
     async def _process(self, reminder_id: int) -> tuple[Result, datetime | None]:
         now = self.now()
@@ -716,6 +762,7 @@ class ReminderScheduler:
             select(func.count())
             .select_from(Reminder)
             .where(
+                Reminder.company_id == row.company_id,
                 Reminder.subject == row.subject,
                 Reminder.kind == planned.kind,
                 Reminder.due_date == planned.due_date,

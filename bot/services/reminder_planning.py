@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from bot.services.ledger import MonthDue, month_end_due
@@ -84,8 +85,19 @@ def task_subject(task_id: int) -> str:
     return f"task:{task_id}"
 
 
-def declaration_subject(month: date, city: str) -> str:
-    return f"declaration:{month:%Y-%m}:{city}"
+def declaration_subject(company_id: int, month: date, city: str) -> str:
+    """A month's declaration in one insured city, for one company.
+
+    The company is part of the subject: two companies in one city owe the same month on the
+    same day, and `reminder` is unique on (subject, kind, due date).
+    """
+    return f"declaration:{company_id}:{month:%Y-%m}:{city}"
+
+
+def parse_declaration_subject(subject: str) -> tuple[int, date, str]:
+    """(company id, first day of the month, insured city) of a declaration subject."""
+    _, company_id, month_text, city = subject.split(":", 3)
+    return int(company_id), date.fromisoformat(f"{month_text}-01"), city
 
 
 def policy_update_subject(audit_id: int) -> str:
@@ -160,7 +172,7 @@ def plan_task_reminders(
     assert task.id is not None
     now = utcnow()  # bookkeeping only; every decision uses ``today``
     subject = task_subject(task.id)
-    existing = reminders_for_subject(session, subject)
+    existing = reminders_for_subject(session, task.company_id, subject)
     if task.status != TaskStatus.OPEN or task.kind != TaskKind.REGISTRATION:
         close_open_rows(existing, ReminderStatus.CANCELLED, now)
         return 0
@@ -215,21 +227,38 @@ def plan_task_reminders(
     return created
 
 
+def _is_unplanned_registration() -> ColumnElement[bool]:
+    """An open registration task that has no reminder row yet (bulk import, older rows)."""
+    has_rows = select(Reminder.id).where(Reminder.task_id == Task.id).exists()
+    return and_(Task.status == TaskStatus.OPEN, Task.kind == TaskKind.REGISTRATION, ~has_rows)
+
+
+def companies_to_plan(session: Session) -> list[int]:
+    """Companies the daily planning may add rows for: an unplanned open registration task or
+    a month still 待申报. The scheduler plans each in its own transaction, so one company's
+    failure cannot stop the others."""
+    unplanned = select(Task.company_id).where(_is_unplanned_registration())
+    pending = select(LedgerMonth.company_id).where(LedgerMonth.state == LedgerState.PENDING)
+    found = set(session.exec(unplanned.distinct())) | set(session.exec(pending.distinct()))
+    return sorted(found)
+
+
 def plan_unplanned_tasks(
-    session: Session, *, now: datetime, defaults: ReminderDefaults | None = None
+    session: Session, company_id: int, *, now: datetime, defaults: ReminderDefaults | None = None
 ) -> int:
-    """Plan open registration tasks that have no reminder row yet (bulk import, older rows).
+    """Plan the company's open registration tasks that have no reminder row yet.
 
     The hiring service plans its task in the same transaction; this sweep makes sure any
     other way of creating a task is reminded too. Returns the number of tasks planned.
     """
-    has_rows = select(Reminder.id).where(Reminder.task_id == Task.id).exists()
-    tasks = session.exec(
-        select(Task, Company.timezone)
-        .join(Company, col(Company.id) == Task.company_id)
-        .where(Task.status == TaskStatus.OPEN, Task.kind == TaskKind.REGISTRATION, ~has_rows)
-    ).all()
-    for task, timezone in tasks:
+    company = session.get(Company, company_id)
+    timezone = company.timezone if company is not None else "Asia/Shanghai"
+    tasks = list(
+        session.exec(
+            select(Task).where(Task.company_id == company_id, _is_unplanned_registration())
+        )
+    )
+    for task in tasks:
         plan_task_reminders(session, task, today=local_today(now, timezone), defaults=defaults)
     return len(tasks)
 
@@ -250,31 +279,27 @@ def replan_company(
 
 def plan_declarations(
     session: Session,
+    company_id: int,
     *,
     now: datetime,
     defaults: ReminderDefaults,
     month_due: MonthDue = month_end_due,
 ) -> int:
-    """Create declaration reminders for every (company, insured city, month) still 待申报."""
+    """Create the company's declaration reminders for every (insured city, month) still 待申报."""
     pending = session.exec(
-        select(LedgerMonth.company_id, Employee.insured_city, LedgerMonth.month)
+        select(Employee.insured_city, LedgerMonth.month)
         .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
-        .where(LedgerMonth.state == LedgerState.PENDING)
+        .where(LedgerMonth.company_id == company_id, LedgerMonth.state == LedgerState.PENDING)
         .distinct()
     ).all()
+    if not pending:
+        return 0
+    settings = company_reminder_settings(session, company_id, defaults)
+    today = local_today(now, settings.timezone)
     created = 0
-    for company_id, city, month in pending:
-        settings = company_reminder_settings(session, company_id, defaults)
-        today = local_today(now, settings.timezone)
-        subject = declaration_subject(month, city)
-        have = {
-            (r.kind, r.due_date)
-            for r in session.exec(
-                select(Reminder).where(
-                    Reminder.company_id == company_id, Reminder.subject == subject
-                )
-            )
-        }
+    for city, month in pending:
+        subject = declaration_subject(company_id, month, city)
+        have = {(r.kind, r.due_date) for r in reminders_for_subject(session, company_id, subject)}
         for planned in plan.declaration_reminders(month_due(city, month), settings):
             if (planned.kind, planned.due_date) in have or planned.send_on < today:
                 continue

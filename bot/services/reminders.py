@@ -20,6 +20,7 @@ from bot.services.reminder_planning import (
     close_open_rows,
     company_reminder_settings,
     local_today,
+    parse_declaration_subject,
     replan_company,
 )
 from bot.services.todo import complete_task
@@ -64,13 +65,16 @@ def mark_done(engine: Engine, member: Member, reminder_id: int, *, now: datetime
     else:
         label = _mark_declared(engine, member, subject, today)
     with unit_of_work(engine) as session:
-        close_open_rows(reminders_for_subject(session, subject), ReminderStatus.CANCELLED, now)
+        close_open_rows(
+            reminders_for_subject(session, member.company_id, subject),
+            ReminderStatus.CANCELLED,
+            now,
+        )
     return label
 
 
 def _mark_declared(engine: Engine, member: Member, subject: str, today: date) -> str:
-    _, month_text, city = subject.split(":", 2)
-    month = date.fromisoformat(f"{month_text}-01")
+    _, month, city = parse_declaration_subject(subject)
     with unit_of_work(engine) as session:
         rows = session.exec(
             select(LedgerMonth)
@@ -143,6 +147,7 @@ def snooze(
         missed = deadline if deadline is not None and today <= deadline < day else None
         exists = session.exec(
             select(Reminder).where(
+                Reminder.company_id == row.company_id,
                 Reminder.subject == row.subject,
                 Reminder.kind == row.kind,
                 Reminder.due_date == day,
@@ -223,8 +228,8 @@ def failed_for_todo(engine: Engine, member: Member) -> list[FailedReminder]:
                     FailedReminder(f"{kind_label}（发送 /policy_version 查看）", row.due_date)
                 )
             else:
-                _, month_text, city = row.subject.split(":", 2)
-                shown.append(FailedReminder(f"{city} {month_text} {kind_label}", row.due_date))
+                _, month, city = parse_declaration_subject(row.subject)
+                shown.append(FailedReminder(f"{city} {month:%Y-%m} {kind_label}", row.due_date))
         return shown
 
 
