@@ -36,6 +36,7 @@ from handlers.common import (
     checkpoint,
     conversation,
     current_hr,
+    edit_message,
     end_conversation,
     keyboard,
     member_today,
@@ -107,7 +108,9 @@ async def on_page(update: Update, context: HRContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_reply_markup(keyboard(_employee_buttons(context, member, page)))
+    await edit_message(
+        query.edit_message_reply_markup(keyboard(_employee_buttons(context, member, page)))
+    )
     return BackpayState.SUBJECT
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -132,11 +133,34 @@ async def edit_pressed(
     """Edit the pressed button's message (text and, if given, keyboard), naming the company."""
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(
-        company_line(text),
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(buttons) if buttons is not None else None,
+    await edit_message(
+        query.edit_message_text(
+            company_line(text),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(buttons) if buttons is not None else None,
+        )
     )
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    """Telegram's answer to an edit that would leave the message exactly as it is."""
+    return "message is not modified" in error.message.lower()
+
+
+async def edit_message(edit: Awaitable[T]) -> T | None:
+    """Run an edit of a message; "message is not modified" counts as success.
+
+    A button tapped twice (or a page button showing the page already shown) edits the message
+    to what it already says, and Telegram refuses that edit. The message then shows exactly
+    what we wanted, and whatever the tap changed is saved, so the user must not see an error.
+    Every edit of a message goes through here.
+    """
+    try:
+        return await edit
+    except BadRequest as error:
+        if is_not_modified(error):
+            return None
+        raise
 
 
 async def show_choice(update: Update, text: str) -> None:
@@ -146,7 +170,7 @@ async def show_choice(update: Update, text: str) -> None:
         return
     await query.answer()
     if query.message is not None and isinstance(query.message, Message):
-        await query.edit_message_text(company_line(text), parse_mode=ParseMode.HTML)
+        await edit_message(query.edit_message_text(company_line(text), parse_mode=ParseMode.HTML))
 
 
 async def current_member(

@@ -51,6 +51,8 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
     now = services.clock.now()
+    # Every path answers the callback exactly once: a second answer fails ("query is too
+    # old") and would put the generic error on top of a refusal or a saved change.
     try:
         if action == "done":
             label = reminders.mark_done(services.engine, member, reminder_id, now=now)
@@ -78,8 +80,12 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
             await query.answer()
             await reply(update, text)
     except InputError as refused:
-        await query.answer()
-        await reply(update, refused.html)
+        if private:
+            await query.answer()
+            await reply(update, refused.html)
+        else:
+            # In a group the refusal is for the presser only, not for everyone in the group.
+            await query.answer(refused.message[:200], show_alert=True)
 
 
 async def cmd_settings(update: Update, context: HRContext) -> None:

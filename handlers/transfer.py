@@ -34,6 +34,7 @@ from handlers.common import (
     answer_stale,
     company_line,
     current_member,
+    edit_message,
     edit_pressed,
     member_today,
     pressed,
@@ -267,9 +268,11 @@ async def _confirm(
             return
         last_edit[0] = now
         asyncio.run_coroutine_threadsafe(
-            progress_message.edit_text(
-                company_line(render("import_progress", done=done, total=total)),
-                parse_mode=ParseMode.HTML,
+            edit_message(
+                progress_message.edit_text(
+                    company_line(render("import_progress", done=done, total=total)),
+                    parse_mode=ParseMode.HTML,
+                )
             ),
             loop,
         )
@@ -285,9 +288,11 @@ async def _confirm(
         library=policy_library(context.services),
         progress=progress,
     )
-    await progress_message.edit_text(
-        company_line(render("import_done", outcome=outcome, filename=pending["filename"])),
-        parse_mode=ParseMode.HTML,
+    await edit_message(
+        progress_message.edit_text(
+            company_line(render("import_done", outcome=outcome, filename=pending["filename"])),
+            parse_mode=ParseMode.HTML,
+        )
     )
 
 

@@ -131,6 +131,9 @@ def snooze(
 ) -> Snoozed:
     """明天再提醒: the same reminder again on the next working day at the send hour.
 
+    Idempotent per day: a second tap (or a tap on a reminder whose next alert is already due
+    that day) records nothing more and answers with the same time.
+
     The next working day may come after a deadline that is still ahead (a Friday before a
     weekend deadline, the day before a holiday); the snooze still happens, but HR are told.
     """
@@ -153,6 +156,10 @@ def snooze(
                 Reminder.due_date == day,
             )
         ).first()
+        if exists is not None and exists.status in OPEN_STATUSES:
+            # Already due again that day (tapped twice, or the next alert is planned anyway):
+            # nothing more to record, and the answer is the same as the first time.
+            return Snoozed(exists.send_at.astimezone(settings.zone), missed)
         if exists is None:
             add_row(
                 session,
@@ -163,7 +170,7 @@ def snooze(
                 owner_user_id=member.user_id,
                 is_snooze=True,
             )
-        elif exists.status not in OPEN_STATUSES:
+        else:
             exists.status = ReminderStatus.PENDING
             exists.next_attempt_at = exists.send_at = at
             exists.updated_at = now
