@@ -16,9 +16,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets its folder, foreign keys and a busy timeout.
+    """Create the engine; SQLite gets its folder, foreign keys, a busy timeout and
+    `secure_delete`.
 
     SQL parameters are hidden from logs and exception texts: they hold 身份证 numbers and wages.
+    `secure_delete` overwrites deleted and replaced content with zeros: a finished or cancelled
+    /hire draft (kept in `ptb_state` while HR answer, with the full 身份证) must not linger in
+    the file's free pages.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -37,6 +41,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

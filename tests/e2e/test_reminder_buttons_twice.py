@@ -54,9 +54,7 @@ async def test_snooze_tapped_twice_is_saved_once_and_shows_no_error(bot: BotHarn
     assert bot.api.errors == []
     with Session(bot.engine) as session:
         snoozes = session.exec(select(Reminder).where(Reminder.is_snooze)).all()
-        entries = session.exec(
-            select(AuditLog).where(AuditLog.action == "reminder.snoozed")
-        ).all()
+        entries = session.exec(select(AuditLog).where(AuditLog.action == "reminder.snoozed")).all()
     assert len(snoozes) == 1 and len(entries) == 1
 
 
