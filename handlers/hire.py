@@ -107,7 +107,7 @@ async def cmd_hire(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     _clear(context)
-    _save(context, HireDraft())
+    _save(context, HireDraft.start())
     new_draft_nonce(context, DRAFT_KEY)
     return await _ask(update, context, member, HireState.NAME)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Column
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
 
@@ -29,3 +30,24 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def entry_with_key(
+    session: Session,
+    company_id: int,
+    *,
+    actions: Sequence[str],
+    actor_user_id: int,
+    key_name: str,
+    key: str,
+) -> AuditLog | None:
+    """The entry of `actions` by that user whose detail carries `key_name` = `key` (an
+    idempotency key: a random value naming one attempt, so at most one entry matches)."""
+    return session.exec(
+        select(AuditLog).where(
+            AuditLog.company_id == company_id,
+            AuditLog.actor_user_id == actor_user_id,
+            col(AuditLog.action).in_(actions),
+            col(AuditLog.detail)[key_name].as_string() == key,
+        )
+    ).first()

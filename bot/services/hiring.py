@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -95,6 +96,14 @@ class HireDraft:
     insured_city: str | None = None
     #: Set when the 身份证 belongs to a former employee: 确认 starts a new employment period.
     rehire: bool = False
+    #: Names this registration attempt; stored with the hire's audit entry, so a 确认 pressed
+    #: again after a crash between the commit and the reply is recognised as the same hire.
+    key: str | None = None
+
+    @classmethod
+    def start(cls) -> HireDraft:
+        """A fresh draft with its own idempotency key."""
+        return cls(key=uuid.uuid4().hex)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -300,6 +309,50 @@ def preview(
     )
 
 
+_HIRE_ACTIONS = ("employee.hired", "employee.rehired")
+
+
+def _committed_hire(
+    session: Session,
+    member: Member,
+    employee: Employee,
+    key: str,
+    library: PolicyLibrary | None,
+) -> HireResult | None:
+    """The result of this very draft's hire if it was already committed (by the same HR).
+
+    A crash between the commit and the reply leaves the conversation at 确认; pressing it
+    again must show 已登记 for the hire that was saved, not refuse it as a duplicate.
+    """
+    entry = audit.entry_with_key(
+        session,
+        member.company_id,
+        actions=_HIRE_ACTIONS,
+        actor_user_id=member.user_id,
+        key_name="hire_key",
+        key=key,
+    )
+    if entry is None or entry.detail.get("employee_id") != employee.id:
+        return None
+    task = session.get(Task, entry.detail.get("task_id"))
+    ledger = session.get(LedgerMonth, entry.detail.get("ledger_id"))
+    if task is None or ledger is None or employee.id is None:
+        return None
+    assert task.id is not None and ledger.id is not None
+    return HireResult(
+        employee_id=employee.id,
+        task_id=task.id,
+        ledger_id=ledger.id,
+        name=employee.name,
+        deadline=task.due_date,
+        month=ledger.month,
+        effective_base=ledger.base,
+        employer_amount=ledger.employer_amount,
+        employee_amount=ledger.employee_amount,
+        month_due=declaration_deadline(library, employee.insured_city, ledger.month),
+    )
+
+
 def register_hire(
     engine: Engine,
     member: Member,
@@ -312,6 +365,7 @@ def register_hire(
     """One transaction: employee, registration task (art. 58), first ledger month, audit row.
 
     A former employee's 身份证 re-hires them (new employment period, earlier months kept).
+    Idempotent per draft key: the same draft confirmed again returns the committed result.
     """
     facts = preview(engine, member, draft, today=today, library=library)
     price = price_first_month(library, facts.insured_city, month_of(facts.first_day), facts.base)
@@ -319,6 +373,10 @@ def register_hire(
     try:
         with unit_of_work(engine) as session:
             existing = employee_by_id_number(session, member.company_id, draft.id_number)
+            if existing is not None and draft.key:
+                committed = _committed_hire(session, member, existing, draft.key, library)
+                if committed is not None:
+                    return committed
             if existing is not None and not (
                 draft.rehire and existing.status == EmployeeStatus.LEFT
             ):
@@ -397,6 +455,9 @@ def register_hire(
                 employee_id=employee.id,
                 first_day=facts.first_day.isoformat(),
                 deadline=facts.deadline.isoformat(),
+                task_id=task.id,
+                ledger_id=ledger.id,
+                hire_key=draft.key,
             )
             return HireResult(
                 employee_id=employee.id,

@@ -70,8 +70,12 @@ class BotHarness:
             await app.stop()
         await app.shutdown()
 
-    async def crash(self) -> None:
-        """Stop as a killed process would: nothing is flushed to persistence on the way out."""
+    def lose_persistence(self) -> None:
+        """From now on this process writes nothing more to persistence, as if it had died.
+
+        A test can call it at any point (e.g. right after a commit, before the reply) and then
+        `restart(crash=True)`: the new process sees only what was persisted before.
+        """
         assert self.app is not None
         persistence = self.app.persistence
         assert persistence is not None
@@ -87,6 +91,10 @@ class BotHarness:
             "drop_chat_data",
         ):
             setattr(persistence, name, lost)
+
+    async def crash(self) -> None:
+        """Stop as a killed process would: nothing is flushed to persistence on the way out."""
+        self.lose_persistence()
         await self.stop()
 
     async def restart(self, *, crash: bool = False) -> HRApplication:
