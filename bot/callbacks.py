@@ -263,13 +263,15 @@ class TodoAbort(Button):
     pass
 
 
-@button("todo:page:{page}")
+@button("todo:page:{company_id}:{page}")
 class TodoPage(Button):
+    company_id: int
     page: int
 
 
-@button("emp:page:{page}")
+@button("emp:page:{company_id}:{page}")
 class EmployeesPage(Button):
+    company_id: int
     page: int
 
 
@@ -279,22 +281,27 @@ class LedgerMark(Button):
     row_id: int
 
 
-@button("ledger:page:{month}:{page}")
+@button("ledger:page:{company_id}:{month}:{page}")
 class LedgerPage(Button):
+    """A month of a company's ledger: the company it was shown for, not the current one."""
+
+    company_id: int
     month: Month
     page: int
 
 
-@button("ledger:bulk:{mark}:{month}")
+@button("ledger:bulk:{company_id}:{mark}:{month}")
 class LedgerBulk(Button):
+    company_id: int
     mark: Mark
     month: Month
 
 
-@button("ledger:bulkok:{mark}:{month}:{shown}")
+@button("ledger:bulkok:{company_id}:{mark}:{month}:{shown}")
 class LedgerBulkConfirm(Button):
     """Confirms marking the rows that were shown: `shown` is a digest of their ids."""
 
+    company_id: int
     mark: Mark
     month: Month
     shown: Token

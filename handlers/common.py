@@ -105,6 +105,20 @@ def _members_of(context: HRContext, user_id: int) -> list[Member]:
     return members
 
 
+async def member_for_button(
+    update: Update, context: HRContext, company_id: int, *roles: Role
+) -> Member | None:
+    """The presser in the company a button was made for; a company they do not belong to
+    (a forged id, or they left it) gets the quiet stale answer and None."""
+    user = update.effective_user
+    if user is None:
+        return None
+    if all(m.company_id != company_id for m in _members_of(context, user.id)):
+        await answer_stale(update)
+        return None
+    return await current_member(update, context, *roles, company_id=company_id)
+
+
 def acting_in(update: Update, context: HRContext, company_id: int) -> None:
     """From here on this update's messages name `company_id` (a button's company, or the one
     just switched to) instead of the user's current company."""
@@ -249,15 +263,22 @@ def paginate(items: Sequence[T], page: int) -> tuple[list[T], int, int, int]:
     return list(items[offset : offset + PAGE_SIZE]), page, pages, offset
 
 
-def pager_buttons(prefix: str, page: int, pages: int) -> list[tuple[str, str]]:
-    """◀ ▶ buttons as UX.md asks for lists longer than a page."""
+def pager_buttons(
+    prefix: str | Callable[[int], Button], page: int, pages: int
+) -> list[tuple[str, str]]:
+    """◀ ▶ buttons as UX.md asks for lists longer than a page; `prefix` is a feature name
+    (`<prefix>:page:<n>`) or makes the page's button (bot/callbacks.py)."""
     if pages <= 1:
         return []
+
+    def data(n: int) -> str:
+        return prefix(n).data if callable(prefix) else f"{prefix}:page:{n}"
+
     row = []
     if page > 1:
-        row.append(("◀ 上一页", f"{prefix}:page:{page - 1}"))
+        row.append(("◀ 上一页", data(page - 1)))
     if page < pages:
-        row.append(("下一页 ▶", f"{prefix}:page:{page + 1}"))
+        row.append(("下一页 ▶", data(page + 1)))
     return row
 
 

@@ -28,6 +28,7 @@ from handlers.common import (
     answer_stale,
     current_member,
     edit_pressed,
+    member_for_button,
     member_today,
     pressed,
     reply,
@@ -47,7 +48,7 @@ def policy_library(services: AppServices) -> PolicyLibrary:
     return services.policies.library
 
 
-def _view_buttons(view: ledger.MonthView) -> list[list[tuple[str, str]]]:
+def _view_buttons(view: ledger.MonthView, company_id: int) -> list[list[tuple[str, str]]]:
     month = Month(view.month.year, view.month.month, 1)
     rows: list[list[tuple[str, str]]] = [
         [
@@ -58,28 +59,28 @@ def _view_buttons(view: ledger.MonthView) -> list[list[tuple[str, str]]]:
     ]
     pager = []
     if view.page > 1:
-        pager.append(("◀ 上一页", LedgerPage(month, view.page - 1).data))
+        pager.append(("◀ 上一页", LedgerPage(company_id, month, view.page - 1).data))
     if view.page < view.pages:
-        pager.append(("下一页 ▶", LedgerPage(month, view.page + 1).data))
+        pager.append(("下一页 ▶", LedgerPage(company_id, month, view.page + 1).data))
     rows.append(pager)
     bulk = []
     if view.undeclared_total:
-        bulk.append(("📝 全部标记已申报", LedgerBulk("decl", month).data))
+        bulk.append(("📝 全部标记已申报", LedgerBulk(company_id, "decl", month).data))
     if view.payable_total:
-        bulk.append(("💰 全部标记已缴纳", LedgerBulk("paid", month).data))
+        bulk.append(("💰 全部标记已缴纳", LedgerBulk(company_id, "paid", month).data))
     rows.append(bulk)
     return rows
 
 
 def _bulk_confirm_buttons(
-    mark: Mark, month: Month, row_ids: list[int]
+    company_id: int, mark: Mark, month: Month, row_ids: list[int]
 ) -> list[list[tuple[str, str]]]:
     """✅ names the exact set of rows it will move; ✖️ goes back to the month."""
     shown = digest(format_month(month), mark, *row_ids)
     return [
         [
-            ("✅ 确认", LedgerBulkConfirm(mark, month, shown).data),
-            ("✖️ 取消", LedgerPage(month, 1).data),
+            ("✅ 确认", LedgerBulkConfirm(company_id, mark, month, shown).data),
+            ("✖️ 取消", LedgerPage(company_id, month, 1).data),
         ]
     ]
 
@@ -96,7 +97,7 @@ def _render_view(
         library=policy_library(context.services),
     )
     text = render("ledger_month", view=view, company_name=member.company_name, notice=notice)
-    return text, _view_buttons(view)
+    return text, _view_buttons(view, member.company_id)
 
 
 async def cmd_ledger(update: Update, context: HRContext) -> None:
@@ -123,17 +124,22 @@ async def _edit(update: Update, text: str, buttons: list[list[tuple[str, str]]])
 async def on_ledger_button(update: Update, context: HRContext) -> None:
     """Every `ledger:` button; company and role are re-checked on each press.
 
-    A row's button acts in the row's company (if the presser is HR there); month and bulk
-    buttons act in the current company, whose name heads the message."""
+    Every button acts in the company it was made for, not the presser's current one: a row's
+    in the row's company (if the presser is HR there), a month's or bulk one in the company
+    it names."""
     button = pressed(update, Button)
-    company_id = None
     if isinstance(button, LedgerMark):
         user = update.effective_user
         assert user is not None
         company_id = access.company_for_row(
             context.services.engine, user.id, "ledger", button.row_id
         )
-    member = await current_member(update, context, Role.HR, company_id=company_id)
+        member = await current_member(update, context, Role.HR, company_id=company_id)
+    elif isinstance(button, LedgerPage | LedgerBulk | LedgerBulkConfirm):
+        member = await member_for_button(update, context, button.company_id, Role.HR)
+    else:
+        await answer_stale(update)
+        return
     if member is None:
         return
     query = update.callback_query
@@ -169,7 +175,7 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
                     "ledger_bulk_confirm", month=button.month, count=len(row_ids),
                     label=target.label,
                 ),
-                _bulk_confirm_buttons(button.mark, button.month, row_ids),
+                _bulk_confirm_buttons(member.company_id, button.mark, button.month, row_ids),
             )
         elif isinstance(button, LedgerBulkConfirm):
             await _bulk_confirm(update, context, member, button)
@@ -197,7 +203,7 @@ async def _bulk_confirm(
             render(
                 "ledger_bulk_changed", month=button.month, count=len(row_ids), label=target.label
             ),
-            _bulk_confirm_buttons(button.mark, button.month, row_ids),
+            _bulk_confirm_buttons(member.company_id, button.mark, button.month, row_ids),
         )
         return
     result = ledger.mark_month(
@@ -213,7 +219,7 @@ async def _bulk_confirm(
             label=target.label,
             month_key=format_month(button.month),
         ),
-        [[("📒 查看台账", LedgerPage(button.month, 1).data)]],
+        [[("📒 查看台账", LedgerPage(member.company_id, button.month, 1).data)]],
     )
 
 

@@ -27,6 +27,7 @@ from handlers.common import (
     checkpoint,
     conversation,
     current_member,
+    member_for_button,
     member_today,
     pager_buttons,
     paginate,
@@ -63,7 +64,7 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
         else:
             label = f"💰 {item.employee_name} {item.title[:3]} 已缴纳"
             rows.append([(label, TodoMark("paid", item.item_id).data)])
-    rows.append(pager_buttons("todo", page, pages))
+    rows.append(pager_buttons(lambda n: TodoPage(member.company_id, n), page, pages))
     text = render(
         "todo",
         items=shown,
@@ -84,12 +85,13 @@ async def cmd_todo(update: Update, context: HRContext) -> None:
 
 
 async def on_todo_page(update: Update, context: HRContext) -> None:
-    member = await current_member(update, context, Role.HR)
+    button = pressed(update, TodoPage)
+    member = await member_for_button(update, context, button.company_id, Role.HR)
     if member is None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _send_todo(update, context, member, pressed(update, TodoPage).page)
+    await _send_todo(update, context, member, button.page)
 
 
 async def on_mark_button(update: Update, context: HRContext) -> int:
@@ -229,7 +231,8 @@ async def _send_employees(update: Update, context: HRContext, member: Member, pa
     text = render(
         "employees", employees=shown, total=len(everyone), page=page, pages=pages, offset=offset
     )
-    await reply(update, text, [pager_buttons("emp", page, pages)])
+    pager = pager_buttons(lambda n: EmployeesPage(member.company_id, n), page, pages)
+    await reply(update, text, [pager])
 
 
 async def cmd_employees(update: Update, context: HRContext) -> None:
@@ -239,12 +242,13 @@ async def cmd_employees(update: Update, context: HRContext) -> None:
 
 
 async def on_employees_page(update: Update, context: HRContext) -> None:
-    member = await current_member(update, context, Role.HR)
+    button = pressed(update, EmployeesPage)
+    member = await member_for_button(update, context, button.company_id, Role.HR)
     if member is None:
         return
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _send_employees(update, context, member, pressed(update, EmployeesPage).page)
+    await _send_employees(update, context, member, button.page)
 
 
 async def cmd_employee(update: Update, context: HRContext) -> None:

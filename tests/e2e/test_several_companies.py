@@ -134,6 +134,11 @@ async def test_a_member_of_another_company_gets_nothing_from_forged_buttons(
         f"todo:paid:{row_id}",
         f"ledger:decl:{row_id}",
         f"ledger:paid:{row_id}",
+        f"ledger:page:{bot.companies[JIA]}:2026-12:1",
+        f"ledger:bulk:{bot.companies[JIA]}:decl:2026-12",
+        f"ledger:bulkok:{bot.companies[JIA]}:decl:2026-12:0123456789ab",
+        f"todo:page:{bot.companies[JIA]}:1",
+        f"emp:page:{bot.companies[JIA]}:1",
     ]
     with caplog.at_level(logging.ERROR):
         for data in forged:
@@ -151,3 +156,22 @@ async def test_a_member_of_another_company_gets_nothing_from_forged_buttons(
         statuses = {r.status for r in session.exec(select(Reminder))}
         assert "done" not in statuses
     assert bot.api.message(HR, reminder.message_id).text == reminder.text
+
+
+async def test_a_ledger_shown_for_one_company_is_marked_there_after_a_switch(
+    bot: BotHarness,
+) -> None:
+    await bot.join_as_hr(HR, company=JIA)
+    await hire(bot, HR)
+    view = (await bot.say(HR, "/ledger 2026-12"))[0]
+    await bot.join_as_hr(HR, company=YI)  # 乙 is current; the 甲 ledger is still on screen
+    mark = bot.api.mark()
+    bot.api.press_button(HR, view.message_id, next(d for t, d in view.buttons if "全部" in t))
+    asked = await bot.api.wait_for_edit(HR, view.message_id, since=mark, timeout=15)
+    assert asked.text.startswith(f"【{JIA}】") and "<b>1</b> 人" in (asked.raw_text or "")
+    mark = bot.api.mark()
+    bot.api.press_button(HR, asked.message_id, next(d for t, d in asked.buttons if t == "✅ 确认"))
+    done = await bot.api.wait_for_edit(HR, asked.message_id, since=mark, timeout=15)
+    assert done.text.startswith(f"【{JIA}】") and "标记为已申报" in done.text
+    with Session(bot.engine) as session:
+        assert session.exec(select(LedgerMonth)).one().state == "declared"
