@@ -22,6 +22,7 @@ from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
 from bot.settings import Settings
+from bot.update_order import PerChatUpdateProcessor
 from models.db import make_engine, upgrade_schema
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def build_application(
         .base_file_url(base_file_url or settings.telegram.base_file_url)
         .context_types(ContextTypes(context=HRContext))
         .persistence(DatabasePersistence(engine, update_interval=persistence_interval))
+        .concurrent_updates(PerChatUpdateProcessor(settings.telegram.concurrent_updates))
         .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0))
         .post_init(_post_init)
     )

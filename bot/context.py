@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -12,6 +14,9 @@ from bot.clock import Clock
 from bot.persistence import transaction_of
 from bot.policy_store import WatchedPolicyStore
 from bot.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 if TYPE_CHECKING:
     from bot.services.reminder_delivery import ReminderScheduler
@@ -51,3 +56,11 @@ class HRContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], di
         application = self.application
         assert isinstance(application, HRApplication)
         return application.services
+
+    async def db(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a service call (blocking database work) in a worker thread.
+
+        This is the boundary between the event loop and the database: with concurrent
+        updates, a slow query in one chat must not stall every other chat's replies.
+        """
+        return await asyncio.to_thread(work, *args, **kwargs)

@@ -14,8 +14,10 @@ touched. Two things keep an update to at most one transaction:
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -70,8 +72,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             update_interval=update_interval,
         )
         self._engine = engine
-        #: (kind, key) -> fingerprint of what the table holds, for rows read or written.
+        #: (kind, key) -> fingerprint of what the table holds (or will, once the writer thread
+        #: is through its queue), for rows read or written.
         self._stored: dict[tuple[str, str], str | None] = {}
+        self._writer: ThreadPoolExecutor | None = None
 
     @asynccontextmanager
     async def one_transaction(self) -> AsyncIterator[None]:
@@ -88,7 +92,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             yield
         finally:
             _pending.reset(token)
-        self._commit(writes)
+        await self._commit(writes)
 
     def _load(self, kind: str) -> list[PtbState]:
         with Session(self._engine) as session:
@@ -97,15 +101,21 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             self._stored[(kind, row.key)] = _fingerprint(row.data)
         return rows
 
-    def _write(self, kind: str, key: str, data: object) -> None:
+    async def _write(self, kind: str, key: str, data: object) -> None:
         """Queue `data` (or _DELETED) for the row; commit now unless inside one_transaction."""
         pending = _pending.get()
         if pending is not None:
             pending[(kind, key)] = data
         else:
-            self._commit({(kind, key): data})
+            await self._commit({(kind, key): data})
 
-    def _commit(self, writes: _Writes) -> None:
+    async def _commit(self, writes: _Writes) -> None:
+        """Commit the rows that change what is stored, in the persistence's own thread.
+
+        The event loop keeps serving other chats meanwhile. One thread commits batches in the
+        order they were handed over, so `_stored` can be updated at hand-over: it is what the
+        table will hold once the queue is through (a failed commit forgets those rows).
+        """
         changed = {
             row: data
             for row, data in writes.items()
@@ -113,6 +123,20 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         }
         if not changed:
             return
+        for row, data in changed.items():
+            self._stored[row] = _fingerprint(data)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hrbot-ptb-state")
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._writer, self._commit_now, changed
+            )
+        except BaseException:
+            for row in changed:
+                self._stored.pop(row, None)
+            raise
+
+    def _commit_now(self, changed: _Writes) -> None:
         with Session(self._engine) as session:
             for (kind, key), data in changed.items():
                 if data is _DELETED:
@@ -126,12 +150,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
                     row.data = data
                     session.add(row)
             session.commit()
-        for row, data in changed.items():
-            self._stored[row] = _fingerprint(data)
 
-    def _put_data(self, kind: str, key: str, data: dict[Any, Any]) -> None:
+    async def _put_data(self, kind: str, key: str, data: dict[Any, Any]) -> None:
         # An empty dict reads back the same as no row, so it is not worth a row.
-        self._write(kind, key, data if data else _DELETED)
+        await self._write(kind, key, data if data else _DELETED)
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         return {int(row.key): dict(row.data or {}) for row in self._load(_USER)}
@@ -155,15 +177,15 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         encoded = json.dumps(list(key))
-        self._write(
+        await self._write(
             _conversation_kind(name), encoded, _DELETED if new_state is None else new_state
         )
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        self._put_data(_USER, str(user_id), data)
+        await self._put_data(_USER, str(user_id), data)
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        self._put_data(_CHAT, str(chat_id), data)
+        await self._put_data(_CHAT, str(chat_id), data)
 
     async def update_bot_data(self, data: dict[Any, Any]) -> None:
         return None
@@ -172,10 +194,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._write(_CHAT, str(chat_id), _DELETED)
+        await self._write(_CHAT, str(chat_id), _DELETED)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._write(_USER, str(user_id), _DELETED)
+        await self._write(_USER, str(user_id), _DELETED)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         return None
@@ -187,4 +209,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return None
 
     async def flush(self) -> None:
-        return None
+        """Called last when the application stops: let the writer thread go."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)

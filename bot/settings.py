@@ -30,6 +30,8 @@ class TelegramSettings(_Section):
     base_url: str = TELEGRAM_API
     base_file_url: str = TELEGRAM_FILE_API
     poll_timeout: int = Field(default=30, ge=0, le=50)
+    #: Updates processed at once (each chat's and each user's still one at a time, in order).
+    concurrent_updates: int = Field(default=32, ge=1, le=1024)
 
     @model_validator(mode="after")
     def _read_token_file(self) -> TelegramSettings:

@@ -84,7 +84,8 @@ async def name_the_company(update: Update, context: HRContext) -> None:
     """Before any handler (group -2): read the sender's memberships once for this update and
     decide which company its replies name."""
     user, chat = update.effective_user, update.effective_chat
-    members = memberships_of(context.services.engine, user.id) if user is not None else []
+    engine = context.services.engine
+    members = await context.db(memberships_of, engine, user.id) if user is not None else []
     _memberships.set(members)
     if chat is None or chat.type != ChatType.PRIVATE:
         _company_label.set(None)  # a group belongs to one company; only private chats vary

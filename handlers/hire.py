@@ -124,7 +124,9 @@ async def _next_or_confirm(
 async def _ask(update: Update, context: HRContext, member: Member, state: HireState) -> int:
     draft = _draft(context)
     services = context.services
-    if state == HireState.DEPARTMENT and not hiring.company_departments(services.engine, member):
+    if state == HireState.DEPARTMENT and not await context.db(
+        hiring.company_departments, services.engine, member
+    ):
         state = HireState.NEW_DEPARTMENT
         await checkpoint(update, context, CONVERSATION, state)
         await reply(update, render("hire_ask_department", has_departments=False, warning=None))
@@ -137,7 +139,7 @@ async def _ask(update: Update, context: HRContext, member: Member, state: HireSt
     elif state == HireState.FIRST_DAY:
         await reply(update, render("hire_ask_first_day"))
     elif state == HireState.DEPARTMENT:
-        departments = hiring.company_departments(services.engine, member)
+        departments = await context.db(hiring.company_departments, services.engine, member)
         buttons = [(d.name, HireDepartment(d.id).data) for d in departments if d.id]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
         rows.append([("➕ 新部门", HireNewDepartment().data)])
@@ -159,7 +161,8 @@ async def _ask(update: Update, context: HRContext, member: Member, state: HireSt
 
 async def _show_confirm(update: Update, context: HRContext, member: Member) -> int:
     services = context.services
-    facts = hiring.preview(
+    facts = await context.db(
+        hiring.preview,
         services.engine,
         member,
         _draft(context),
@@ -192,7 +195,8 @@ def on_answer(field: HireField, state: HireState, next_state: HireState) -> Call
             return ConversationHandler.END
         draft = _draft(context)
         try:
-            notes = hiring.apply_answer(
+            notes = await context.db(
+                hiring.apply_answer,
                 context.services.engine,
                 member,
                 draft,
@@ -223,7 +227,7 @@ async def on_department_button(update: Update, context: HRContext) -> int:
         return await _ask(update, context, member, HireState.NEW_DEPARTMENT)
     assert isinstance(button, HireDepartment)
     choice = button.department_id
-    known = hiring.company_departments(context.services.engine, member)
+    known = await context.db(hiring.company_departments, context.services.engine, member)
     departments = {d.id: d for d in known}
     if choice not in departments:
         await show_choice(update, "该部门已不存在，请重新选择。")
@@ -257,7 +261,8 @@ async def on_confirm(update: Update, context: HRContext) -> int:
     services = context.services
     today = member_today(context, member)
     try:
-        result = hiring.register_hire(
+        result = await context.db(
+            hiring.register_hire,
             services.engine,
             member,
             _draft(context),

@@ -85,10 +85,11 @@ def _bulk_confirm_buttons(
     ]
 
 
-def _render_view(
+async def _render_view(
     context: HRContext, member: Member, month: date, page: int, notice: str = ""
 ) -> tuple[str, list[list[tuple[str, str]]]]:
-    view = ledger.month_view(
+    view = await context.db(
+        ledger.month_view,
         context.services.engine,
         member,
         month,
@@ -111,7 +112,7 @@ async def cmd_ledger(update: Update, context: HRContext) -> None:
     if month is None:
         await reply(update, render("ledger_usage", text=arg))
         return
-    text, buttons = _render_view(context, member, month, 1)
+    text, buttons = await _render_view(context, member, month, 1)
     await reply(update, text, buttons)
 
 
@@ -149,7 +150,7 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
     try:
         if isinstance(button, LedgerPage):
             await query.answer()
-            await _edit(update, *_render_view(context, member, button.month, button.page))
+            await _edit(update, *await _render_view(context, member, button.month, button.page))
         elif isinstance(button, LedgerMark):
             target = MARK_LABELS[button.mark]
             month = ledger.row_month(engine, member, button.row_id)
@@ -164,7 +165,7 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
                 if result.changed
                 else f"该员工当前状态不能标记为{target.label}，未改动。"
             )
-            await _edit(update, *_render_view(context, member, month, 1, notice))
+            await _edit(update, *await _render_view(context, member, month, 1, notice))
         elif isinstance(button, LedgerBulk):
             target = MARK_LABELS[button.mark]
             row_ids = ledger.movable_rows(engine, member, button.month, target)
@@ -172,7 +173,9 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
             await _edit(
                 update,
                 render(
-                    "ledger_bulk_confirm", month=button.month, count=len(row_ids),
+                    "ledger_bulk_confirm",
+                    month=button.month,
+                    count=len(row_ids),
                     label=target.label,
                 ),
                 _bulk_confirm_buttons(member.company_id, button.mark, button.month, row_ids),
@@ -207,7 +210,11 @@ async def _bulk_confirm(
         )
         return
     result = ledger.mark_month(
-        engine, member, button.month, target, today=member_today(context, member),
+        engine,
+        member,
+        button.month,
+        target,
+        today=member_today(context, member),
         row_ids=row_ids,
     )
     await query.answer()

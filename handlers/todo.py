@@ -49,7 +49,8 @@ PENDING_KEY = "todo_pending"
 
 async def _send_todo(update: Update, context: HRContext, member: Member, page: int) -> None:
     services = context.services
-    items = todo.todo_items(
+    items = await context.db(
+        todo.todo_items,
         services.engine,
         member,
         today=member_today(context, member),
@@ -73,7 +74,7 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
         pages=pages,
         offset=offset,
         company_name=member.company_name,
-        failed=reminders.failed_for_todo(context.services.engine, member),
+        failed=await context.db(reminders.failed_for_todo, services.engine, member),
     )
     await reply(update, text, rows)
 
