@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 
+import models  # noqa: F401  (registers every table)
+from models.company import Company, Membership
 from models.db import make_engine, upgrade_schema
+from models.employee import Department, Employee
+from models.ledger import LedgerMonth
+from models.ledger_history import EmploymentPeriod
+from models.task import Task
+from policies.idnumber import check_digit
 
 #: The temporary directory SQLite benchmark databases live in (removed at exit).
 _TMP = tempfile.TemporaryDirectory(prefix="hrbot-bench-")
@@ -53,3 +62,118 @@ def ms(seconds: float) -> str:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+# ------------------------------------------------------------------------------- seeding
+
+#: Every benchmark's "today": a Tuesday in December, so the month's ledger rows exist.
+TODAY = date(2026, 12, 15)
+NOW = datetime(2026, 12, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+CHUNK = 10_000
+
+
+def id_number(serial: int) -> str:
+    born = date(1960, 1, 1) + timedelta(days=serial % 15000)
+    first17 = f"110101{born:%Y%m%d}{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def seed_company(
+    engine: Engine, employees: int, *, hr_user: int, name: str = "基准公司", serial0: int = 0
+) -> int:
+    """A company with one HR and `employees` active employees hired this year, each with an
+    employment period, ledger months from the hire month through December (the older ones
+    paid, November and December pending) and, for one in ten, an open registration task.
+    Written with bulk inserts; returns the company id."""
+    with engine.begin() as c:
+        company_id = c.execute(
+            insert(Company).returning(Company.id),  # type: ignore[arg-type]
+            [{"name": name, "city": "北京", "timezone": "Asia/Shanghai", "created_at": NOW}],
+        ).scalar_one()
+        c.execute(
+            insert(Membership),
+            [
+                {
+                    "company_id": company_id,
+                    "telegram_user_id": hr_user,
+                    "chat_id": hr_user,
+                    "display_name": "HR",
+                    "role": "hr",
+                    "active": True,
+                    "created_at": NOW,
+                }
+            ],
+        )
+        department_id = c.execute(
+            insert(Department).returning(Department.id),  # type: ignore[arg-type]
+            [{"company_id": company_id, "name": "后厨"}],
+        ).scalar_one()
+    for start in range(0, employees, CHUNK):
+        count = min(CHUNK, employees - start)
+        with engine.begin() as c:
+            people = [
+                {
+                    "company_id": company_id,
+                    "name": "员工" + chr(0x4E00 + (serial0 + i) % 5000) + chr(0x4E00 + i % 97),
+                    "id_number": id_number(serial0 + i),
+                    "department_id": department_id,
+                    "base": Decimal(6000 + i % 3000),
+                    "insured_city": "北京",
+                    "first_day": date(2026, 1 + i % 12, 1 + i % 28),
+                    "last_day": None,
+                    "status": "active",
+                    "created_at": NOW,
+                }
+                for i in range(start, start + count)
+            ]
+            ids = c.execute(
+                insert(Employee).returning(Employee.id, Employee.first_day),  # type: ignore[arg-type]
+                people,
+            ).all()
+            c.execute(
+                insert(EmploymentPeriod),
+                [
+                    {
+                        "company_id": company_id,
+                        "employee_id": eid,
+                        "first_day": first,
+                        "last_day": None,
+                        "tracked_from": first.replace(day=1),
+                        "created_at": NOW,
+                    }
+                    for eid, first in ids
+                ],
+            )
+            months = []
+            for (eid, first), person in zip(ids, people, strict=True):
+                for month in range(first.month, 13):
+                    months.append(
+                        {
+                            "company_id": company_id,
+                            "employee_id": eid,
+                            "month": date(2026, month, 1),
+                            "state": "pending" if month >= 11 else "paid",
+                            "base": person["base"],
+                            "updated_at": NOW,
+                        }
+                    )
+            c.execute(insert(LedgerMonth), months)
+            tasks = [
+                {
+                    "company_id": company_id,
+                    "employee_id": eid,
+                    "kind": "registration",
+                    "title": "社保登记",
+                    "due_date": first + timedelta(days=30),
+                    "status": "open",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n, (eid, first) in enumerate(ids)
+                if n % 10 == 0
+            ]
+            if tasks:
+                c.execute(insert(Task), tasks)
+    with engine.begin() as c:
+        c.execute(text("ANALYZE"))
+    return company_id

@@ -28,6 +28,8 @@ from policies.reminder_plan import (
 log = logging.getLogger(__name__)
 
 JOB_NAME = "reminder_tick"
+#: Reminders the tick has in flight at once (PTB's rate limiter paces the sends).
+SENDING_IN_PARALLEL = 8
 
 
 async def on_reminder_button(update: Update, context: HRContext) -> None:
@@ -196,6 +198,8 @@ def schedule_tick(app: HRApplication) -> ReminderScheduler:
         # The city's deadline and late fee from the policy library in force.
         month_due=lambda city, month: declaration_deadline(services.policies.library, city, month),
         late_fee=late_fee_estimator(lambda: services.policies.library),
+        # A few in flight so PTB's rate limiter (30 msg/s), not round trips, paces delivery.
+        parallel=SENDING_IN_PARALLEL,
     )
     services.reminders = scheduler
     if app.job_queue is not None:

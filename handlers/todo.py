@@ -49,30 +49,30 @@ PENDING_KEY = "todo_pending"
 
 async def _send_todo(update: Update, context: HRContext, member: Member, page: int) -> None:
     services = context.services
-    items = await context.db(
-        todo.todo_items,
+    view = await context.db(
+        todo.todo_page,
         services.engine,
         member,
+        page,
         today=member_today(context, member),
         library=services.policies.library,
     )
-    shown, page, pages, offset = paginate(items, page)
     rows: list[list[tuple[str, str]]] = []
-    for item in shown:
+    for item in view.items:
         if item.kind == "task":
             label = f"✅ {item.employee_name} {item.title} 已办理"
             rows.append([(label, TodoMark("done", item.item_id).data)])
         else:
             label = f"💰 {item.employee_name} {item.title[:3]} 已缴纳"
             rows.append([(label, TodoMark("paid", item.item_id).data)])
-    rows.append(pager_buttons(lambda n: TodoPage(member.company_id, n), page, pages))
+    rows.append(pager_buttons(lambda n: TodoPage(member.company_id, n), view.page, view.pages))
     text = render(
         "todo",
-        items=shown,
-        total=len(items),
-        page=page,
-        pages=pages,
-        offset=offset,
+        items=view.items,
+        total=view.total,
+        page=view.page,
+        pages=view.pages,
+        offset=view.offset,
         company_name=member.company_name,
         failed=await context.db(reminders.failed_for_todo, services.engine, member),
     )

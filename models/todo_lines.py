@@ -1,11 +1,15 @@
-"""The to-do list's rows, read set-based: one joined query per kind, only the shown columns."""
+"""The to-do list's rows, read set-based: counts by group, and only the rows of the page shown.
+
+A month's deadline depends only on its insured city, so unpaid months are counted per
+(city, month) and the page's rows are fetched for the few groups that reach into the page.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_
+from sqlalchemy import and_, func, tuple_
 from sqlmodel import Session, col, select
 
 from models.employee import Employee
@@ -30,9 +34,8 @@ class MonthLine(NamedTuple):
     insured_city: str
 
 
-def open_task_lines(session: Session, company_id: int) -> list[TaskLine]:
-    """Open tasks with their employee's name; the join is scoped to the company too."""
-    statement = (
+def _task_rows(company_id: int):  # type: ignore[no-untyped-def]
+    return (
         select(Task.id, Task.kind, Task.title, Task.due_date, Employee.name)
         .outerjoin(
             Employee,
@@ -42,13 +45,49 @@ def open_task_lines(session: Session, company_id: int) -> list[TaskLine]:
             ),
         )
         .where(Task.company_id == company_id, Task.status == TaskStatus.OPEN)
-        .order_by(col(Task.due_date), col(Task.id))
     )
+
+
+def open_task_count(session: Session, company_id: int) -> int:
+    statement = select(func.count()).where(
+        Task.company_id == company_id, Task.status == TaskStatus.OPEN
+    )
+    return session.exec(statement).one()
+
+
+def first_open_tasks(session: Session, company_id: int, limit: int) -> list[TaskLine]:
+    """The `limit` open tasks due first (ties by id), with their employee's name; the join
+    is scoped to the company too."""
+    statement = _task_rows(company_id).order_by(col(Task.due_date), col(Task.id)).limit(limit)
     return [TaskLine(*row) for row in session.exec(statement)]
 
 
-def unpaid_month_lines(session: Session, company_id: int) -> list[MonthLine]:
-    """Unpaid ledger months of the company's own employees, with name and insured city."""
+def _unpaid_of(company_id: int):  # type: ignore[no-untyped-def]
+    """Unpaid months joined to their employee of the same company."""
+    return and_(
+        LedgerMonth.company_id == company_id,
+        col(LedgerMonth.state).in_(UNPAID),
+        col(Employee.id) == col(LedgerMonth.employee_id),
+        col(Employee.company_id) == company_id,
+    )
+
+
+def unpaid_month_groups(session: Session, company_id: int) -> list[tuple[str, date, int]]:
+    """(insured city, month, how many unpaid) — one GROUP BY over the company's months."""
+    statement = (
+        select(Employee.insured_city, LedgerMonth.month, func.count())
+        .where(_unpaid_of(company_id))
+        .group_by(col(Employee.insured_city), col(LedgerMonth.month))
+    )
+    return [(city, month, count) for city, month, count in session.exec(statement)]
+
+
+def first_unpaid_months(
+    session: Session, company_id: int, groups: list[tuple[str, date]], limit: int
+) -> list[MonthLine]:
+    """The `limit` unpaid months of the given (city, month) groups with the lowest ids."""
+    if not groups:
+        return []
     statement = (
         select(
             LedgerMonth.id,
@@ -57,14 +96,11 @@ def unpaid_month_lines(session: Session, company_id: int) -> list[MonthLine]:
             Employee.name,
             Employee.insured_city,
         )
-        .join(
-            Employee,
-            and_(
-                col(Employee.id) == col(LedgerMonth.employee_id),
-                col(Employee.company_id) == company_id,
-            ),
+        .where(
+            _unpaid_of(company_id),
+            tuple_(col(Employee.insured_city), col(LedgerMonth.month)).in_(groups),
         )
-        .where(LedgerMonth.company_id == company_id, col(LedgerMonth.state).in_(UNPAID))
-        .order_by(col(LedgerMonth.month), col(LedgerMonth.id))
+        .order_by(col(LedgerMonth.id))
+        .limit(limit)
     )
     return [MonthLine(*row) for row in session.exec(statement)]

@@ -488,6 +488,7 @@ class ReminderScheduler:
         late_fee: LateFeeEstimate | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
+        parallel: int = 1,
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -498,6 +499,8 @@ class ReminderScheduler:
         self.late_fee = late_fee
         self.lease = lease
         self.batch = batch
+        #: Reminders in flight at once (the channel's rate limiter still paces the sends).
+        self.parallel = max(1, parallel)
         #: The day the daily planning ran, and the companies whose planning failed that day.
         self._planned_on: date | None = None
         self._planning_failed: set[int] = set()
@@ -531,18 +534,42 @@ class ReminderScheduler:
                 self.engine, self.worker, self.now(), lease=self.lease, limit=self.batch
             )
             report.claimed += len(ids)
-            for index, reminder_id in enumerate(ids):
+            if not await self._send_claimed(ids, report) or len(ids) < self.batch:
+                return report
+
+    async def _send_claimed(self, ids: list[int], report: TickReport) -> bool:
+        """Send claimed rows with up to `parallel` in flight; False once Telegram said wait.
+
+        One at a time, each reminder's round trip to Telegram and its transactions added up to
+        far less than 30 messages a second; with a few in flight the channel's rate limiter is
+        the bound. On RetryAfter no new row is started and the rest are released.
+        """
+        next_index = 0
+        wait_until: datetime | None = None
+
+        async def sender() -> None:
+            nonlocal next_index, wait_until
+            while wait_until is None and next_index < len(ids):
+                reminder_id = ids[next_index]
+                next_index += 1
                 try:
-                    result, wait_until = await self._process(reminder_id)
+                    result, until = await self._process(reminder_id)
                 except Exception as error:  # one broken row must not stop the others
                     _log_failure("sending reminder %s failed", reminder_id, error=error)
-                    result, wait_until = self._failed_attempt_safely(reminder_id, error), None
+                    result, until = self._failed_attempt_safely(reminder_id, error), None
                 report.count(result)
-                if result is Result.RATE_LIMITED and wait_until is not None:
-                    _release(self.engine, ids[index + 1 :], self.worker, wait_until)
-                    return report
-            if len(ids) < self.batch:
-                return report
+                if result is Result.RATE_LIMITED and until is not None and wait_until is None:
+                    wait_until = until
+
+        senders = min(self.parallel, len(ids))
+        if senders <= 1:
+            await sender()  # no task: an exception (even SystemExit) reaches the caller as is
+        else:
+            await asyncio.gather(*(sender() for _ in range(senders)))
+        if wait_until is not None:
+            _release(self.engine, ids[next_index:], self.worker, wait_until)
+            return False
+        return True
 
     def _plan_day(self, now: datetime) -> None:
         """The first tick of a day plans unplanned tasks and declarations, each company in its

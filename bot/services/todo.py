@@ -16,11 +16,19 @@ from models.db import unit_of_work
 from models.employee import Employee
 from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row
 from models.task import TaskKind, TaskStatus, task_by_id
-from models.todo_lines import open_task_lines, unpaid_month_lines
+from models.todo_lines import (
+    MonthLine,
+    first_open_tasks,
+    first_unpaid_months,
+    open_task_count,
+    unpaid_month_groups,
+)
 from policies.deadlines import days_left
 from policies.library import PolicyLibrary
 
 TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
+#: Items per /todo page (UX.md: lists longer than a page get ◀ ▶).
+PAGE_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -34,24 +42,58 @@ class TodoItem:
     state_label: str
 
 
-def todo_items(
-    engine: Engine, member: Member, *, today: date, library: PolicyLibrary | None
-) -> list[TodoItem]:
-    """Open tasks and unpaid months; a month is due on its insured city's declaration deadline.
+@dataclass(frozen=True)
+class TodoPage:
+    """One page of the to-do list and where it sits in the whole."""
 
-    Two joined queries read only the columns shown (no per-employee lookups), and a deadline is
-    computed once per (city, month): a 10,000-employee company shares a handful of them.
+    items: list[TodoItem]
+    total: int
+    page: int
+    pages: int
+    #: How many items come before this page (for the numbering).
+    offset: int
+
+
+def todo_page(
+    engine: Engine,
+    member: Member,
+    page: int,
+    *,
+    today: date,
+    library: PolicyLibrary | None,
+    page_size: int = PAGE_SIZE,
+) -> TodoPage:
+    """Open tasks and unpaid months, soonest deadline first (then months before tasks, then by
+    id); a month is due on its insured city's declaration deadline.
+
+    Set-based: unpaid months are counted per (city, month) — the deadline is the same for the
+    whole group — so the total and the page's place are known without reading every row, and
+    only the rows that can fall on the page are fetched. A 10,000-employee company reads a few
+    dozen rows, not 20,000.
     """
     with Session(engine) as session:
-        tasks = open_task_lines(session, member.company_id)
-        months = unpaid_month_lines(session, member.company_id)
-    deadlines: dict[tuple[str, date], date] = {}
-
-    def deadline(city: str, month: date) -> date:
-        if (city, month) not in deadlines:
-            deadlines[(city, month)] = declaration_deadline(library, city, month)
-        return deadlines[(city, month)]
-
+        tasks_total = open_task_count(session, member.company_id)
+        groups = [
+            (city, month, count, declaration_deadline(library, city, month))
+            for city, month, count in unpaid_month_groups(session, member.company_id)
+        ]
+        total = tasks_total + sum(count for _, _, count, _ in groups)
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 1), pages)
+        offset = (page - 1) * page_size
+        wanted = offset + page_size
+        tasks = first_open_tasks(session, member.company_id, wanted)
+        months: list[MonthLine] = []
+        # Groups by deadline: every month due on one day sorts by id, so each day is one
+        # query, and days after the page's last item are never read.
+        by_due: dict[date, list[tuple[str, date]]] = {}
+        for city, month, _, due in sorted(groups, key=lambda g: g[3]):
+            by_due.setdefault(due, []).append((city, month))
+        for due, keys in by_due.items():
+            later_tasks = [t for t in tasks if t.due_date >= due]
+            if len(months) + (len(tasks) - len(later_tasks)) >= wanted:
+                break
+            months += first_unpaid_months(session, member.company_id, keys, wanted)
     items = [
         TodoItem(
             kind="task",
@@ -64,8 +106,9 @@ def todo_items(
         )
         for line in tasks
     ]
+    dues = {(city, month): due for city, month, _, due in groups}
     for line in months:
-        due = deadline(line.insured_city, line.month)
+        due = dues[(line.insured_city, line.month)]
         items.append(
             TodoItem(
                 kind="month",
@@ -77,7 +120,8 @@ def todo_items(
                 state_label=LEDGER_STATE_LABELS[LedgerState(line.state)],
             )
         )
-    return sorted(items, key=lambda item: (item.due, item.kind, item.item_id))
+    items.sort(key=lambda item: (item.due, item.kind, item.item_id))
+    return TodoPage(items[offset:wanted], total, page, pages, offset)
 
 
 def item_label(

@@ -57,7 +57,28 @@ class BotHarness:
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         self.app = app
+        await self.startup_jobs_done()
         return app
+
+    async def startup_jobs_done(self) -> None:
+        """Wait until the start-up catch-up (reminder tick, ledger roll-over) has run.
+
+        Updates are processed concurrently with the jobs, so a test's first message after a
+        start would otherwise race the catch-up's reminders for the first reply.
+        """
+        app = self.app
+        assert app is not None and app.job_queue is not None
+        queue = app.job_queue
+        names = ("reminder_tick_start", "ledger_rollover_start")
+        await self.eventually(
+            lambda: not any(queue.get_jobs_by_name(name) for name in names),
+            timeout=REPLY_TIMEOUT,
+        )
+        await asyncio.sleep(0.05)  # the jobs' tasks take their locks on their first step
+        scheduler = app.services.reminders
+        if scheduler is not None:
+            async with scheduler._ticking:
+                pass
 
     async def stop(self) -> None:
         if self.app is None:

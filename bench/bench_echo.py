@@ -1,0 +1,72 @@
+"""Benchmark: a /hire step and /todo against a minimal PTB 22 echo bot, interleaved.
+
+    .venv/bin/python bench/bench_echo.py [--samples 200] [--url postgresql+psycopg://…]
+
+hrbot (50 employees, built as `hrbot run` builds it) and the echo bot each poll their own local
+Bot API server in this process. Samples alternate echo / hrbot so both see the same machine
+load. The /hire step is the name answer (validate, checkpoint, ask the next question); between
+samples an untimed /hire goes back to that question. Prints p50/p95 and the p50 ratio
+(goal ≤ 1.3×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import bench_engine, drop_bench_schema, median, percentile, seed_company
+from live import echo_bot, hrbot, round_trip
+
+HR = 7001
+ECHO_USER = 7002
+
+
+def line(what: str, echo: list[float], bot: list[float]) -> str:
+    ratio = median(bot) / median(echo)
+    return (
+        f"{what:<22} echo p50 {median(echo) * 1000:6.1f} ms"
+        f"  hrbot p50 {median(bot) * 1000:6.1f} ms"
+        f"  p95 {percentile(bot, 0.95) * 1000:6.1f} ms  ratio {ratio:5.2f}x  (goal ≤ 1.3x)"
+    )
+
+
+async def run(url: str | None, samples: int) -> None:
+    engine = bench_engine(url, "echo")
+    seed_company(engine, 50, hr_user=HR)
+    async with echo_bot() as echo_api, hrbot(engine) as (api, _app):
+        for _ in range(10):  # warm both up
+            await round_trip(echo_api, ECHO_USER, "热身")
+            await round_trip(api, HR, "/todo")
+        await round_trip(api, HR, "/hire")
+        hire_echo: list[float] = []
+        hire_bot: list[float] = []
+        todo_echo: list[float] = []
+        todo_bot: list[float] = []
+        for _ in range(samples):
+            hire_echo.append(await round_trip(echo_api, ECHO_USER, "陈明远"))
+            hire_bot.append(await round_trip(api, HR, "陈明远"))
+            await round_trip(api, HR, "/hire")
+            todo_echo.append(await round_trip(echo_api, ECHO_USER, "/todo"))
+            todo_bot.append(await round_trip(api, HR, "/todo"))
+    engine.dispose()
+    drop_bench_schema(url, "echo")
+    print(f"database: {engine.dialect.name}; {samples} samples each, interleaved")
+    print(line("/hire name step", hire_echo, hire_bot))
+    print(line("/todo, 50 employees", todo_echo, todo_bot))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=None, help="PostgreSQL URL (own schema)")
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    asyncio.run(run(args.url, args.samples))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Running hrbot and a minimal echo bot against local Bot API servers, for the live benchmarks.
+
+Each bot gets its own `LocalBotApi` (the same server code, one token each, in this process),
+both long-poll the same way, and a round trip is timed from injecting the user's message to the
+bot's reply being recorded by the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from common import NOW
+from sqlalchemy import Engine
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application
+from bot.clock import ManualClock
+from bot.context import HRApplication
+from bot.local_api import LocalBotApi
+from bot.settings import load_settings
+
+#: How long to wait for one reply before the benchmark gives up.
+REPLY_TIMEOUT = 30.0
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None and update.message.text is not None
+    await update.message.reply_text(update.message.text)
+
+
+async def _poll(app: Application) -> None:  # type: ignore[type-arg]
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+
+
+async def _stop(app: Application) -> None:  # type: ignore[type-arg]
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+@asynccontextmanager
+async def echo_bot() -> AsyncIterator[LocalBotApi]:
+    """The minimal PTB 22 echo bot: one MessageHandler, default settings, no persistence."""
+    api = LocalBotApi().start()
+    app = ApplicationBuilder().token(api.token).base_url(api.base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    await _poll(app)
+    try:
+        yield api
+    finally:
+        await _stop(app)
+        api.stop()
+
+
+@asynccontextmanager
+async def hrbot(
+    engine: Engine, **settings_env: str
+) -> AsyncIterator[tuple[LocalBotApi, HRApplication]]:
+    """hrbot as `hrbot run` builds it (persistence, rate limiter, jobs), on `engine`."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    api = LocalBotApi().start()
+    settings = load_settings(path="/nonexistent/config.toml", env=settings_env)
+    app = build_application(
+        settings,
+        engine=engine,
+        clock=ManualClock(NOW),
+        base_url=api.base_url,
+        base_file_url=api.base_file_url,
+        token=api.token,
+        migrate=False,
+    )
+    await _poll(app)
+    await asyncio.sleep(1.0)  # the start-up reminder tick and roll-over run first
+    try:
+        yield api, app
+    finally:
+        await _stop(app)
+        api.stop()
+
+
+async def round_trip(api: LocalBotApi, user: int, text: str, replies: int = 1) -> float:
+    """Seconds from the user's message to the bot's last expected reply."""
+    mark = api.mark()
+    started = time.perf_counter()
+    api.send_message(user, text)
+    await api.wait_for_messages(user, count=replies, since=mark, timeout=REPLY_TIMEOUT)
+    return time.perf_counter() - started
