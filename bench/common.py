@@ -79,9 +79,17 @@ def id_number(serial: int) -> str:
 
 
 def seed_company(
-    engine: Engine, employees: int, *, hr_user: int, name: str = "基准公司", serial0: int = 0
+    engine: Engine,
+    employees: int,
+    *,
+    hr_user: int,
+    name: str = "基准公司",
+    serial0: int = 0,
+    hired_from_month: int = 1,
+    analyze: bool = True,
 ) -> int:
-    """A company with one HR and `employees` active employees hired this year, each with an
+    """A company with one HR and `employees` active employees hired in 2026 (from the month
+    `hired_from_month`), each with an
     employment period, ledger months from the hire month through December (the older ones
     paid, November and December pending) and, for one in ten, an open registration task.
     Written with bulk inserts; returns the company id."""
@@ -119,7 +127,9 @@ def seed_company(
                     "department_id": department_id,
                     "base": Decimal(6000 + i % 3000),
                     "insured_city": "北京",
-                    "first_day": date(2026, 1 + i % 12, 1 + i % 28),
+                    "first_day": date(
+                        2026, hired_from_month + i % (13 - hired_from_month), 1 + i % 28
+                    ),
                     "last_day": None,
                     "status": "active",
                     "created_at": NOW,
@@ -174,6 +184,7 @@ def seed_company(
             ]
             if tasks:
                 c.execute(insert(Task), tasks)
-    with engine.begin() as c:
-        c.execute(text("ANALYZE"))
+    if analyze:
+        with engine.begin() as c:
+            c.execute(text("ANALYZE"))
     return company_id

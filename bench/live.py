@@ -87,10 +87,12 @@ async def hrbot(
         api.stop()
 
 
-async def round_trip(api: LocalBotApi, user: int, text: str, replies: int = 1) -> float:
+async def round_trip(
+    api: LocalBotApi, user: int, text: str, replies: int = 1, timeout: float = REPLY_TIMEOUT
+) -> float:
     """Seconds from the user's message to the bot's last expected reply."""
     mark = api.mark()
     started = time.perf_counter()
     api.send_message(user, text)
-    await api.wait_for_messages(user, count=replies, since=mark, timeout=REPLY_TIMEOUT)
+    await api.wait_for_messages(user, count=replies, since=mark, timeout=timeout)
     return time.perf_counter() - started

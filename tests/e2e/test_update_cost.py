@@ -79,7 +79,7 @@ async def test_a_command_without_conversation_writes_nothing(bot: BotHarness) ->
     assert seen.commits == 0, seen.statements
 
 
-async def test_todo_reads_the_same_number_of_times_for_two_or_twelve_employees(
+async def test_todo_reads_no_more_for_twelve_employees_than_for_two(
     bot: BotHarness,
 ) -> None:
     """/todo is set-based: it used to read each employee once more (63 % of its time)."""
@@ -104,4 +104,4 @@ async def test_todo_reads_the_same_number_of_times_for_two_or_twelve_employees(
         *(f"{name},{make_id(10 + i)},2026-11-03,前厅,8000,北京," for i, name in enumerate(names)),
         name="更多.csv",
     )
-    assert await statements_of_todo() == with_two
+    assert await statements_of_todo() <= with_two
