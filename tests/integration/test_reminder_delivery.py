@@ -465,3 +465,14 @@ async def test_one_tick_drains_every_due_reminder_batch_after_batch(world: World
     assert report.claimed == 5 and report.results == {Result.SENT: 5}
     assert len({s.text for s in world.channel.take()}) == 5
     assert (await world.scheduler.tick()).claimed == 0
+
+
+async def test_reminders_in_flight_together_are_each_sent_once(world: World) -> None:
+    for n in range(9):
+        world.hire("2026-12-01", name=f"员工{n}")
+    world.scheduler.parallel = 4
+    world.scheduler.batch = 5
+    world.clock.set(at("2026-12-24", 9))
+    report = await world.scheduler.tick()
+    assert report.claimed == 9 and report.results == {Result.SENT: 9}
+    assert len({s.text for s in world.channel.take()}) == 9
