@@ -19,7 +19,20 @@ class RedactToken(logging.Filter):
             redacted = redacted.replace(secret, "<token>")
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # A traceback quotes exception messages, and PTB's InvalidToken quotes the token:
+            # format it here, redacted, so the handler prints this text instead.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
 
 def configure_logging(*secrets: str, level: int = logging.INFO) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
 from bot.cli.common import print_error
@@ -25,9 +26,32 @@ def cmd_run(args: argparse.Namespace) -> int:
             "或运行 hrbot chat 在终端中试用。"
         )
         return 2
-    configure_logging(settings.telegram.token.get_secret_value())
+    token = settings.telegram.token.get_secret_value()
+    configure_logging(token)
     application = build_application(settings)
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout
-    )
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout
+        )
+    except InvalidToken:
+        # PTB's message (and so a traceback) quotes the whole token: never let it out.
+        print_error(
+            "Bot API 服务器拒绝了机器人令牌。请检查 HRBOT_TOKEN（或 token_file）是否正确、"
+            "是否已在 @BotFather 处重新生成。"
+        )
+        return 2
+    except NetworkError as error:
+        print_error(
+            "无法连接 Bot API 服务器（" + _redacted(str(error), token) + "）。"
+            "请检查网络和 base_url 设置后重试。"
+        )
+        return 1
+    except TelegramError as error:
+        print_error("Bot API 服务器返回错误：" + _redacted(str(error), token))
+        return 1
     return 0
+
+
+def _redacted(text: str, token: str) -> str:
+    """An error's text without the token, which a URL in it may contain."""
+    return text.replace(token, "<token>") if token else text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -27,9 +28,7 @@ async def test_hrbot_run_serves_hr_and_never_logs_the_token(tmp_path: Path) -> N
     upgrade_schema(engine)
     company = onboarding.create_company(engine, "示例餐饮", "北京", "Asia/Shanghai")
     assert company.id is not None
-    code = onboarding.create_invite(
-        engine, company.id, now=datetime.now(UTC), valid_days=1
-    ).code
+    code = onboarding.create_invite(engine, company.id, now=datetime.now(UTC), valid_days=1).code
     engine.dispose()
 
     with LocalBotApi(token=TOKEN) as api:
@@ -67,3 +66,50 @@ async def test_hrbot_run_serves_hr_and_never_logs_the_token(tmp_path: Path) -> N
     assert process.returncode == 0, err
     assert TOKEN not in out and TOKEN not in err
     assert "RUN-COMMAND-SECRET" not in err
+
+
+def _run_until_exit(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_rejected_token_is_reported_without_the_token(tmp_path: Path) -> None:
+    """The server answers 401 (InvalidToken, whose message quotes the token): one clear line."""
+    rejected = "111222:REJECTED-TOKEN-SECRET"
+    with LocalBotApi(token=TOKEN) as api:
+        env = {
+            **os.environ,
+            "HRBOT_TOKEN": rejected,
+            "HRBOT_BASE_URL": api.base_url,
+            "HRBOT_BASE_FILE_URL": api.base_file_url,
+            "HRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite'}",
+            "HRBOT_CONFIG": str(tmp_path / "absent.toml"),
+        }
+        done = _run_until_exit(env)
+    assert done.returncode == 2
+    assert "拒绝了机器人令牌" in done.stderr
+    for secret in (rejected, "REJECTED-TOKEN-SECRET"):
+        assert secret not in done.stdout and secret not in done.stderr
+
+
+def test_an_unreachable_server_at_start_is_reported_without_the_token(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "HRBOT_TOKEN": TOKEN,
+        "HRBOT_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "HRBOT_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
+        "HRBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite'}",
+        "HRBOT_CONFIG": str(tmp_path / "absent.toml"),
+    }
+    done = _run_until_exit(env)
+    assert done.returncode != 0
+    assert "无法连接" in done.stderr
+    assert "RUN-COMMAND-SECRET" not in done.stdout + done.stderr
