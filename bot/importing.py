@@ -18,10 +18,14 @@ from decimal import Decimal
 from html import escape
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.parsing import (
+    FORMULA_STARTS,
     InputError,
+    echo,
     parse_amount,
     parse_city_name,
     parse_day,
@@ -333,7 +337,7 @@ def _validate_row(
         raise _RowRefused(exc.message) from None
     if known_cities is not None and city not in known_cities:
         supported = "、".join(sorted(known_cities)) or "无"
-        raise _RowRefused(f"暂不支持参保地“{city}”，目前支持：{supported}。")
+        raise _RowRefused(f"暂不支持参保地“{echo(city)}”，目前支持：{supported}。")
     if last_day is not None and last_day < first_day:
         raise _RowRefused("离职日期早于入职日期，请检查这两列。")
     last_month = month_of(min(last_day or today, today))
@@ -384,7 +388,7 @@ def _sheet_day(value: object, label: str, today: date) -> date:
     try:
         return parse_day(text, today=today)
     except InputError:
-        raise InputError(f"{label}“{text}”无法识别，请按 2026-12-01 的格式填写。") from None
+        raise InputError(f"{label}“{echo(text)}”无法识别，请按 2026-12-01 的格式填写。") from None
 
 
 def _base(value: object) -> Decimal:
@@ -413,16 +417,16 @@ def parse_paid_months(text: str) -> tuple[date, ...]:
         parsed = [parse_month(raw) for raw, _, _ in found]
         if not found or any(m is None for m in parsed) or len(found) > 2:
             raise InputError(
-                f"已缴月份“{token}”无法识别，请写成 2026-01~2026-06 或 2026-01,2026-03。"
+                f"已缴月份“{echo(token)}”无法识别，请写成 2026-01~2026-06 或 2026-01,2026-03。"
             )
         if len(found) == 2:
             between = token[found[0][2] : found[1][1]]
             if not _RANGE_MARK.search(between) and between.strip() != "-":
-                raise InputError(f"已缴月份“{token}”无法识别，区间请写成 2026-01~2026-06。")
+                raise InputError(f"已缴月份“{echo(token)}”无法识别，区间请写成 2026-01~2026-06。")
             start, end = parsed[0], parsed[1]
             assert start is not None and end is not None
             if end < start:
-                raise InputError(f"已缴月份“{token}”的结束月份早于开始月份。")
+                raise InputError(f"已缴月份“{echo(token)}”的结束月份早于开始月份。")
             month = start
             while month <= end:
                 months.add(month)
@@ -438,10 +442,12 @@ def errors_workbook(table: SheetTable, errors: Iterable[RowError]) -> bytes:
     by_number = dict(zip(table.row_numbers, table.rows, strict=True))
     book = Workbook(write_only=True)
     sheet = book.create_sheet("导入错误")
-    sheet.append(["行号", "错误原因", *table.headers])
+    sheet.append(["行号", "错误原因", *(text_cell(sheet, h) for h in table.headers)])
     for error in errors:
         values = by_number.get(error.row_number, ())
-        sheet.append([error.row_number, error.reason, *(_cell_out(v) for v in values)])
+        sheet.append(
+            [error.row_number, error.reason, *(text_cell(sheet, _cell_out(v)) for v in values)]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -450,6 +456,23 @@ def errors_workbook(table: SheetTable, errors: Iterable[RowError]) -> bytes:
 def _cell_out(value: object) -> object:
     """Keep long digit strings as text so Excel does not round a 身份证 into a float."""
     return value if not isinstance(value, int) or abs(value) < 10**15 else str(value)
+
+
+def text_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A value for a written sheet: text always as a string cell, never a formula.
+
+    openpyxl turns any text starting with `=` into a live formula; a name such as
+    `=HYPERLINK(...)` or a department `=cmd|' /C calc'!A0` must open as the text it is
+    (OWASP CSV injection). Text that Excel or WPS would still read as a formula when the
+    cell is edited carries the quote prefix (`'`), which is shown nowhere.
+    """
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    if value[:1] in FORMULA_STARTS or value[:1] in "\t\r":
+        cell.quotePrefix = True
+    return cell
 
 
 def read_new_bases(table: SheetTable) -> tuple[dict[str, Decimal], list[RowError]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from html import escape
 
 
@@ -22,6 +23,22 @@ class InputError(ValueError):
     @property
     def html(self) -> str:
         return escape(self.message, quote=False)
+
+
+#: How much of what the user typed a refusal quotes back: Telegram refuses messages over 4,096
+#: characters, and a long paste quoted whole would turn a clear refusal into a failed send.
+ECHO_MAX = 40
+
+
+def echo(text: str, limit: int = ECHO_MAX) -> str:
+    """What the user typed, shortened for quoting in a reply (`很长的输入…（共1702字）`).
+
+    Every refusal that quotes input goes through here, so no reply grows with the input.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共{len(text)}字）"
 
 
 DATE_HINT = "例如 2026-12-01、2026/12/1、12月1日、今天、昨天"
@@ -53,8 +70,8 @@ def parse_day(text: str, *, today: date) -> date:
                 return min(candidates, key=lambda d: abs((d - today).days))
             raise ValueError
     except ValueError:
-        raise InputError(f"“{text.strip()}”不是有效的日期，请重新输入（{DATE_HINT}）。") from None
-    raise InputError(f"无法识别日期“{text.strip()}”，请重新输入（{DATE_HINT}）。")
+        raise InputError(f"“{echo(text)}”不是有效的日期，请重新输入（{DATE_HINT}）。") from None
+    raise InputError(f"无法识别日期“{echo(text)}”，请重新输入（{DATE_HINT}）。")
 
 
 def parse_month(text: str) -> date:
@@ -63,29 +80,39 @@ def parse_month(text: str) -> date:
     m = _MONTH.match(cleaned)
     if m and 1 <= int(m[2]) <= 12:
         return date(int(m[1]), int(m[2]), 1)
-    raise InputError(f"无法识别月份“{cleaned}”，请按 2026-12 或 2026年12月 的格式输入。")
+    raise InputError(f"无法识别月份“{echo(cleaned)}”，请按 2026-12 或 2026年12月 的格式输入。")
 
 
 AMOUNT_HINT = "请输入数字金额（元），例如 5000 或 7162.50"
+#: No monthly wage (and so no 缴费基数) is this high; anything above is a typo or an attack.
 MAX_MONTHLY_BASE = Decimal("1000000")
+#: Plain digits with an optional decimal part: no exponent (`1e1000000` would build a number
+#: of a million digits), no sign, no `NaN`/`Infinity` that Decimal would also accept.
+PLAIN_AMOUNT = re.compile(r"^(\d{1,12})(\.\d{1,12})?$")
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse a positive yuan amount: `5000`, `5,000.00`, `¥5000`, `5000元`, `5千`, `1.2万`."""
+    """Parse a positive yuan amount: `5000`, `5,000.00`, `¥5000`, `5000元`, `5千`, `1.2万`.
+
+    The one money parser for chat, import and command line: only plain decimal digits are
+    read, so no typed text can overflow Decimal or echo a huge number back.
+    """
     cleaned = (
         text.strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
     )
+    cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = cleaned.removesuffix("元").removesuffix("块").strip()
     multiplier = Decimal(1)
     if cleaned.endswith("万"):
-        multiplier, cleaned = Decimal(10000), cleaned[:-1]
+        multiplier, cleaned = Decimal(10000), cleaned[:-1].strip()
     elif cleaned.endswith("千"):
-        multiplier, cleaned = Decimal(1000), cleaned[:-1]
-    try:
-        value = Decimal(cleaned) * multiplier
-    except InvalidOperation:
-        raise InputError(f"“{text.strip()}”不是有效金额，{AMOUNT_HINT}。") from None
-    if not value.is_finite() or value <= 0:
+        multiplier, cleaned = Decimal(1000), cleaned[:-1].strip()
+    if cleaned.startswith("-") and PLAIN_AMOUNT.match(cleaned[1:]):
+        raise InputError(f"金额必须大于0，{AMOUNT_HINT}。")
+    if not PLAIN_AMOUNT.match(cleaned):
+        raise InputError(f"“{echo(text)}”不是有效金额，{AMOUNT_HINT}。")
+    value = Decimal(cleaned) * multiplier
+    if value <= 0:
         raise InputError(f"金额必须大于0，{AMOUNT_HINT}。")
     if value >= MAX_MONTHLY_BASE:
         raise InputError(f"金额过大（应小于100万元/月），{AMOUNT_HINT}。")
@@ -98,14 +125,39 @@ NAME_MIN, NAME_MAX = 2, 30
 #: Characters no name contains; they would be markup in the bot's HTML messages.
 _MARKUP = frozenset("<>&")
 _SPACE_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff·]) (?=[\u4e00-\u9fff·])")
+#: A cell starting with one of these is a formula to Excel/WPS (OWASP CSV injection):
+#: `=HYPERLINK(...)`, `+cmd|...`, `-2+3`, `@SUM(...)`; tab and CR are refused as control text.
+FORMULA_STARTS = frozenset("=+-@")
+
+
+def clean_text(text: str, what: str) -> str:
+    """The one cleaning of typed names (people, departments): NFKC, invisible format characters
+    (zero-width spaces, right-to-left overrides …) dropped, control characters refused.
+
+    NFKC folds full-width letters and compatibility forms so `王芳` typed two ways is one
+    name; a NUL or a tab is never part of a name and breaks PostgreSQL or a spreadsheet.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n " for ch in text):
+        raise InputError(f"{what}中不能包含控制字符（如制表符），请重新输入。")
+    return " ".join(text.split())
+
+
+def _refuse_formula(name: str, what: str, example: str) -> None:
+    if name[:1] in FORMULA_STARTS:
+        raise InputError(
+            f"{what}不能以 = + - @ 开头（表格会把它当作公式），请重新输入，例如：{example}。"
+        )
 
 
 def parse_person_name(text: str) -> str:
     """A 2–30 character name, no digits or commands. Spaces between Chinese characters are
     dropped (`王 芳` is 王芳); other inner spaces are kept once (foreign names)."""
-    name = _SPACE_BETWEEN_HAN.sub("", " ".join(text.split()))
+    name = _SPACE_BETWEEN_HAN.sub("", clean_text(text, "姓名"))
     if name.startswith("/"):
         raise InputError("姓名不能以“/”开头，请输入员工姓名（2–30个字）。")
+    _refuse_formula(name, "姓名", "陈明远")
     if not NAME_MIN <= len(name) <= NAME_MAX:
         raise InputError(
             f"姓名应为{NAME_MIN}–{NAME_MAX}个字，您输入了{len(name)}个字，请重新输入。"
@@ -114,18 +166,23 @@ def parse_person_name(text: str) -> str:
         raise InputError("姓名中不能包含数字，请重新输入员工姓名（2–30个字）。")
     if any(ch in _MARKUP for ch in name):
         raise InputError("姓名中不能包含 < > & 等符号，请重新输入员工姓名（2–30个字）。")
+    if sum(unicodedata.category(ch).startswith("L") for ch in name) < NAME_MIN:
+        raise InputError("姓名应由文字组成，请重新输入员工姓名（2–30个字），例如：陈明远。")
     return name
 
 
 def parse_department_name(text: str) -> str:
-    name = " ".join(text.split())
+    name = clean_text(text, "部门名称")
     if not 1 <= len(name) <= 30 or name.startswith("/"):
         raise InputError("部门名称应为1–30个字，请重新输入，例如：后厨。")
+    _refuse_formula(name, "部门名称", "后厨")
     if any(ch in _MARKUP for ch in name):
         raise InputError("部门名称中不能包含 < > & 等符号，请重新输入，例如：后厨。")
     if _looks_like_a_day(name) or name.replace(".", "").replace(",", "").isdigit():
         # The answer meant for the previous question (a date or an amount), sent twice.
-        raise InputError(f"“{name}”看起来不是部门名称，请输入部门名称，例如：后厨。")
+        raise InputError(f"“{echo(name)}”看起来不是部门名称，请输入部门名称，例如：后厨。")
+    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+        raise InputError("部门名称应包含文字，请重新输入，例如：后厨。")
     return name
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.parsing import echo
 from policies.formatting import format_day
 from policies.idnumber import mask_id_number
 
@@ -36,6 +37,7 @@ def environment() -> Environment:
     env.filters["money"] = format_money
     env.filters["month"] = format_month
     env.filters["mask_id"] = mask_id_number
+    env.filters["echo"] = echo
     return env
 
 

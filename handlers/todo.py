@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.callbacks import EmployeesPage, TodoAbort, TodoMark, TodoPage, TodoToday, matching
 from bot.context import HRContext
-from bot.parsing import InputError, parse_day
+from bot.parsing import InputError, echo, parse_day
 from bot.render import render
 from bot.services import access, reminders, staff, todo
 from bot.services.access import Member
@@ -37,6 +37,7 @@ from handlers.common import (
     show_choice,
 )
 from models.company import Role
+from policies.formatting import format_day
 
 
 class DoneState(IntEnum):
@@ -151,14 +152,22 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
     try:
         if pending["action"] == "done":
             engine = context.services.engine
-            name = todo.complete_task(engine, member, pending["item_id"], done_on=on)
+            name = todo.complete_task(engine, member, pending["item_id"], done_on=on, today=today)
             what = pending.get("what", "社保登记")
             await reply(update, f"✅ 已记录：<b>{name}</b> {what}已办理（{on.isoformat()}）。")
         else:
             what = todo.mark_month_paid(
-                context.services.engine, member, pending["item_id"], paid_on=on
+                context.services.engine, member, pending["item_id"], paid_on=on, today=today
             )
             await reply(update, f"✅ 已记录：<b>{what}</b> 已缴纳（{on.isoformat()}）。")
+    except todo.DateOutOfRange as window:
+        context.user_data[PENDING_KEY] = pending
+        await reply(
+            update,
+            f"❌ 日期“{on.isoformat()}”不在可登记的范围内：应在 {format_day(window.earliest)}"
+            f" 至 {format_day(window.latest)} 之间，请重新输入（例如 今天、昨天、12月5日）。",
+        )
+        return DoneState.DATE
     except InputError as error:
         await reply(update, error.html)
     return ConversationHandler.END
@@ -265,7 +274,8 @@ async def cmd_employee(update: Update, context: HRContext) -> None:
         what = "身份证号码为" if found.by_id_number else "姓名包含"
         await reply(
             update,
-            f"没有找到{what}“{escape(found.shown_query)}”的员工。发送 /employees 查看全部员工。",
+            f"没有找到{what}“{escape(echo(found.shown_query))}”的员工。"
+            "发送 /employees 查看全部员工。",
         )
         return
     await reply(update, render("employee", details=found.details, total=found.total))

@@ -27,6 +27,7 @@ from bot.callbacks import (
 )
 from bot.context import HRContext
 from bot.importing import FIELD_BY_KEY, IGNORE, ImportFileError, SheetTable
+from bot.parsing import echo
 from bot.render import render
 from bot.services import transfer
 from bot.services.access import Member
@@ -208,7 +209,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         header = pending_table.headers[index]
         pending["map"][header] = key
         label = FIELD_BY_KEY[key].label if key else "不导入"
-        await edit_pressed(update, f"表头“{escape(header)}” → <b>{label}</b>")
+        await edit_pressed(update, f"表头“{escape(echo(header))}” → <b>{label}</b>")
         await _advance(update, context, member)
     elif isinstance(button, ImportErrors):
         _, table = await _load(context)

@@ -10,11 +10,12 @@ import argparse
 import json
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cli.common import print_error
+from bot.parsing import PLAIN_AMOUNT, InputError, echo, parse_amount
 from bot.render import format_day
 from bot.settings import load_settings
 from policies.backpay import (
@@ -55,14 +56,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def parse_base(text: str) -> Decimal:
+    """The chat's money parser: plain digits only, below a plausible wage (exit 2 otherwise)."""
+    cleaned = text.replace(",", "").strip()
+    if cleaned.startswith("-"):
+        raise argparse.ArgumentTypeError(
+            f"缴费基数不能为负数（收到 {echo(text)}），请输入例如 5000")
+    if not PLAIN_AMOUNT.match(cleaned):
+        raise argparse.ArgumentTypeError(
+            f"缴费基数“{echo(text)}”不是数字，请输入金额，例如 5000（不支持 1e5 这样的写法）")
     try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"缴费基数“{text}”不是数字，请输入金额，例如 5000") \
-            from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"缴费基数不能为负数（收到 {text}），请输入例如 5000")
-    return value
+        return parse_amount(cleaned)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(f"缴费基数：{error.message}") from None
 
 
 def parse_month(text: str) -> date:

@@ -150,14 +150,41 @@ def _task_label(kind: str, title: str) -> str:
     return title
 
 
-def complete_task(engine: Engine, member: Member, task_id: int, *, done_on: date) -> str:
-    """已办理: close a task (registration done on `done_on`). Returns the employee's name."""
+#: Before this no date in the ledger is plausible (social insurance as the ledger knows it).
+EARLIEST_PLAUSIBLE = date(1995, 1, 1)
+
+
+class DateOutOfRange(ValueError):
+    """A done/paid date outside [earliest, latest]: before the employee's first day (or the
+    month paid for) or after today; the handler names the allowed range."""
+
+    def __init__(self, earliest: date, latest: date) -> None:
+        super().__init__(f"{earliest} .. {latest}")
+        self.earliest = earliest
+        self.latest = latest
+
+
+def _check_window(on: date, earliest: date, today: date | None) -> None:
+    latest = today or date.max
+    if not earliest <= on <= latest:
+        raise DateOutOfRange(earliest, latest)
+
+
+def complete_task(
+    engine: Engine, member: Member, task_id: int, *, done_on: date, today: date | None = None
+) -> str:
+    """已办理: close a task (registration done on `done_on`). Returns the employee's name.
+
+    `done_on` must lie between the employee's first day and `today` (DateOutOfRange).
+    """
     with unit_of_work(engine) as session:
         task = task_by_id(session, member.company_id, task_id)
         if task is None:
             raise InputError("❌ 找不到该待办，可能已被删除。发送 /todo 查看最新待办。")
         if task.status != TaskStatus.OPEN:
             raise InputError("该待办已经办结，无需重复操作。发送 /todo 查看最新待办。")
+        first = session.get(Employee, task.employee_id) if task.employee_id else None
+        _check_window(done_on, first.first_day if first else EARLIEST_PLAUSIBLE, today)
         task.status = TaskStatus.DONE
         task.done_on = done_on
         task.done_by = member.user_id
@@ -177,12 +204,20 @@ def complete_task(engine: Engine, member: Member, task_id: int, *, done_on: date
         return person.name if person else task.title
 
 
-def mark_month_paid(engine: Engine, member: Member, ledger_id: int, *, paid_on: date) -> str:
-    """已缴纳 for one employee-month. Returns a short description for the reply."""
+def mark_month_paid(
+    engine: Engine, member: Member, ledger_id: int, *, paid_on: date, today: date | None = None
+) -> str:
+    """已缴纳 for one employee-month. Returns a short description for the reply.
+
+    `paid_on` must lie between the employee's first day (or the month, if earlier) and `today`.
+    """
     with unit_of_work(engine) as session:
         row = ledger_row(session, member.company_id, ledger_id)
         if row is None:
             raise InputError("❌ 找不到该月份记录。发送 /todo 查看最新待办。")
+        owner = session.get(Employee, row.employee_id)
+        earliest = min(owner.first_day, row.month) if owner else EARLIEST_PLAUSIBLE
+        _check_window(paid_on, earliest, today)
         if row.state not in (LedgerState.PENDING, LedgerState.DECLARED, LedgerState.BACKPAYING):
             raise InputError("该月份已标记为已缴纳，无需重复操作。")
         row.state = (

@@ -8,11 +8,12 @@ as already done, and any row whose 身份证 is already on file is left as it is
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
 
@@ -25,6 +26,7 @@ from bot.importing import (
     errors_workbook,
     match_headers,
     read_table,
+    text_cell,
 )
 from bot.services.access import Member
 from bot.services.leaving import rehire
@@ -386,10 +388,11 @@ def export_workbook(engine: Engine, member: Member) -> bytes:
     names = {e.id: (e.name, e.id_number) for e, _ in staff}
     book = Workbook(write_only=True)
     people = book.create_sheet("员工")
-    people.append(list(EMPLOYEE_HEADERS))
+    _append(people, list(EMPLOYEE_HEADERS))
     for employee, department in staff:
         current = [m for m in paid.get(employee.id or 0, []) if m >= month_of(employee.first_day)]
-        people.append(
+        _append(
+            people,
             [
                 employee.name,
                 employee.id_number,
@@ -400,13 +403,14 @@ def export_workbook(engine: Engine, member: Member) -> bytes:
                 employee.insured_city,
                 "在职" if employee.status == EmployeeStatus.ACTIVE else "离职",
                 format_paid_months(current),
-            ]
+            ],
         )
     months = book.create_sheet("台账")
-    months.append(list(LEDGER_HEADERS))
+    _append(months, list(LEDGER_HEADERS))
     for row in ledger:
         name, id_number = names.get(row.employee_id, ("", ""))
-        months.append(
+        _append(
+            months,
             [
                 name,
                 id_number,
@@ -417,13 +421,18 @@ def export_workbook(engine: Engine, member: Member) -> bytes:
                 row.employee_amount,
                 row.declared_on,
                 row.paid_on,
-            ]
+            ],
         )
     periods = book.create_sheet("任职期间")
-    periods.append(["姓名", "身份证号", "入职日期", "离职日期", "离职原因"])
+    _append(periods, ["姓名", "身份证号", "入职日期", "离职日期", "离职原因"])
     for period in history:
         name, id_number = names.get(period.employee_id, ("", ""))
-        periods.append([name, id_number, period.first_day, period.last_day, period.leave_reason])
+        _append(periods, [name, id_number, period.first_day, period.last_day, period.leave_reason])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _append(sheet: WriteOnlyWorksheet, values: Sequence[object]) -> None:
+    """Every user value as a string cell: a name like `=HYPERLINK(...)` stays text."""
+    sheet.append([text_cell(sheet, value) for value in values])

@@ -116,3 +116,15 @@ def test_cli_cross_year_line_says_it_counts_calendar_years(capsys) -> None:  # t
           "--pay-date", "2026-01-20"]) == 0
     out = capsys.readouterr().out
     assert f"跨年补缴：是（{CROSS_YEAR_BASIS_NOTE}）" in out
+
+
+@pytest.mark.parametrize("base", ["1e1000000", "1E5", "NaN", "1000000", "99999999999999"])
+def test_exponent_or_implausible_bases_exit_2_without_echoing_a_huge_number(capsys, base) -> None:
+    argv = ["backpay", "--city", "北京", "--base", base, "--month", "2025-12",
+            "--pay-date", "2026-01-20"]
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main(argv))
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert "缴费基数" in captured.err
+    assert len(captured.out) + len(captured.err) < 1000
