@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
+import time
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -169,16 +172,72 @@ class ImportPreview:
     total_rows: int = field(default=0)
 
 
-def read_table(filename: str, data: bytes) -> SheetTable:
-    """Read the first sheet of an .xlsx or a .csv (UTF-8, UTF-8 with BOM, or GBK)."""
+@dataclass(frozen=True)
+class ReadLimits:
+    """Hard limits on what one upload may make the bot read (config.toml [imports]).
+
+    A spreadsheet is a zip of XML: a 2 KB file can declare a million rows, and a small zip
+    can inflate to gigabytes. The reader stops at the first limit it reaches and refuses
+    the file with the limit named; the deadline is checked while reading rows.
+    """
+
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_unzipped_bytes: int = 50 * 1024 * 1024
+    max_rows: int = MAX_ROWS
+    max_columns: int = 50
+    max_cells: int = 500_000
+    max_seconds: float = 20.0
+
+
+class _Budget:
+    """Counts what the reader has read against the limits; refuses the file when one is hit."""
+
+    def __init__(self, limits: ReadLimits) -> None:
+        self.limits = limits
+        self.cells = 0
+        self.deadline = time.monotonic() + limits.max_seconds
+
+    def row(self, number: int, width: int) -> None:
+        limits = self.limits
+        if number > limits.max_rows:
+            raise ImportFileError(
+                f"表格超过{limits.max_rows}行，请拆分成每份不超过{limits.max_rows}行后分批发送。"
+            )
+        if width > limits.max_columns:
+            raise ImportFileError(
+                f"表格第{number}行超过{limits.max_columns}列。请只保留员工信息各列"
+                "（姓名、身份证号、入职日期…），删除多余的列后重新发送。"
+            )
+        self.cells += width
+        if self.cells > limits.max_cells:
+            raise ImportFileError(
+                f"表格的单元格超过{limits.max_cells}个，请删除多余的行和列或拆分后分批发送。"
+            )
+        if time.monotonic() > self.deadline:
+            raise ImportFileError(
+                f"读取表格超过{limits.max_seconds:g}秒仍未完成，请删除多余的行、列和格式，"
+                "或另存为 .csv 后重新发送。"
+            )
+
+
+def read_table(filename: str, data: bytes, limits: ReadLimits | None = None) -> SheetTable:
+    """Read the first sheet of an .xlsx or a .csv (UTF-8, UTF-8 with BOM, or GBK).
+
+    Only the cells really present are read (a sheet's declared dimension is ignored), within
+    `limits`; a file beyond one is refused with ImportFileError naming it.
+    """
+    limits = limits or ReadLimits()
+    if len(data) > limits.max_file_bytes:
+        megabytes = limits.max_file_bytes // (1024 * 1024)
+        raise ImportFileError(f"文件超过{megabytes}MB，请拆分后分批发送。")
+    budget = _Budget(limits)
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "xlsx":
-        raw = _xlsx_rows(data)
+        raw = _xlsx_rows(data, budget)
     elif suffix == "csv":
-        raw = _csv_rows(data)
+        raw = _csv_rows(data, budget)
     else:
         raise ImportFileError("请发送 .xlsx 或 .csv 格式的员工表（第一行为表头）。")
-    raw = list(raw)
     title_rows = _rows_above_header(raw)
     headers: tuple[str, ...] | None = None
     rows: list[tuple[object, ...]] = []
@@ -191,11 +250,55 @@ def read_table(filename: str, data: bytes) -> SheetTable:
             continue
         rows.append(tuple(values))
         numbers.append(number)
-        if len(rows) > MAX_ROWS:
-            raise ImportFileError(f"单个文件最多导入{MAX_ROWS}行，请拆分后分批发送。")
     if headers is None:
         raise ImportFileError("文件是空的：请在第一行填写表头（姓名、身份证号、入职日期…）。")
     return SheetTable(headers, tuple(rows), tuple(numbers), hashlib.sha256(data).hexdigest())
+
+
+def table_to_json(table: SheetTable) -> str:
+    """The read table as JSON, cell types kept (a date stays a date, a number a number)."""
+    return json.dumps(
+        {
+            "headers": table.headers,
+            "rows": [[_cell_to_json(v) for v in row] for row in table.rows],
+            "numbers": table.row_numbers,
+            "hash": table.content_hash,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def table_from_json(text: str) -> SheetTable:
+    data = json.loads(text)
+    return SheetTable(
+        tuple(data["headers"]),
+        tuple(tuple(_cell_from_json(v) for v in row) for row in data["rows"]),
+        tuple(data["numbers"]),
+        data["hash"],
+    )
+
+
+def _cell_to_json(value: object) -> object:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return {"f": repr(value)}
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return str(value)  # a time or a duration: no field reads one, keep its text
+
+
+def _cell_from_json(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    if "f" in value:
+        return float(value["f"])
+    if "dt" in value:
+        return datetime.fromisoformat(value["dt"])
+    return date.fromisoformat(value["d"])
 
 
 def _rows_above_header(raw: list[tuple[object, ...]]) -> int:
@@ -216,21 +319,62 @@ def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _xlsx_rows(data: bytes) -> Iterable[tuple[object, ...]]:
+_UNREADABLE_XLSX = "无法读取这个 .xlsx 文件，请在 Excel/WPS 中另存为 .xlsx 后重新发送。"
+
+
+def _xlsx_rows(data: bytes, budget: _Budget) -> list[tuple[object, ...]]:
+    _check_unzipped_size(data, budget.limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged file
-        raise ImportFileError(
-            "无法读取这个 .xlsx 文件，请在 Excel/WPS 中另存为 .xlsx 后重新发送。"
-        ) from exc
+        raise ImportFileError(_UNREADABLE_XLSX) from exc
     try:
         sheet = book.worksheets[0]
-        return list(sheet.iter_rows(values_only=True))
+        # The declared <dimension> (A1:XFD1048576 in a 2 KB bomb) would make openpyxl pad
+        # every row to it; forget it and read only the cells the sheet really contains.
+        sheet.reset_dimensions()  # type: ignore[union-attr]
+        rows: list[tuple[object, ...]] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values = _trimmed(values)
+            budget.row(number, len(values))
+            rows.append(values)
+        return rows
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged sheet part, a bad shared-string index …
+        raise ImportFileError(_UNREADABLE_XLSX) from exc
     finally:
         book.close()
 
 
-def _csv_rows(data: bytes) -> Iterable[tuple[object, ...]]:
+def _check_unzipped_size(data: bytes, limits: ReadLimits) -> None:
+    """Refuse a zip that inflates beyond the limit, before any part of it is inflated.
+
+    zipfile never inflates a member beyond the size its directory declares, so the
+    declared sizes bound what reading can cost.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(_UNREADABLE_XLSX) from exc
+    if inflated > limits.max_unzipped_bytes:
+        megabytes = limits.max_unzipped_bytes // (1024 * 1024)
+        raise ImportFileError(
+            f"这个 .xlsx 解压后超过{megabytes}MB，不像员工表。请删除多余的工作表、图片和格式，"
+            "或另存为 .csv 后重新发送。"
+        )
+
+
+def _trimmed(values: Iterable[object]) -> tuple[object, ...]:
+    """A row without its trailing empty cells (formatting alone makes openpyxl pad a row)."""
+    row = list(values)
+    while row and not _present(row[-1]):
+        row.pop()
+    return tuple(row)
+
+
+def _csv_rows(data: bytes, budget: _Budget) -> list[tuple[object, ...]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -239,7 +383,17 @@ def _csv_rows(data: bytes) -> Iterable[tuple[object, ...]]:
             continue
     else:
         raise ImportFileError("无法识别 .csv 文件的编码，请另存为 UTF-8 编码的 CSV 后重新发送。")
-    return [tuple(r) for r in csv.reader(io.StringIO(text, newline=""))]
+    rows: list[tuple[object, ...]] = []
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            row = _trimmed(values)
+            budget.row(number, len(row))
+            rows.append(row)
+    except csv.Error as exc:  # a field beyond csv's size limit, a NUL byte …
+        raise ImportFileError(
+            "无法读取这个 .csv 文件（某个单元格过长或含有无效字符），请检查后重新发送。"
+        ) from exc
+    return rows
 
 
 def match_headers(

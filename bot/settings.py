@@ -80,6 +80,19 @@ class ReminderSettings(_Section):
         return self
 
 
+class ImportSettings(_Section):
+    """Hard limits on one uploaded spreadsheet (see bot.importing.ReadLimits)."""
+
+    max_file_mb: int = Field(default=10, ge=1, le=20)
+    max_unzipped_mb: int = Field(default=50, ge=1, le=1000)
+    max_rows: int = Field(default=20_000, ge=10)
+    max_columns: int = Field(default=50, ge=8)
+    max_cells: int = Field(default=500_000, ge=100)
+    max_seconds: float = Field(default=20, gt=0)
+    #: How long a parsed upload waits for HR's 确认 before it is dropped, in hours.
+    pending_hours: int = Field(default=24, ge=1)
+
+
 class PolicySettings(_Section):
     directory: str = ""
 
@@ -90,6 +103,7 @@ class Settings(_Section):
     company: CompanyDefaults = CompanyDefaults()
     reminders: ReminderSettings = ReminderSettings()
     policies: PolicySettings = PolicySettings()
+    imports: ImportSettings = ImportSettings()
 
 
 #: Short names the README promises, besides the generic HRBOT_<SECTION>_<KEY>.

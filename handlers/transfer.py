@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import secrets
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +48,6 @@ from models.company import Role
 IMPORT_KEY = "import_pending"
 #: The mapping button's word for bot.importing.IGNORE ("" cannot be a callback part).
 IGNORE_CHOICE = "ignore"
-MAX_FILE_BYTES = 10 * 1024 * 1024
 ERRORS_SHOWN = 10
 #: Edit the progress message at most this often (Telegram limits edits per chat).
 PROGRESS_EVERY_SECONDS = 1.0
@@ -65,7 +64,11 @@ def _pending(context: HRContext) -> dict[str, Any] | None:
 
 
 async def on_document(update: Update, context: HRContext) -> None:
-    """A spreadsheet arrived: read it, ask about unknown headers, then show the preview."""
+    """A spreadsheet arrived: read it once, ask about unknown headers, then show the preview.
+
+    Registered with block=False: reading a big file happens in a worker thread while the bot
+    goes on answering other chats.
+    """
     member = await current_member(update, context, Role.HR)
     if member is None:
         return
@@ -76,26 +79,76 @@ async def on_document(update: Update, context: HRContext) -> None:
     if not name.lower().endswith((".xlsx", ".csv")):
         await reply(update, "❌ 请发送 .xlsx 或 .csv 格式的员工表（第一行为表头）。")
         return
-    if (document.file_size or 0) > MAX_FILE_BYTES:
-        await reply(update, "❌ 文件超过10MB，请拆分后分批发送。")
+    settings = context.services.settings.imports
+    limits = transfer.limits_from(settings)
+    if (document.file_size or 0) > limits.max_file_bytes:
+        await reply(update, f"❌ 文件超过{settings.max_file_mb}MB，请拆分后分批发送。")
         return
     assert context.user_data is not None
+    context.user_data.pop(IMPORT_KEY, None)
+    data = await _download(context, document.file_id)
+    try:
+        upload_id, table = await asyncio.wait_for(
+            asyncio.to_thread(
+                transfer.read_upload,
+                context.services.engine,
+                member,
+                name,
+                data,
+                limits,
+                now=context.services.clock.now(),
+            ),
+            # the reader stops itself at max_seconds; this only guards a stuck worker
+            timeout=settings.max_seconds + 10,
+        )
+    except ImportFileError as error:
+        await reply(update, "❌ " + error.html)
+        return
+    except TimeoutError:
+        await reply(
+            update,
+            f"❌ 读取表格超过{settings.max_seconds:g}秒仍未完成，请删除多余的行、列和格式，"
+            "或另存为 .csv 后重新发送。",
+        )
+        return
     context.user_data[IMPORT_KEY] = {
-        "file_id": document.file_id,
+        "upload_id": upload_id,
         "filename": name,
         "map": {},
         # names this upload on its buttons, so a button of an earlier upload never acts on it
         "upload": secrets.token_hex(4),
+        "sha": table.content_hash[:12],
     }
-    await _advance(update, context, member)
+    await _save_pending(update, context)
+    await _advance(update, context, member, table)
 
 
-async def _load(context: HRContext) -> tuple[dict[str, Any], SheetTable]:
+async def _save_pending(update: Update, context: HRContext) -> None:
+    """Write the pending import (upload id, column choices) before the next question goes
+    out, so a restart right after it resumes this import instead of forgetting it."""
+    persistence = context.application.persistence
+    user = update.effective_user
+    if persistence is not None and user is not None and context.user_data is not None:
+        await persistence.update_user_data(user.id, dict(context.user_data))
+
+
+async def _load(context: HRContext, member: Member) -> tuple[dict[str, Any], SheetTable]:
+    """The pending upload and its table as read on arrival (never downloaded again)."""
     pending = _pending(context)
     assert pending is not None
-    data = await _download(context, pending["file_id"])
-    pending["sha"] = hashlib.sha256(data).hexdigest()[:12]
-    table = await asyncio.to_thread(transfer.read_import_table, pending["filename"], data)
+    hours = context.services.settings.imports.pending_hours
+    since = context.services.clock.now() - timedelta(hours=hours)
+    table = None
+    if "upload_id" in pending:
+        table = await asyncio.to_thread(
+            transfer.pending_table,
+            context.services.engine,
+            member,
+            int(pending["upload_id"]),
+            since=since,
+        )
+    if table is None:
+        raise ImportFileError("这个导入已过期或已被新文件替代，请重新发送员工表。")
     return pending, table
 
 
@@ -105,10 +158,15 @@ def _upload_token(pending: Mapping[str, Any]) -> str:
     return digest(pending.get("upload", ""), pending.get("sha", ""), choices)
 
 
-async def _advance(update: Update, context: HRContext, member: Member) -> None:
+async def _advance(
+    update: Update, context: HRContext, member: Member, table: SheetTable | None = None
+) -> None:
     """Ask for the next unknown header, or show the preview once every column is settled."""
     try:
-        pending, table = await _load(context)
+        pending, table = await _load(context, member) if table is None else (
+            _pending(context) or {},
+            table,
+        )
     except ImportFileError as error:
         assert context.user_data is not None
         context.user_data.pop(IMPORT_KEY, None)
@@ -194,7 +252,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         return
     if isinstance(button, ImportMapColumn):
         try:
-            pending_table = (await _load(context))[1]
+            pending_table = (await _load(context, member))[1]
         except ImportFileError as error:
             await query.answer()
             await reply(update, "❌ " + error.html)
@@ -208,11 +266,16 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         key = IGNORE if button.field == IGNORE_CHOICE else button.field
         header = pending_table.headers[index]
         pending["map"][header] = key
+        await _save_pending(update, context)
         label = FIELD_BY_KEY[key].label if key else "不导入"
         await edit_pressed(update, f"表头“{escape(echo(header))}” → <b>{label}</b>")
-        await _advance(update, context, member)
+        await _advance(update, context, member, pending_table)
     elif isinstance(button, ImportErrors):
-        _, table = await _load(context)
+        try:
+            _, table = await _load(context, member)
+        except ImportFileError as error:
+            await reply(update, "❌ " + error.html)
+            return
         plan = await asyncio.to_thread(
             transfer.plan_import,
             context.services.engine,
@@ -231,6 +294,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
     elif isinstance(button, ImportCancel):
         assert context.user_data is not None
         context.user_data.pop(IMPORT_KEY, None)
+        await asyncio.to_thread(transfer.drop_upload, context.services.engine, member)
         await edit_pressed(update, "已取消导入，未做任何更改。")
     elif isinstance(button, ImportConfirm):
         await _confirm(update, context, member, pending, button.upload)
@@ -250,12 +314,18 @@ async def _confirm(
     """Store the file in one transaction, editing one progress message in place."""
     query = update.callback_query
     assert query is not None and context.user_data is not None
-    _, table = await _load(context)
+    try:
+        _, table = await _load(context, member)
+    except ImportFileError as error:
+        context.user_data.pop(IMPORT_KEY, None)
+        await reply(update, "❌ " + error.html)
+        return
     if _upload_token(pending) != token:  # the file behind the id changed since the preview
         await reply(update, "❌ 文件内容与预览时不同，未导入任何数据。请重新发送文件。")
         context.user_data.pop(IMPORT_KEY, None)
         return
-    context.user_data.pop(IMPORT_KEY, None)
+    if context.user_data.pop(IMPORT_KEY, None) is None:
+        return  # a second press while the first was loading: the first imports
     await edit_pressed(update, "✅ 已确认导入。")
     progress_message: Message = await reply(
         update, render("import_progress", done=0, total=len(table.rows))
@@ -289,6 +359,7 @@ async def _confirm(
         library=policy_library(context.services),
         progress=progress,
     )
+    await asyncio.to_thread(transfer.drop_upload, context.services.engine, member)
     await edit_message(
         progress_message.edit_text(
             company_line(render("import_done", outcome=outcome, filename=pending["filename"])),
@@ -315,8 +386,12 @@ async def cmd_export(update: Update, context: HRContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("export", cmd_export))
-    app.add_handler(CallbackQueryHandler(
+    # block=False: reading or storing a big file must not hold up other chats' updates.
+    app.add_handler(
+        CallbackQueryHandler(
             on_transfer_button,
             pattern=matching(ImportCancel, ImportConfirm, ImportErrors, ImportMapColumn),
-        ))
-    app.add_handler(MessageHandler(filters.Document.ALL, on_document))
+            block=False,
+        )
+    )
+    app.add_handler(MessageHandler(filters.Document.ALL, on_document, block=False))

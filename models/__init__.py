@@ -1,3 +1,13 @@
 """SQLModel tables and their queries. Importing this package registers every table."""
 
-from models import audit, company, employee, ledger, ledger_history, ptb_state, reminder, task  # noqa: F401
+from models import (  # noqa: F401
+    audit,
+    company,
+    employee,
+    ledger,
+    ledger_history,
+    ptb_state,
+    reminder,
+    task,
+    upload,
+)

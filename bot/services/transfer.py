@@ -21,16 +21,20 @@ from bot.importing import (
     ColumnMapping,
     ImportPreview,
     ImportRow,
+    ReadLimits,
     SheetTable,
     build_preview,
     errors_workbook,
     match_headers,
     read_table,
+    table_from_json,
+    table_to_json,
     text_cell,
 )
 from bot.services.access import Member
 from bot.services.leaving import rehire
 from bot.services.ledger import Pricer, month_pricer
+from bot.settings import ImportSettings
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus
@@ -44,6 +48,12 @@ from models.ledger_history import (
 )
 from models.task import Task, TaskKind
 from models.types import utcnow
+from models.upload import (
+    PendingUpload,
+    drop_pending_upload,
+    pending_upload,
+    replace_pending_upload,
+)
 from policies.deadlines import registration_deadline
 from policies.ledger_rules import LedgerState, employment_months, format_month, month_of
 from policies.library import PolicyLibrary
@@ -86,9 +96,72 @@ def known_cities(library: PolicyLibrary | None) -> frozenset[str] | None:
     return frozenset(names) or None
 
 
-def read_import_table(filename: str, data: bytes) -> SheetTable:
+def read_import_table(
+    filename: str, data: bytes, limits: ReadLimits | None = None
+) -> SheetTable:
     """Read the sheet; raises ImportFileError with the Chinese reason when it cannot."""
-    return read_table(filename, data)
+    return read_table(filename, data, limits)
+
+
+def limits_from(settings: ImportSettings) -> ReadLimits:
+    mb = 1024 * 1024
+    return ReadLimits(
+        max_file_bytes=settings.max_file_mb * mb,
+        max_unzipped_bytes=settings.max_unzipped_mb * mb,
+        max_rows=settings.max_rows,
+        max_columns=settings.max_columns,
+        max_cells=settings.max_cells,
+        max_seconds=settings.max_seconds,
+    )
+
+
+def read_upload(
+    engine: Engine,
+    member: Member,
+    filename: str,
+    data: bytes,
+    limits: ReadLimits,
+    *,
+    now: datetime,
+) -> tuple[int, SheetTable]:
+    """Read an uploaded file once and keep its rows as the member's pending upload.
+
+    Returns the upload's id (what the chat's buttons refer to) and the table; raises
+    ImportFileError when the file cannot be read within `limits`. Runs in a worker thread.
+    """
+    table = read_table(filename, data, limits)
+    with unit_of_work(engine) as session:
+        stored = replace_pending_upload(
+            session,
+            PendingUpload(
+                company_id=member.company_id,
+                user_id=member.user_id,
+                filename=filename[:255],
+                content_hash=table.content_hash,
+                table_json=table_to_json(table),
+                created_at=now,
+            ),
+        )
+        assert stored.id is not None
+        return stored.id, table
+
+
+def pending_table(
+    engine: Engine, member: Member, upload_id: int, *, since: datetime
+) -> SheetTable | None:
+    """The table read for upload `upload_id`; None when it was replaced, dropped or is older
+    than `since`."""
+    with Session(engine) as session:
+        stored = pending_upload(
+            session, member.company_id, member.user_id, upload_id, since=since
+        )
+        return table_from_json(stored.table_json) if stored else None
+
+
+def drop_upload(engine: Engine, member: Member) -> None:
+    """Forget the member's pending upload (imported or cancelled)."""
+    with unit_of_work(engine) as session:
+        drop_pending_upload(session, member.company_id, member.user_id)
 
 
 def plan_import(
