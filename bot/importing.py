@@ -22,6 +22,7 @@ from html import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -622,6 +623,9 @@ def text_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     """
     if not isinstance(value, str):
         return value
+    # Control characters cannot be stored in a sheet at all (openpyxl raises): an uploaded
+    # cell with one is shown in the errors file without it.
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     if value[:1] in FORMULA_STARTS or value[:1] in "\t\r":

@@ -147,3 +147,16 @@ async def test_replies_quoting_long_input_stay_short_enough_to_send(bot: BotHarn
     [answer] = await bot.say(HR, "/ledger " + "x" * 4000)
     assert len(answer.text) < 1000
     assert not failed_sends(bot)
+
+
+async def test_the_errors_file_keeps_uploaded_control_characters_out(bot: BotHarness) -> None:
+    """A CSV cell with a control character used to crash 📄 下载错误明细 (openpyxl refuses it)."""
+    await bot.join_as_hr(HR)
+    data = f"姓名,身份证号,入职日期,缴费基数\n王\x01芳,{make_id(1)},2026-11-20,8000\n".encode()
+    preview = await send_file(bot, "员工.csv", data)
+    assert "第2行" in preview.text
+    [errors] = await bot.press(HR, "📄 下载错误明细")
+    assert errors.document_bytes is not None
+    sheet = load_workbook(io.BytesIO(errors.document_bytes)).active
+    assert sheet["C2"].value == "王芳"
+    assert not failed_sends(bot)
