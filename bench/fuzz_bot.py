@@ -60,7 +60,12 @@ async def main(args: argparse.Namespace) -> int:
     await bot.start()
     try:
         report = await fuzz(
-            bot, args.cases, seed=args.seed, lanes=args.lanes, progress_every=args.progress
+            bot,
+            args.cases,
+            seed=args.seed,
+            lanes=args.lanes,
+            progress_every=args.progress,
+            max_seconds=args.max_seconds,
         )
     finally:
         await bot.stop()
@@ -95,4 +100,7 @@ if __name__ == "__main__":
     parser.add_argument("--lanes", type=int, default=4, help="concurrent lanes (chats)")
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--progress", type=int, default=1000, help="print every N cases")
+    parser.add_argument(
+        "--max-seconds", type=float, default=0, help="start no new case after this long"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))

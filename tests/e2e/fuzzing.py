@@ -210,8 +210,12 @@ class Fuzzer:
             await bot.press(user, "北京（默认）")
             await bot.press(user, "✅ 确认")
 
-    async def run(self, cases: int, progress: Callable[[], None] | None = None) -> None:
+    async def run(
+        self, cases: int, progress: Callable[[], None] | None = None, *, until: float = 0.0
+    ) -> None:
         for _ in range(cases):
+            if until and time.monotonic() > until:
+                return
             await self.case()
             self.report.cases += 1
             if progress:
@@ -333,8 +337,12 @@ async def fuzz(
     lanes: int = 1,
     forge: bool = True,
     progress_every: int = 0,
+    max_seconds: float = 0.0,
 ) -> FuzzReport:
-    """Run `cases` cases split over `lanes` concurrent lanes; check logs, sends and rows."""
+    """Run `cases` cases split over `lanes` concurrent lanes; check logs, sends and rows.
+
+    With `max_seconds`, lanes start no new case after that long (the report says how many
+    cases ran)."""
     fuzzers = [Fuzzer(bot, seed, lane=lane, forge=forge) for lane in range(lanes)]
     for fuzzer in fuzzers:
         await fuzzer.setup()
@@ -355,7 +363,10 @@ async def fuzz(
 
     share = [cases // lanes + (1 if lane < cases % lanes else 0) for lane in range(lanes)]
     try:
-        await asyncio.gather(*(f.run(n, progress) for f, n in zip(fuzzers, share, strict=True)))
+        until = started + max_seconds if max_seconds else 0.0
+        await asyncio.gather(
+            *(f.run(n, progress, until=until) for f, n in zip(fuzzers, share, strict=True))
+        )
     finally:
         logging.getLogger().removeHandler(errors)
     report = FuzzReport(seconds=time.monotonic() - started)
