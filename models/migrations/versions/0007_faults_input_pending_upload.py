@@ -1,7 +1,7 @@
 """Pending uploads: a spreadsheet read once, kept until 确认导入 (issue 8).
 
-Revision ID: 0006_faults_input_pending_upload
-Revises: 0005_faults_tenancy_current
+Revision ID: 0007_faults_input_pending_upload
+Revises: 0006_faults_reminders_decl_key
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import models.types
 
-revision: str = "0006_faults_input_pending_upload"
-down_revision: str | Sequence[str] | None = "0005_faults_tenancy_current"
+revision: str = "0007_faults_input_pending_upload"
+down_revision: str | Sequence[str] | None = "0006_faults_reminders_decl_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
