@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from fuzzing import FuzzReport, fuzz
 from harness import BotHarness
 
@@ -31,10 +30,5 @@ async def test_hostile_text_files_and_buttons_never_crash_write_or_fail_to_send(
     assert_held(report)
 
 
-@pytest.mark.xfail(
-    reason="forged callback data still crashes handlers (issue 8 item 10, one typed "
-    "callback parser, being done on the faults-tenancy branch); remove this mark when it lands",
-    strict=False,
-)
 async def test_forged_callback_data_never_crashes(bot: BotHarness) -> None:
     assert_held(await fuzz(bot, CASES // 2, seed=SEED + 1, lanes=2))
