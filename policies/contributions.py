@@ -72,8 +72,13 @@ class MonthlyContribution:
         return self.employer + self.employee
 
 
-def monthly_contribution(version: PolicyVersion, base: Decimal) -> MonthlyContribution:
-    """Employer and employee parts of every insurance for one month at ``base`` (缴费基数)."""
+def monthly_contribution(version: PolicyVersion, base: Decimal, *,
+                         supplement: bool = False) -> MonthlyContribution:
+    """Employer and employee parts of every insurance for one month at ``base`` (缴费基数).
+
+    ``supplement``: the employee qualifies for an employer supplement of the city (深圳 深户 staff
+    owe 1 % 地方补充养老); without it the supplement is left out and callers mention it.
+    """
     if base < 0:
         raise ValueError("缴费基数不能为负数")
     effective, clamped = clamp_base(base, version.base.floor.value, version.base.ceiling.value)
@@ -85,12 +90,25 @@ def monthly_contribution(version: PolicyVersion, base: Decimal) -> MonthlyContri
             floor = (rates.base_floor or version.base.floor).value
             ceiling = (rates.base_ceiling or version.base.ceiling).value
             item_base, item_clamp = clamp_base(base, floor, ceiling)
-        employer = to_cents(item_base * rates.employer.value)
+        employer_rate = rates.employer.value
+        if supplement and rates.employer_supplement is not None:
+            employer_rate += rates.employer_supplement.value
+        employer = to_cents(item_base * employer_rate)
         employee = to_cents(item_base * rates.employee.value)
         if rates.employee_fixed is not None:
             employee += to_cents(rates.employee_fixed.value)
         items.append(ContributionItem(name, item_base, item_clamp, employer, employee))
     return MonthlyContribution(version, base, effective, clamped, tuple(items))
+
+
+def supplements_left_out(version: PolicyVersion) -> list[str]:
+    """Employer supplements not in a bill computed without ``supplement`` (深户 1 % 补充养老)."""
+    notes = []
+    for name, title in INSURANCE_NAMES.items():
+        figure = getattr(version.rates, name).employer_supplement
+        if figure is not None:
+            notes.append(f"{title}：{figure.note or '部分职工单位另缴'}（未计入）")
+    return notes
 
 
 def unconfirmed_figures(version: PolicyVersion) -> list[str]:
@@ -112,4 +130,9 @@ def unconfirmed_figures(version: PolicyVersion) -> list[str]:
         for part, figure in parts:
             if figure is not None and figure.unconfirmed:
                 labels.append(f"{title}{part}")
+    # the due date drives the late fee, so an assumed deadline is as unconfirmed as a rate
+    if version.deadline.unconfirmed:
+        labels.append("每月缴费截止日")
+    elif version.deadline.on_holiday.unconfirmed:
+        labels.append("缴费截止日遇节假日是否顺延")
     return labels

@@ -25,7 +25,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from policies.schema import INSURANCE_NAMES, PolicyVersion, QuestionEntry, Sourced
+from policies.schema import (
+    INSURANCE_NAMES,
+    PolicyVersion,
+    QuestionEntry,
+    Source,
+    Sourced,
+    weakest,
+)
 from policies.workdays import is_working_day
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "data"
@@ -249,7 +256,7 @@ def _parse_sources(raw: Any, file: str) -> dict[str, dict[str, Any]]:
     for key, entry in raw.items():
         if not isinstance(entry, Mapping):
             raise PolicyFileError(file, "must be a table", field=f"sources.{key}")
-        for needed in ("name", "checked"):
+        for needed in ("name", "dated"):
             if needed not in entry:
                 raise PolicyFileError(file, "missing", field=f"sources.{key}.{needed}")
         sources[key] = dict(entry)
@@ -275,6 +282,7 @@ def _parse_versions(raw: Any, sources: Mapping[str, dict[str, Any]],
                 raise PolicyFileError(file, f"extends unknown or later version {parent_id!r}",
                                       version=vid, field="extends")
             inherited = copy.deepcopy(resolved[parent_id])
+            inherited.pop("true_up", None)  # a late publication belongs to its own year only
             if entry.get("carried_forward"):
                 _mark_carried_forward(inherited, labels[parent_id])
             sections = _merge(inherited, sections)
@@ -292,6 +300,7 @@ def _parse_versions(raw: Any, sources: Mapping[str, dict[str, Any]],
             raise PolicyFileError(file, error["msg"], version=vid,
                                   field=_loc(error["loc"])) from None
         _check_limits(version, file)
+        _check_mark(version, file)
         versions.append(version)
     return versions
 
@@ -372,6 +381,37 @@ def _check_limits(version: PolicyVersion, file: str) -> None:
     if version.deadline.kind == "day_of_month" and version.deadline.day is None:
         raise PolicyFileError(file, "missing (day_of_month needs a day)", version=version.id,
                               field="deadline.day")
+
+
+def sourced_items(version: PolicyVersion) -> Iterator[tuple[str, Sourced]]:
+    """Every sourced figure or rule of a version with its dotted path."""
+
+    def walk(node: Any, path: str) -> Iterator[tuple[str, Sourced]]:
+        if isinstance(node, Sourced):
+            yield path, node
+        if isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                child = getattr(node, name)
+                if child is not None and not isinstance(child, Source):
+                    yield from walk(child, f"{path}.{name}" if path else name)
+
+    for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
+                    "housing_fund", "true_up"):
+        node = getattr(version, section)
+        if node is not None:
+            yield from walk(node, section)
+
+
+def _check_mark(version: PolicyVersion, file: str) -> None:
+    """A version's mark must be its weakest figure's: an O version full of S and U figures
+    would tell HR the whole set is official."""
+    items = list(sourced_items(version))
+    mark = weakest([item.conf for _, item in items])
+    if version.confidence is not mark:
+        path = next(p for p, item in items if item.conf is mark) if items else "-"
+        raise PolicyFileError(
+            file, f"version mark {version.confidence.value} must be {mark.value}, the mark of "
+            f"its weakest figure ({path})", version=version.id, field="confidence")
 
 
 def _check_sequence(versions: list[PolicyVersion], file: str) -> None:

@@ -126,7 +126,7 @@ class Answer:
 
     @property
     def source_lines(self) -> list[str]:
-        return [f"{s.name}（核对日期 {s.checked.isoformat()}）" for s in self.sources]
+        return [f"{s.name}（{s.date_text}）" for s in self.sources]
 
     @property
     def text(self) -> str:
@@ -317,8 +317,7 @@ def render_answer(question: str, region: RegionPolicy, entry: QuestionEntry, tod
                   *, score: float = 0.0) -> Answer:
     """Fill ``entry``'s template with the figures of the version in force on ``today``."""
     version = region.version_for(today)
-    sources: dict[tuple[str, date], Source] = {
-        (s.name, s.checked): s for s in entry.sources}
+    sources: dict[tuple[str, str], Source] = {(s.name, s.dated): s for s in entry.sources}
     caveats: dict[str, None] = {}
     unconfirmed = False
 
@@ -326,7 +325,7 @@ def render_answer(question: str, region: RegionPolicy, entry: QuestionEntry, tod
         nonlocal unconfirmed
         item = resolve_field(version, match.group(1))
         if isinstance(item, Sourced):
-            sources.setdefault((item.source.name, item.source.checked), item.source)
+            sources.setdefault((item.source.name, item.source.dated), item.source)
             if item.unconfirmed:
                 unconfirmed = True
                 if item.note:

@@ -1,8 +1,9 @@
 """Pydantic models of the per-region policy files in ``policies/data``.
 
-Every figure in a policy file carries where it came from, when it was checked and how sure we
+Every figure in a policy file carries where it came from, that source's own date and how sure we
 are (O official text, N news report of an official announcement, S secondary source,
 U unconfirmed), because HR act on these numbers and must be able to tell a rule from a guess.
+A version's mark is its weakest figure's (the loader refuses anything else).
 """
 
 from __future__ import annotations
@@ -38,11 +39,24 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    """A document (name and number preferred) or page a figure was taken from."""
+    """A document (name and number preferred) or page a figure was taken from.
+
+    ``dated`` is the source's own date as far as it is known ("2025-09-18", "2021", "约2013年",
+    "未注明"): HR judge an old page by its age, so answers show it. ``checked`` is set only on
+    the day someone really compared the figure with the issuing bureau's page.
+    """
 
     name: str = Field(min_length=1)
     url: str | None = None
-    checked: date
+    dated: str = Field(min_length=1)
+    checked: date | None = None
+
+    @property
+    def date_text(self) -> str:
+        """How answers show the date: the source's date, plus the check date when there is one."""
+        if self.checked is None:
+            return f"来源日期 {self.dated}"
+        return f"来源日期 {self.dated}，核对于 {self.checked.isoformat()}"
 
 
 class Sourced(Strict):
@@ -59,6 +73,18 @@ class Sourced(Strict):
     @property
     def unconfirmed(self) -> bool:
         return self.conf is Confidence.UNCONFIRMED or self.assumption
+
+
+CONFIDENCE_ORDER: dict[Confidence, int] = {
+    Confidence.OFFICIAL: 0, Confidence.NEWS: 1, Confidence.SECONDARY: 2,
+    Confidence.UNCONFIRMED: 3,
+}
+"""Strongest first: a version (or an answer) is only as sure as its weakest figure."""
+
+
+def weakest(marks: list[Confidence]) -> Confidence:
+    """The weakest of ``marks`` (O when there are none)."""
+    return max(marks, key=CONFIDENCE_ORDER.__getitem__, default=Confidence.OFFICIAL)
 
 
 class Figure(Sourced, Generic[T]):
@@ -79,6 +105,9 @@ class InsuranceRates(Strict):
     employee: Figure[Rate]
     employee_fixed: Figure[Yuan] | None = None
     """A fixed monthly amount the employee pays on top (Beijing 大额医疗互助 3 yuan)."""
+    employer_supplement: Figure[Rate] | None = None
+    """An employer rate owed only for some employees (深圳 地方补充养老 1 % for 深户 staff):
+    computed only when the caller says the employee qualifies, and mentioned otherwise."""
     base_floor: Figure[Yuan] | None = None
     base_ceiling: Figure[Yuan] | None = None
     includes: str | None = None
@@ -115,6 +144,9 @@ class DeadlineRule(Sourced):
 
     kind: Literal["day_of_month", "second_last_working_day"]
     day: Annotated[int, Field(ge=1, le=31)] | None = None
+    on_holiday: Figure[Literal["next_working_day", "not_moved"]]
+    """What happens to a day-of-month deadline on a weekend or public holiday: it moves to the
+    next working day, or it stays (北京's 25th is "not extended for holidays")."""
 
 
 class LateFeeRule(Strict):
@@ -136,6 +168,9 @@ class BackPaymentRule(Strict):
     cross_year_materials: Figure[list[str]]
     """Extra materials for a 跨年补缴 (back-payment of a previous contribution year)."""
     cross_year_rule: Figure[str]
+    cross_year_basis: Figure[Literal["calendar", "july_june"]]
+    """Which "year" the city's 跨年补缴 procedure counts: the calendar year or the July–June
+    contribution year (si-policy-facts §1: no national definition; agencies differ)."""
 
 
 class MedicalGapRule(Strict):
@@ -158,6 +193,17 @@ class HousingFundRule(Strict):
     loan_continuous_months: Figure[Months]
 
 
+class BaseTrueUp(Strict):
+    """When a year's bases were published after the year began (基数补差).
+
+    Months due before ``published`` were charged at the previous year's limits; the difference
+    (补差) is collected later, without late fee when paid by ``fee_free_until``.
+    """
+
+    published: Figure[date]
+    fee_free_until: Figure[date] | None = None
+
+
 class PolicyVersion(Strict):
     """All rules of one region for a period; months are priced with the version in force."""
 
@@ -175,6 +221,8 @@ class PolicyVersion(Strict):
     backpay: BackPaymentRule
     medical_gap: MedicalGapRule
     housing_fund: HousingFundRule
+    true_up: BaseTrueUp | None = None
+    """Only on the version whose bases were published late; never inherited."""
 
     def covers(self, day: date) -> bool:
         ends = self.effective_to

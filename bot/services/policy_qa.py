@@ -94,7 +94,7 @@ def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> 
     except NoVersionInForce:
         version = None
     if version is not None:
-        checked = max(f.source.checked for f in (version.base.floor, version.base.ceiling))
+        source_dates = sorted({f.source.dated for f in (version.base.floor, version.base.ceiling)})
         deadline = region.declaration_deadline(today)
         next_deadline = None
         if deadline < today:  # this month's has passed: HR act on the next one
@@ -115,6 +115,6 @@ def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> 
             "uncovered": city if city and region.is_national and city not in (
                 region.city, *region.aliases) else None,
             "unconfirmed_figures": unconfirmed_figures(version),
-            "checked": checked.isoformat(),
+            "source_dates": "、".join(source_dates),
         }
     return {"rows": rows, "own": own}

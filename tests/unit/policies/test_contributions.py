@@ -73,7 +73,8 @@ def test_beijing_medical_employee_pays_2_percent_plus_3_yuan() -> None:
 
 
 def test_shenzhen_unemployment_uses_its_own_fixed_base() -> None:
-    version = LIBRARY.region("深圳").version_for(date(2025, 9, 1))
+    # until 2025-06 the base was the minimum wage (2360); from 2025-07 it is 2520–44265
+    version = LIBRARY.region("深圳").version_for(date(2025, 2, 1))
     contribution = monthly_contribution(version, Decimal("10000"))
     unemployment = contribution.items[2]
     assert unemployment.base == Decimal("2360")

@@ -43,7 +43,7 @@ def test_questions_are_answered_for_the_right_city_and_topic(qa, question, defau
     assert result.topic == topic
     assert result.version.covers(TODAY)
     assert result.version.label in result.text
-    assert "核对日期" in result.text
+    assert "来源日期" in result.text and "核对日期" not in result.text
 
 
 @pytest.mark.parametrize("question", ["公司年会在哪里办", "今天天气怎么样", "员工离职手续怎么办",

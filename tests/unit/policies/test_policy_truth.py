@@ -1,0 +1,159 @@
+"""Each figure correction of the policy-truth review, pinned to the reference it comes from
+(shared/reference/si-policy-facts.md and its 2026 addendum)."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from policies.contributions import monthly_contribution, supplements_left_out
+from policies.library import (
+    DEFAULT_DIRECTORY,
+    PolicyFileError,
+    load_library,
+    parse_region,
+    sourced_items,
+)
+from policies.schema import Confidence, weakest
+
+LIBRARY = load_library()
+
+
+def _item(contribution, name):  # type: ignore[no-untyped-def]
+    return next(i for i in contribution.items if i.insurance == name)
+
+
+def test_beijing_medical_rate_is_unconfirmed_and_names_the_reading_used() -> None:
+    # sources conflict: 9.8 % incl. maternity vs 10 % + 0.8 % (addendum §3: official text U)
+    medical = LIBRARY.region("北京").version_for(date(2025, 12, 1)).rates.medical.employer
+    assert medical.value == Decimal("0.098") and medical.unconfirmed
+    assert "9.8%" in medical.note and "701.88" in medical.note and "773.50" in medical.note
+
+
+def test_beijing_housing_fund_floor_is_2420_until_august_2025() -> None:
+    # 京房公积金管委会办〔2025〕13号: floor 2540 only from 2025-09-01
+    beijing = LIBRARY.region("北京")
+    assert beijing.version_for(date(2025, 8, 1)).housing_fund.base_floor.value == 2420
+    assert beijing.version_for(date(2025, 9, 1)).housing_fund.base_floor.value == 2540
+    assert beijing.version_for(date(2025, 8, 1)).base.floor.value == 7162
+
+
+def test_shenzhen_unemployment_follows_the_minimum_wage_and_the_2025_rates() -> None:
+    shenzhen = LIBRARY.region("深圳")
+    march = shenzhen.version_for(date(2025, 3, 1)).rates.unemployment
+    assert march.base_floor.value == 2520 and march.base_floor.unconfirmed  # 粤府函〔2025〕23号
+    july = shenzhen.version_for(date(2025, 7, 1))
+    unemployment = _item(monthly_contribution(july, Decimal("10000")), "unemployment")
+    # addendum §4: 0.8 % / 0.2 % on a 2,520–44,265 base from 2025-07
+    assert (unemployment.base, unemployment.employer, unemployment.employee) == (
+        Decimal("10000"), Decimal("80.00"), Decimal("20.00"))
+    assert july.rates.unemployment.base_ceiling.value == 44265
+
+
+def test_shenzhen_2024_pension_step_is_unconfirmed_and_hukou_supplement_is_computed() -> None:
+    shenzhen = LIBRARY.region("深圳")
+    assert shenzhen.version_for(date(2024, 9, 1)).rates.pension.employer.unconfirmed
+    version = shenzhen.version_for(date(2025, 9, 1))
+    plain = _item(monthly_contribution(version, Decimal("10000")), "pension")
+    local = _item(monthly_contribution(version, Decimal("10000"), supplement=True), "pension")
+    assert (plain.employer, local.employer) == (Decimal("1600.00"), Decimal("1700.00"))
+    assert any("深户" in note for note in supplements_left_out(version))
+
+
+def test_shenzhen_work_injury_base_floor_is_the_minimum_wage() -> None:
+    version = LIBRARY.region("深圳").version_for(date(2025, 9, 1))
+    injury = _item(monthly_contribution(version, Decimal("3000")), "work_injury")
+    assert injury.base == Decimal("3000")          # the pension floor (4775) no longer applies
+    assert version.rates.work_injury.base_floor.value == 2520
+
+
+def test_shenzhen_15th_is_the_cut_off_not_the_payment_deadline() -> None:
+    shenzhen = LIBRARY.region("深圳")
+    rule = shenzhen.version_for(date(2026, 1, 1)).deadline
+    assert rule.unconfirmed and "增减员" in (rule.note or "")
+    assert shenzhen.declaration_deadline(date(2026, 1, 1)) == date(2026, 1, 31)
+
+
+@pytest.mark.parametrize(("month", "employer", "employee"), [
+    (date(2024, 9, 1), Decimal("40.00") + Decimal("10.00"), Decimal("10.00")),
+])
+def test_guangzhou_unemployment_and_injury_bases_floor_at_the_minimum_wage(
+        month, employer, employee) -> None:
+    # si-policy-facts §2.4: unemployment and injury bases floor at the minimum wage (2,300),
+    # so a 5,000 wage is not raised to the pension floor (5,500): ¥5.00 / ¥1.00 less a month
+    version = LIBRARY.region("广州").version_for(month)
+    contribution = monthly_contribution(version, Decimal("5000"))
+    unemployment = _item(contribution, "unemployment")
+    injury = _item(contribution, "work_injury")
+    assert unemployment.base == injury.base == Decimal("5000")
+    assert unemployment.employer + injury.employer == employer
+    assert unemployment.employee == employee
+    assert _item(contribution, "pension").base == Decimal("5500")
+
+
+def test_guangzhou_minimum_wage_steps() -> None:
+    guangzhou = LIBRARY.region("广州")
+    assert guangzhou.version_for(date(2025, 3, 1)).rates.unemployment.base_floor.value == 2500
+    sep = guangzhou.version_for(date(2026, 9, 1)).rates.work_injury.base_floor
+    assert sep.value == 2680 and sep.conf is Confidence.OFFICIAL   # 粤府函〔2026〕188号
+
+
+def test_chengdu_base_period_and_medical_base_are_unconfirmed() -> None:
+    version = LIBRARY.region("成都").version_for(date(2025, 3, 1))
+    assert version.base.floor.unconfirmed and "年度起止" in version.base.floor.note
+    assert version.rates.medical.base_floor.unconfirmed
+
+
+def test_national_medical_gap_rule_and_unemployment_split_are_not_presented_as_rules() -> None:
+    version = LIBRARY.national.version_for(date(2025, 6, 1))
+    assert version.medical_gap.grace_months.conf is not Confidence.OFFICIAL
+    assert version.medical_gap.grace_months.unconfirmed
+    assert version.rates.unemployment.employer.assumption
+    assert version.rates.unemployment.employee.assumption
+
+
+def test_every_version_carries_its_weakest_figure_s_mark() -> None:
+    for region in LIBRARY.regions.values():
+        for version in region.versions:
+            marks = [item.conf for _, item in sourced_items(version)]
+            assert version.confidence is weakest(marks), (region.key, version.id)
+
+
+def test_a_version_marked_stronger_than_its_figures_is_refused() -> None:
+    raw = tomllib.loads((DEFAULT_DIRECTORY / "beijing.toml").read_text(encoding="utf-8"))
+    raw["versions"][0]["confidence"] = "O"
+    with pytest.raises(PolicyFileError) as caught:
+        parse_region(raw, "beijing.toml")
+    assert caught.value.field == "confidence" and "must be U" in str(caught.value)
+
+
+def test_sources_show_their_own_date_and_nothing_claims_a_re_check() -> None:
+    beijing = LIBRARY.region("北京").version_for(date(2025, 12, 1))
+    assert beijing.base.floor.source.dated == "2025-09-18"
+    assert beijing.base.floor.source.date_text == "来源日期 2025-09-18"
+    for region in LIBRARY.regions.values():
+        for version in region.versions:
+            for _, item in sourced_items(version):
+                assert item.source.checked is None
+                assert "2026-11-25" not in item.source.dated
+
+
+@pytest.mark.parametrize("city", ["广州", "杭州", "成都", "全国"])
+def test_an_assumed_deadline_is_listed_as_unconfirmed_in_back_payments(city) -> None:
+    from policies.contributions import unconfirmed_figures
+
+    version = LIBRARY.region(city).version_for(date(2026, 1, 1))
+    assert "每月缴费截止日" in unconfirmed_figures(version)
+
+
+def test_the_backpay_command_lists_an_assumed_deadline_as_unconfirmed(capsys) -> None:
+    from bot.cli import main
+
+    assert main(["backpay", "--city", "广州", "--base", "6000", "--month", "2025-12",
+                 "--pay-date", "2026-01-20"]) == 0
+    out = capsys.readouterr().out
+    unconfirmed = next(line for line in out.splitlines() if line.startswith("未确认"))
+    assert "每月缴费截止日" in unconfirmed
