@@ -3,18 +3,23 @@
 Each month is priced with the policy version in force for that month, because December and
 January often belong to different contribution years. The late fee follows 社会保险法第86条:
 overdue amount × daily rate × days from the day after the month's due date to the payment date.
+
+A month due before its year's bases were published (北京 2025: published 2025-09-18) was charged
+at the previous year's limits first and the difference (补差) collected later; such a month is
+priced that way, both parts shown, and the 补差 carries no late fee inside the announced window.
+Whether a payment is 跨年 follows the city's year basis (calendar or July–June), from the data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from policies.contributions import MonthlyContribution, monthly_contribution, to_cents
-from policies.library import RegionPolicy
-from policies.schema import PolicyVersion
+from policies.library import NoVersionInForce, RegionPolicy
+from policies.schema import Figure, PolicyVersion
 
 
 class BackPaymentError(ValueError):
@@ -39,17 +44,57 @@ CROSS_YEAR_BASIS_NOTE = ("此处按自然年判断；部分经办机构按社保
                          "是否属于跨年补缴请先向当地经办机构确认")
 
 
-def is_cross_year(months: Iterable[date], paid_on: date) -> bool:
-    """True when any month belongs to a calendar year before the payment's (跨年补缴).
+def contribution_year(day: date, basis: str = "calendar") -> int:
+    """The year ``day`` belongs to: calendar, or a July–June year named by its first half."""
+    if basis == "july_june":
+        return day.year if day.month >= 7 else day.year - 1
+    return day.year
 
-    Some agencies count the contribution year July–June instead; the answer to HR says so.
+
+def is_cross_year(months: Iterable[date], paid_on: date, basis: str = "calendar") -> bool:
+    """True when any month belongs to a year before the payment's (跨年补缴).
+
+    ``basis`` is the city's reading ("calendar" or "july_june", see BackPaymentRule).
     """
-    return any(month.year < paid_on.year for month in months)
+    paid_year = contribution_year(paid_on, basis)
+    return any(contribution_year(month, basis) < paid_year for month in months)
+
+
+JULY_JUNE_BASIS_NOTE = ("此处按社保年度（7月至次年6月）判断；部分经办机构按自然年计算，"
+                        "是否属于跨年补缴请先向当地经办机构确认")
+
+
+def cross_year_basis_note(basis: Figure[str]) -> str:
+    """What HR are told with every 跨年 verdict: which year was applied, and how sure that is."""
+    if basis.value == "july_june":
+        return JULY_JUNE_BASIS_NOTE if basis.unconfirmed else "此处按社保年度（7月至次年6月）判断"
+    return CROSS_YEAR_BASIS_NOTE if basis.unconfirmed else "此处按自然年判断"
+
+
+def other_reading_differs(months: Iterable[date], paid_on: date, basis: Figure[str]) -> bool:
+    """True when the basis is unconfirmed and the other year reading gives the other verdict."""
+    months = list(months)
+    other = "calendar" if basis.value == "july_june" else "july_june"
+    return basis.unconfirmed and (is_cross_year(months, paid_on, basis.value)
+                                  != is_cross_year(months, paid_on, other))
 
 
 def months_back(month: date, paid_on: date) -> int:
     """Whole months from ``month`` to the month of ``paid_on`` (0 for the same month)."""
     return (paid_on.year - month.year) * 12 + paid_on.month - month.month
+
+
+@dataclass(frozen=True)
+class TrueUp:
+    """A month first charged at the previous year's limits, and its 补差 (difference)."""
+
+    provisional: MonthlyContribution
+    """What was charged first (old limits); ``contribution`` minus this is the 补差."""
+    difference: Decimal
+    due: date | None
+    """Last day to pay the 补差 without late fee; None when no window was announced (U)."""
+    late_fee: Decimal
+    unconfirmed: bool
 
 
 @dataclass(frozen=True)
@@ -61,6 +106,8 @@ class BackPaymentMonth:
     contribution: MonthlyContribution
     overdue_days: int
     late_fee: Decimal
+    true_up: TrueUp | None = None
+    """Set when the month fell due before its year's bases were published."""
 
     @property
     def version(self) -> PolicyVersion:
@@ -90,6 +137,15 @@ class BackPayment:
     materials: tuple[str, ...]
     rules_version: PolicyVersion
     """The version in force on the payment date (materials, channel, window)."""
+    cross_year_basis: str = "calendar"
+    cross_year_basis_note: str = ""
+    cross_year_other_reading: bool = False
+    """The other year reading (calendar vs July–June) would give the other 跨年 verdict."""
+
+    @property
+    def true_ups(self) -> list[BackPaymentMonth]:
+        """Months first charged at the previous year's limits (补差 shown separately)."""
+        return [m for m in self.months if m.true_up is not None]
 
     @property
     def employer(self) -> Decimal:
@@ -137,13 +193,17 @@ def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
         contribution = monthly_contribution(version, base)
         due = region.declaration_deadline(month)
         days = overdue_days(due, pay_date)
+        true_up = _true_up(region, version, contribution, base, due, pay_date, applies)
+        first_charge = true_up.provisional if true_up else contribution
         fee = Decimal("0.00")
         if applies:
-            charged = (contribution.total if version.late_fee.charged_on.value == "total"
-                       else contribution.employer)
-            fee = late_fee(charged, due, pay_date, version.late_fee.daily_rate.value)
-        priced.append(BackPaymentMonth(month, due, contribution, days, fee))
-    cross_year = is_cross_year(firsts, pay_date)
+            fee = late_fee(_charged(version, first_charge), due, pay_date,
+                           version.late_fee.daily_rate.value)
+            if true_up is not None:
+                fee += true_up.late_fee
+        priced.append(BackPaymentMonth(month, due, contribution, days, fee, true_up))
+    basis = rules.backpay.cross_year_basis
+    cross_year = is_cross_year(firsts, pay_date, basis.value)
     window = rules.backpay.self_service_months.value
     materials = (rules.backpay.cross_year_materials if cross_year else rules.backpay.materials)
     return BackPayment(
@@ -157,4 +217,38 @@ def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
         self_service_months=window,
         materials=tuple(materials.value),
         rules_version=rules,
+        cross_year_basis=basis.value,
+        cross_year_basis_note=cross_year_basis_note(basis),
+        cross_year_other_reading=other_reading_differs(firsts, pay_date, basis),
     )
+
+
+def _charged(version: PolicyVersion, contribution: MonthlyContribution) -> Decimal:
+    """The amount the late fee is charged on (employer and employee parts, or employer only)."""
+    if version.late_fee.charged_on.value == "total":
+        return contribution.total
+    return contribution.employer
+
+
+def _true_up(region: RegionPolicy, version: PolicyVersion, contribution: MonthlyContribution,
+             base: Decimal, due: date, pay_date: date, applies: bool) -> TrueUp | None:
+    """The old-limits charge and 补差 of a month due before its year's bases were published."""
+    announced = version.true_up
+    if announced is None or due >= announced.published.value:
+        return None
+    try:
+        previous = region.version_for(version.effective_from - timedelta(days=1))
+    except NoVersionInForce:
+        return None
+    # the previous year's limits with this month's rates: what the collector billed at the time
+    provisional = monthly_contribution(version.model_copy(update={"base": previous.base}), base)
+    difference = _charged(version, contribution) - _charged(version, provisional)
+    if contribution.total == provisional.total:
+        return None
+    window = announced.fee_free_until
+    fee = Decimal("0.00")
+    if applies and window is not None and difference > 0:
+        fee = late_fee(difference, window.value, pay_date, version.late_fee.daily_rate.value)
+    unconfirmed = window is None or window.unconfirmed or announced.published.unconfirmed
+    return TrueUp(provisional, contribution.total - provisional.total,
+                  window.value if window else None, fee, unconfirmed)

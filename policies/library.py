@@ -33,7 +33,7 @@ from policies.schema import (
     Sourced,
     weakest,
 )
-from policies.workdays import is_working_day
+from policies.workdays import is_working_day, working_day_on_or_after
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "data"
 NATIONAL = "national"
@@ -114,7 +114,11 @@ class RegionPolicy:
         last_day = calendar.monthrange(first.year, first.month)[1]
         if rule.kind == "day_of_month":
             assert rule.day is not None
-            return first.replace(day=min(rule.day, last_day))
+            nominal = first.replace(day=min(rule.day, last_day))
+            if rule.on_holiday.value == "next_working_day":
+                # e.g. the 15th of 2026-02 falls in 春节 (02-15..02-23): due 02-24
+                return working_day_on_or_after(nominal)
+            return nominal
         return _second_last_working_day(first.replace(day=last_day))
 
     @property

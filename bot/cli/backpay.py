@@ -19,7 +19,6 @@ from bot.parsing import PLAIN_AMOUNT, InputError, echo, parse_amount
 from bot.render import format_day
 from bot.settings import load_settings
 from policies.backpay import (
-    CROSS_YEAR_BASIS_NOTE,
     BackPayment,
     BackPaymentError,
     back_payment,
@@ -143,6 +142,12 @@ def as_json(result: BackPayment) -> dict[str, Any]:
                 "employer": money(m.employer),
                 "employee": money(m.employee),
                 "late_fee": money(m.late_fee),
+                **({"true_up": {
+                    "provisional_base": money(m.true_up.provisional.base),
+                    "provisional_total": money(m.true_up.provisional.total),
+                    "difference": money(m.true_up.difference),
+                    "fee_free_until": m.true_up.due.isoformat() if m.true_up.due else None,
+                }} if m.true_up else {}),
             }
             for m in result.months
         ],
@@ -189,12 +194,21 @@ def as_table(result: BackPayment) -> str:
                          f"{yuan(item.employee):>12}")
         lines.append(f"{'':<8}{'小计':<12}{clamp:>14}{yuan(month.employer):>12}"
                      f"{yuan(month.employee):>12}   滞纳金 {yuan(month.late_fee)}")
+        if month.true_up is not None:
+            true_up = month.true_up
+            window = (f"{format_day(true_up.due)}前缴纳补差不收滞纳金" if true_up.due
+                      else "补差期限未确认")
+            lines.append(f"{'':<8}新年度基数公布前到期：先按上年度基数 "
+                         f"{yuan(true_up.provisional.base)} 缴 {yuan(true_up.provisional.total)}，"
+                         f"补差 {yuan(true_up.difference)}（{window}）")
         lines.append("")
     lines += [
         f"单位合计 {yuan(result.employer)}  个人合计 {yuan(result.employee)}  "
         f"滞纳金 {yuan(result.late_fee)}",
         f"总计 {yuan(result.total)}",
-        f"跨年补缴：{f'是（{CROSS_YEAR_BASIS_NOTE}）' if result.cross_year else '否'}",
+        f"跨年补缴：{f'是（{result.cross_year_basis_note}）' if result.cross_year else '否'}"
+        + ("（另一种年度口径结论相反，请先向经办机构确认）"
+           if result.cross_year_other_reading else ""),
         f"超出自助补缴期限（{result.self_service_months}个月）："
         f"{'是' if result.beyond_self_service_window else '否'}",
         f"滞纳金：{late_fee_rule(result)}",

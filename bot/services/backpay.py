@@ -19,7 +19,7 @@ from bot.parsing import InputError, echo, parse_amount
 from bot.services.access import Member
 from models.employee import EmployeeStatus, employee_by_id, list_employees
 from models.ledger import UNPAID_STATES, LedgerMonth
-from policies.backpay import CROSS_YEAR_BASIS_NOTE, BackPayment, BackPaymentError, back_payment
+from policies.backpay import BackPayment, BackPaymentError, back_payment
 from policies.contributions import unconfirmed_figures
 from policies.ledger_rules import format_month, iter_months, month_of, parse_month
 from policies.library import NoVersionInForce, PolicyLibrary
@@ -163,7 +163,7 @@ class BackpayView:
     unconfirmed: list[str]
     late_fee_rate: str
     cross_year_rule: str
-    cross_year_basis: str = CROSS_YEAR_BASIS_NOTE
+    cross_year_basis: str
 
 
 def compute(library: PolicyLibrary, subject: Subject, months: list[date],
@@ -194,6 +194,7 @@ def compute(library: PolicyLibrary, subject: Subject, months: list[date],
         unconfirmed=unconfirmed,
         late_fee_rate=f"{rate.normalize():f}%",
         cross_year_rule=rules.backpay.cross_year_rule.value,
+        cross_year_basis=result.cross_year_basis_note,
     )
 
 

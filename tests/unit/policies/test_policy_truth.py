@@ -157,3 +157,70 @@ def test_the_backpay_command_lists_an_assumed_deadline_as_unconfirmed(capsys) ->
     out = capsys.readouterr().out
     unconfirmed = next(line for line in out.splitlines() if line.startswith("未确认"))
     assert "每月缴费截止日" in unconfirmed
+
+
+@pytest.mark.parametrize(("city", "month", "due"), [
+    ("全国", date(2026, 2, 1), date(2026, 2, 24)),   # 15th in 春节 (02-15..02-23): next working day
+    ("广州", date(2026, 2, 1), date(2026, 2, 24)),
+    ("杭州", date(2026, 3, 1), date(2026, 3, 16)),   # Sunday 15th
+    ("北京", date(2026, 10, 1), date(2026, 10, 25)),  # 25th not extended (Sunday stays)
+    ("上海", date(2026, 2, 1), date(2026, 2, 27)),   # 28th is a 调休 Saturday
+])
+def test_day_of_month_deadlines_follow_each_city_s_holiday_rule(city, month, due) -> None:
+    region = LIBRARY.region(city)
+    assert region.declaration_deadline(month) == due
+    rule = region.version_for(month).deadline.on_holiday
+    assert rule.unconfirmed == (city in {"全国", "广州", "杭州"})
+
+
+# --- the calculator: 补差 before publication, the 北京 2025 window, the year basis ------------
+
+def test_a_month_due_before_publication_is_charged_old_base_first_then_trued_up() -> None:
+    from policies.backpay import back_payment
+
+    beijing = LIBRARY.region("北京")
+    result = back_payment(beijing, Decimal("5000"), [date(2025, 8, 1)], date(2025, 9, 10))
+    month = result.months[0]
+    assert month.true_up is not None
+    assert month.true_up.provisional.base == Decimal("6821")      # 2024年度 floor
+    assert month.contribution.base == Decimal("7162")             # 2025年度 floor
+    assert month.true_up.difference == month.contribution.total - month.true_up.provisional.total
+    assert month.true_up.due == date(2025, 12, 31) and month.true_up.late_fee == 0
+    # only the old-base charge is late: 08-25 → 09-10 is 16 days
+    expected = (month.true_up.provisional.total * Decimal("0.0005") * 16).quantize(
+        Decimal("0.01"))
+    assert month.late_fee == expected
+
+
+def test_the_beijing_2025_true_up_is_fee_free_until_the_end_of_2025_only() -> None:
+    from policies.backpay import back_payment
+
+    beijing = LIBRARY.region("北京")
+    month = back_payment(beijing, Decimal("5000"), [date(2025, 7, 1)],
+                         date(2026, 1, 20)).months[0]
+    assert month.true_up is not None
+    old_fee = (month.true_up.provisional.total * Decimal("0.0005") * 179).quantize(
+        Decimal("0.01"))                                          # 2025-07-25 → 2026-01-20
+    true_up_fee = (month.true_up.difference * Decimal("0.0005") * 20).quantize(
+        Decimal("0.01"))                                          # 2025-12-31 → 2026-01-20
+    assert month.true_up.late_fee == true_up_fee
+    assert month.late_fee == old_fee + true_up_fee
+    # September was due after publication (2025-09-18): priced at the new base at once
+    september = back_payment(beijing, Decimal("5000"), [date(2025, 9, 1)],
+                             date(2026, 1, 20)).months[0]
+    assert september.true_up is None
+
+
+def test_the_year_basis_is_per_city_and_named() -> None:
+    from policies.backpay import back_payment
+
+    months, paid = [date(2025, 12, 1)], date(2026, 1, 20)
+    shanghai = back_payment(LIBRARY.region("上海"), Decimal("8000"), months, paid)
+    assert shanghai.cross_year_basis == "july_june" and not shanghai.cross_year
+    assert shanghai.cross_year_other_reading and "7月至次年6月" in shanghai.cross_year_basis_note
+    beijing = back_payment(LIBRARY.region("北京"), Decimal("8000"), months, paid)
+    assert beijing.cross_year_basis == "calendar" and beijing.cross_year
+    assert "按自然年判断" in beijing.cross_year_basis_note
+    july = back_payment(LIBRARY.region("上海"), Decimal("8000"), [date(2025, 6, 1)],
+                        date(2025, 7, 20))
+    assert july.cross_year and july.cross_year_other_reading  # June→July: 跨年 only by 社保年度

@@ -60,7 +60,9 @@ def test_neighbours_skip_the_national_day_break() -> None:
 
 
 def test_neighbours_cross_the_year_boundary() -> None:
-    assert next_working_day(date(2026, 12, 31)) == date(2027, 1, 4)
+    # 2027 has no State Council notice yet: weekends only, so Friday 2027-01-01 counts as
+    # a working day (the holidays package used to guess an 元旦 day off)
+    assert next_working_day(date(2026, 12, 31)) == date(2027, 1, 1)
     assert previous_working_day(date(2026, 1, 4)) == date(2025, 12, 31)
 
 
@@ -95,3 +97,39 @@ def test_on_or_variants_keep_working_days(day: date) -> None:
     assert is_working_day(after) and is_working_day(before)
     assert before <= day <= after
     assert (after == day) == is_working_day(day) == (before == day)
+
+
+# --- the official calendar as data (policies/data/calendar) ----------------------------------
+
+def test_2025_schedule_comes_from_its_notice() -> None:
+    from policies.workdays import calendar_for
+
+    calendar = calendar_for(2025)
+    assert calendar is not None and "2025年部分节假日安排" in calendar.notice
+    assert is_working_day(date(2025, 1, 26)) and is_working_day(date(2025, 2, 8))  # 调休
+    assert not is_working_day(date(2025, 2, 4)) and not is_working_day(date(2025, 10, 8))
+
+
+def test_a_year_without_a_notice_counts_weekends_only_and_says_so() -> None:
+    from policies.workdays import calendar_caveat, has_official_calendar
+
+    assert not has_official_calendar(2027)
+    assert is_working_day(date(2027, 10, 1))          # no invented "observed" days off
+    assert not is_working_day(date(2027, 10, 2))      # a Saturday
+    assert calendar_caveat(date(2027, 3, 1)) == "2027年放假安排尚未公布，按周末计算工作日"
+    assert calendar_caveat(date(2026, 3, 1)) is None
+
+
+def test_a_make_up_day_on_a_weekday_is_refused() -> None:
+    from policies.workdays import CalendarFileError, parse_calendar
+
+    with pytest.raises(CalendarFileError, match="not a weekend"):
+        parse_calendar({"year": 2026, "notice": "n", "dated": "d", "days_off": [],
+                        "working_weekends": [date(2026, 3, 2)]}, "2026.toml")
+
+
+def test_the_holidays_package_is_no_longer_used() -> None:
+    import pathlib
+
+    source = pathlib.Path(__file__).resolve().parents[3] / "policies" / "workdays.py"
+    assert "import holidays" not in source.read_text(encoding="utf-8")
