@@ -160,7 +160,7 @@ def test_the_backpay_command_lists_an_assumed_deadline_as_unconfirmed(capsys) ->
 
 
 @pytest.mark.parametrize(("city", "month", "due"), [
-    ("全国", date(2026, 2, 1), date(2026, 2, 24)),   # 15th in 春节 (02-15..02-23): next working day
+    ("全国", date(2026, 2, 1), date(2026, 2, 24)),   # 15th in 春节: next working day
     ("广州", date(2026, 2, 1), date(2026, 2, 24)),
     ("杭州", date(2026, 3, 1), date(2026, 3, 16)),   # Sunday 15th
     ("北京", date(2026, 10, 1), date(2026, 10, 25)),  # 25th not extended (Sunday stays)
