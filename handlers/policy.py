@@ -12,7 +12,7 @@ from bot.render import render
 from bot.services import policy_qa
 from bot.services.policy_qa import policy_store
 from handlers.common import pressed, reply, show_choice
-from policies.qa import UNCONFIRMED_NOTICE, Answer, NoAnswer
+from policies.qa import UNCONFIRMED_NOTICE, Answer, Comparison, NoAnswer
 from policies.schema import TOPICS
 
 TOPICS_PER_ROW = 3
@@ -24,9 +24,13 @@ def _topic_buttons(topics: list[str] | tuple[str, ...], region_key: str) -> list
     return [buttons[i : i + TOPICS_PER_ROW] for i in range(0, len(buttons), TOPICS_PER_ROW)]
 
 
-async def _send_result(update: Update, result: Answer | NoAnswer, default_city: str) -> None:
+async def _send_result(update: Update, result: Answer | NoAnswer | Comparison,
+                       default_city: str) -> None:
     if isinstance(result, Answer):
         await reply(update, render("policy_answer", a=result, notice=UNCONFIRMED_NOTICE))
+        return
+    if isinstance(result, Comparison):
+        await reply(update, render("policy_compare", c=result, notice=UNCONFIRMED_NOTICE))
         return
     region = result.region
     city = region.city if region is not None and not region.is_national else default_city

@@ -17,6 +17,7 @@ import re
 import shutil
 import threading
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -193,11 +194,20 @@ class PolicyLibrary:
         return PolicyLibrary.of(merged.values())
 
 
+#: One-character shorthand HR type for the six cities (沪 上海 …); read wherever a city is typed,
+#: but not matched inside free text, where 深 or 杭 would be part of other words.
+CITY_SHORTHAND: dict[str, str] = {
+    "沪": "上海", "京": "北京", "穗": "广州", "深": "深圳", "杭": "杭州", "蓉": "成都",
+}
+
+
 def _normalise_city(name: str) -> str:
-    name = name.strip().lower()
+    """The one city canonicaliser: 上海市 / 上海 / 沪 / ＳＨＡＮＧＨＡＩ → one lookup key."""
+    name = unicodedata.normalize("NFKC", name).strip().lower()
+    name = name.removeprefix("中国")
     if len(name) > 2 and name.endswith("市"):
         name = name[:-1]
-    return name
+    return CITY_SHORTHAND.get(name, name)
 
 
 def load_library(directory: str | Path = DEFAULT_DIRECTORY) -> PolicyLibrary:

@@ -246,6 +246,12 @@ class QuestionEntry(Strict):
     answer: str = Field(min_length=1)
     sources: list[Source] = Field(default_factory=list)
     """Sources of fixed statements in the template (``src = [keys]`` in the file)."""
+    conf: Confidence | None = None
+    """The mark of the fixed statements (like a figure's); U entries answer with 未确认."""
+    note: str | None = None
+    """Why a U entry is unconfirmed (shown as the 未确认 line)."""
+    command: str | None = None
+    """The bot command that does what the question asks (answers point to it)."""
 
 
 TOPICS: dict[str, str] = {
@@ -260,6 +266,16 @@ TOPICS: dict[str, str] = {
     "registration": "参保登记时限",
 }
 """Topic keys and their Chinese labels (used for topic buttons)."""
+
+MORE_TOPICS: dict[str, str] = {
+    "obligation": "参保义务", "probation": "试用期参保", "part_time": "非全日制与兼职",
+    "intern": "实习生", "retiree": "退休返聘", "leaving_month": "离职当月社保",
+    "leave_howto": "办理减员", "hire_howto": "登记新员工", "cash_instead": "现金代替社保",
+    "waiver": "自愿放弃社保", "gap_effects": "断缴影响", "new_hire_cutoff": "增员截止日",
+    "medical_resume": "补缴后医保恢复", "maternity": "生育保险", "pension_backpay": "补缴与养老金",
+    "hf_mandatory": "公积金是否必须缴", "illegal": "不缴社保的后果",
+}
+"""Further answer topics (labels only; the buttons stay with ``TOPICS``)."""
 
 _FIELD_WORDS: dict[str, str] = {
     **INSURANCE_NAMES,

@@ -1,10 +1,12 @@
-"""`hrbot policies check DIR`, `hrbot policies import FILE` and `hrbot policies show CITY`."""
+"""`hrbot policies check DIR`, `import FILE`, `show CITY` and `ask QUESTION [--json]`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -14,7 +16,11 @@ from bot.cli.common import load, print_error
 from bot.clock import SystemClock
 from bot.policy_store import policy_directory
 from bot.render import format_day
-from bot.services.policy_updates import record_policy_update
+from bot.services.policy_updates import (
+    AffectedCompany,
+    affected_companies,
+    record_policy_update,
+)
 from bot.settings import Settings, load_settings
 from policies.contributions import unconfirmed_figures
 from policies.library import (
@@ -23,11 +29,13 @@ from policies.library import (
     PolicyFileError,
     RegionPolicy,
     UnknownRegion,
+    diff_regions,
     install_region_file,
     load_library,
+    load_region_file,
 )
-from policies.qa import render_item
-from policies.schema import field_label
+from policies.qa import Answer, Comparison, NoAnswer, qa_for, render_item
+from policies.schema import Confidence, Source, field_label, weakest
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     install.add_argument("--directory", default=None,
                          help="安装到的政策目录（默认按配置 policies.directory）")
     install.add_argument("--no-notify", action="store_true", help="只安装，不记录也不通知HR")
+    install.add_argument("--dry-run", action="store_true",
+                         help="只校验并列出变化和将通知的公司，不安装、不记录")
     install.set_defaults(handler=cmd_import)
 
     show = actions.add_parser("show", help="查看某城市现行政策版本")
@@ -53,6 +63,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                       help="查看哪一天有效的版本 YYYY-MM-DD（默认今天）")
     show.add_argument("--directory", default=None)
     show.set_defaults(handler=cmd_show)
+
+    ask = actions.add_parser("ask", help="按机器人的方式回答一个政策问题")
+    ask.add_argument("question", help="问题，例如“沪医保断缴有什么影响”")
+    ask.add_argument("--city", default=None, help="提问人所在城市（问题里提到城市时以问题为准）")
+    ask.add_argument("--date", type=parse_day, default=None,
+                     help="按哪一天有效的政策回答 YYYY-MM-DD（默认今天）")
+    ask.add_argument("--json", action="store_true", help="输出 JSON")
+    ask.add_argument("--directory", default=None)
+    ask.set_defaults(handler=cmd_ask)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -67,7 +86,9 @@ def policy_directories(root: Path) -> list[Path]:
     """Directories holding policy files: ``root`` itself, or those below it (policies/)."""
     if any(root.glob("*.toml")):
         return [root]
-    return sorted({path.parent for path in root.rglob("*.toml")})
+    # policies/data/calendar holds the 调休 calendar (policies/workdays.py), not region files
+    return sorted({path.parent for path in root.rglob("*.toml")
+                   if path.parent.name != "calendar"})
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -105,19 +126,33 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     directory = _directory(args, args.directory)
     try:
-        region, changes = install_region_file(source, directory)
+        if args.dry_run:
+            region = load_region_file(source)
+            current = load_library(directory) if any(directory.glob("*.toml")) else None
+            changes = diff_regions(current.regions.get(region.key) if current else None, region)
+        else:
+            region, changes = install_region_file(source, directory)
     except PolicyFileError as error:
         print_error(f"政策文件无效，未安装，现行政策不变：{error}")
         return 1
-    print(f"✓ 已安装 {region.city}（{region.key}）到 {directory}")
+    if args.dry_run:
+        print(f"✓ {source} 校验通过（试运行：未安装，未记录）")
+    else:
+        print(f"✓ 已安装 {region.city}（{region.key}）到 {directory}")
     if not changes:
         print("与现行文件相比没有变化。")
         return 0
     print(f"变化 {len(changes)} 项：")
     for change in changes:
-        print(f"  [{change.version}] {field_label(change.field)}（{change.field}）："
-              f"{change.old or '（无）'} → {change.new or '（无）'}")
+        print(describe_change(change))
     if args.no_notify or region.is_national:
+        return 0
+    if args.dry_run:
+        settings, engine = load(args)
+        try:
+            _print_companies(affected_companies(engine, region), region, planned=False)
+        finally:
+            engine.dispose()
         return 0
     settings, engine = load(args)
     try:
@@ -137,9 +172,33 @@ def _record_notices(settings: Settings, engine: Engine, region: RegionPolicy,
     first = min(record.send_at.values()).astimezone(ZoneInfo("Asia/Shanghai"))
     print(f"已记录到 {len(record.company_ids)} 家{region.city}公司的操作日志，"
           f"将通知这 {len(record.company_ids)} 家公司的HR。")
+    _print_companies(list(record.companies), region, planned=True)
     print("通知由运行中的机器人发送：工作时间内立即发送，否则在下一个工作日的提醒时间发送。")
     print(f"最早发送时间：{first:%Y-%m-%d %H:%M}（北京时间）。")
     return 0
+
+
+def describe_change(change: FieldChange) -> str:
+    """One change for the operator: the figure as HR will read it, then the raw values with
+    their marks and sources, so a re-marked figure (S → U) is as visible as a new amount."""
+    label = change.version_label or change.version
+    old = change.old_text or change.old or "（无）"
+    new = change.new_text or change.new or "（无）"
+    human = f"  [{label}] {field_label(change.field)}：{old} → {new}"
+    raw = (f"      {change.field}（版本 {change.version}）：{change.old or '（无）'} → "
+           f"{change.new or '（无）'}")
+    return f"{human}\n{raw}"
+
+
+def _print_companies(companies: list[AffectedCompany], region: RegionPolicy, *,
+                     planned: bool) -> None:
+    if not companies:
+        print(f"没有参保地为{region.city}的公司，无需通知。")
+        return
+    verb = "已计划通知" if planned else "导入后将通知"
+    print(f"{verb}以下 {len(companies)} 家公司的HR（以上变化全部适用于这些公司）：")
+    for company in companies:
+        print(f"  #{company.id} {company.name}（{company.city}）")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -167,4 +226,52 @@ def cmd_show(args: argparse.Namespace) -> int:
     unconfirmed = unconfirmed_figures(version)
     if unconfirmed:
         print("未确认：" + "、".join(unconfirmed))
+    return 0
+
+
+def ask_as_json(result: Answer | NoAnswer | Comparison) -> dict[str, Any]:
+    """The documented shape: answered, topic, city, answer, sources [{title, date, mark}],
+    unconfirmed."""
+    if isinstance(result, NoAnswer):
+        city = result.region.city if result.region is not None else None
+        return {"answered": False, "topic": None, "city": city, "answer": result.text,
+                "sources": [], "unconfirmed": False}
+    answers = result.answers if isinstance(result, Comparison) else (result,)
+    marks: dict[tuple[str, str], list[Confidence]] = {}
+    titles: dict[tuple[str, str], Source] = {}
+    for one in answers:
+        for source, mark in zip(one.sources, one.source_marks, strict=True):
+            key = (source.name, source.dated)
+            titles.setdefault(key, source)
+            marks.setdefault(key, []).append(mark)
+    city = ("、".join(result.cities) if isinstance(result, Comparison) else result.region.city)
+    return {
+        "answered": True,
+        "topic": result.topic,
+        "city": city,
+        "answer": result.text,
+        "sources": [{"title": source.name, "date": source.dated,
+                     "mark": weakest(marks[key]).value} for key, source in titles.items()],
+        "unconfirmed": result.unconfirmed,
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """What the bot would answer (the same library, index and rules as the chat)."""
+    directory = _directory(args, args.directory)
+    try:
+        library = load_library(directory)
+    except PolicyFileError as error:
+        print_error(f"政策文件无效：{error}")
+        return 1
+    day = args.date or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    try:
+        result = qa_for(library).answer(args.question, args.city, today=day)
+    except NoVersionInForce as error:
+        print_error(str(error))
+        return 2
+    if args.json:
+        print(json.dumps(ask_as_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(result.text)
     return 0

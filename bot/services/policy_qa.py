@@ -21,7 +21,7 @@ from policies.library import (
     NoVersionInForce,
     PolicyLibrary,
 )
-from policies.qa import Answer, NoAnswer, qa_for, render_item
+from policies.qa import Answer, Comparison, NoAnswer, qa_for, render_item
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def asker_context(engine: Engine, telegram_user_id: int) -> AskerContext:
 
 
 def ask(store: WatchedPolicyStore, engine: Engine, telegram_user_id: int, question: str,
-        now: datetime) -> Answer | NoAnswer:
+        now: datetime) -> Answer | NoAnswer | Comparison:
     """Answer a question in the asker's company city unless the question names another."""
     asker = asker_context(engine, telegram_user_id)
     library = store.current()

@@ -51,11 +51,28 @@ def summary(region: RegionPolicy, changes: list[FieldChange]) -> str:
 
 
 @dataclass(frozen=True)
+class AffectedCompany:
+    """A company whose HR hear about a region's change (the import lists them by name)."""
+
+    id: int
+    name: str
+    city: str
+
+
+def affected_companies(engine: Engine, region: RegionPolicy) -> list[AffectedCompany]:
+    """The companies an import of ``region`` would notify (read only; for ``--dry-run``)."""
+    with Session(engine) as session:
+        return [AffectedCompany(c.id, c.name, c.city) for c in companies_in_region(session, region)
+                if c.id is not None]
+
+
+@dataclass(frozen=True)
 class PolicyUpdateRecord:
     company_ids: list[int]
     text: str
     #: When the notices go out, per company (at once in working hours, else the next send time).
     send_at: dict[int, datetime]
+    companies: tuple[AffectedCompany, ...] = ()
 
 
 def record_policy_update(engine: Engine, region: RegionPolicy, changes: list[FieldChange],
@@ -68,10 +85,12 @@ def record_policy_update(engine: Engine, region: RegionPolicy, changes: list[Fie
     """
     text = summary(region, changes)
     send_at: dict[int, datetime] = {}
+    affected: list[AffectedCompany] = []
     with unit_of_work(engine) as session:
         companies = companies_in_region(session, region)
         for company in companies:
             assert company.id is not None
+            affected.append(AffectedCompany(company.id, company.name, company.city))
             entry = audit.record(session, company.id, None, ACTION, region=region.key,
                                  file=file_name, changes=len(changes),
                                  fields=[f"{c.version}:{c.field}" for c in changes[:50]],
@@ -80,7 +99,7 @@ def record_policy_update(engine: Engine, region: RegionPolicy, changes: list[Fie
             assert entry.id is not None
             row = plan_policy_notice(session, company.id, entry.id, now=now, defaults=defaults)
             send_at[company.id] = row.send_at
-    return PolicyUpdateRecord(sorted(send_at), text, send_at)
+    return PolicyUpdateRecord(sorted(send_at), text, send_at, tuple(affected))
 
 
 def notice_text(session: Session, company_id: int, audit_id: int) -> str | None:

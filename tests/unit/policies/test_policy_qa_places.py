@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from policies.library import load_library
-from policies.qa import Answer, qa_for
+from policies.qa import Answer, Comparison, qa_for
 
 LIBRARY = load_library()
 TODAY = date(2026, 11, 26)
@@ -36,18 +36,18 @@ def test_an_uncovered_city_is_answered_like_the_same_question_without_it(qa, pla
 ])
 def test_two_library_cities_answer_the_first_named_and_say_so(qa, question, first,
                                                               other) -> None:
+    # issue 14: a comparison question is answered side by side (was: the first city only)
     result = qa.answer(question, "杭州", today=TODAY)
-    assert isinstance(result, Answer)
-    assert result.region.city == first
-    assert result.other_cities == (other,)
-    assert f"以下按{first}回答" in result.text and f"{other}" in result.text
+    assert isinstance(result, Comparison)
+    assert result.cities == [first, other]
+    assert f"▶ {first}" in result.text and f"▶ {other}" in result.text
 
 
 def test_the_national_medical_waiting_period_is_stated_as_a_maximum(qa) -> None:
     # 医保发〔2021〕43号: areas MAY set a waiting period of at most 6 months (si-policy-facts #19)
     result = qa.answer("医保断缴有什么影响", "南京", today=TODAY)
     assert isinstance(result, Answer) and result.region.city == "全国"
-    assert "最长6" in result.body and "个月" in result.body  # now marked （未确认）
+    assert "最长6个月" in result.body
     assert "需连续缴费6个月" not in result.body
 
 
