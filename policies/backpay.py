@@ -20,6 +20,7 @@ from decimal import Decimal
 from policies.contributions import MonthlyContribution, monthly_contribution, to_cents
 from policies.library import NoVersionInForce, RegionPolicy
 from policies.schema import Figure, PolicyVersion
+from policies.workdays import calendar_caveat
 
 
 class BackPaymentError(ValueError):
@@ -141,6 +142,8 @@ class BackPayment:
     cross_year_basis_note: str = ""
     cross_year_other_reading: bool = False
     """The other year reading (calendar vs July–June) would give the other 跨年 verdict."""
+    calendar_caveats: tuple[str, ...] = ()
+    """Due dates in a year without a State Council holiday notice (counted on weekends only)."""
 
     @property
     def true_ups(self) -> list[BackPaymentMonth]:
@@ -220,6 +223,8 @@ def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
         cross_year_basis=basis.value,
         cross_year_basis_note=cross_year_basis_note(basis),
         cross_year_other_reading=other_reading_differs(firsts, pay_date, basis),
+        calendar_caveats=tuple(sorted({c for m in priced
+                                       if (c := calendar_caveat(m.due)) is not None})),
     )
 
 

@@ -216,6 +216,7 @@ def as_table(result: BackPayment) -> str:
         *(f"  {n}. {line}" for n, line in enumerate(result.materials, start=1)),
         f"政策版本：{policy_versions(result)}",
     ]
+    lines.extend(f"截止日按工作日推算：{caveat}" for caveat in result.calendar_caveats)
     unconfirmed = sorted({label for v in result.versions for label in unconfirmed_figures(v)})
     if unconfirmed:
         lines.append("未确认的数值：" + "、".join(unconfirmed) + "（请向当地经办机构核实）")

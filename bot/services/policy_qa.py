@@ -22,6 +22,7 @@ from policies.library import (
     PolicyLibrary,
 )
 from policies.qa import Answer, Comparison, NoAnswer, qa_for, render_item
+from policies.workdays import calendar_caveat
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,9 @@ def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> 
             "ceiling": render_item("base.ceiling", version.base.ceiling),
             "deadline": deadline,
             "deadline_passed": deadline < today,
-            "deadline_unconfirmed": version.deadline.unconfirmed,
+            "deadline_unconfirmed": (version.deadline.unconfirmed
+                                     or version.deadline.on_holiday.unconfirmed),
+            "deadline_caveat": calendar_caveat(deadline),
             "next_deadline": next_deadline,
             "uncovered": city if city and region.is_national and city not in (
                 region.city, *region.aliases) else None,

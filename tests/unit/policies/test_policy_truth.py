@@ -224,3 +224,13 @@ def test_the_year_basis_is_per_city_and_named() -> None:
     july = back_payment(LIBRARY.region("上海"), Decimal("8000"), [date(2025, 6, 1)],
                         date(2025, 7, 20))
     assert july.cross_year and july.cross_year_other_reading  # June→July: 跨年 only by 社保年度
+
+
+def test_a_due_date_in_a_year_without_a_notice_says_so() -> None:
+    from policies.backpay import back_payment
+
+    result = back_payment(LIBRARY.region("广州"), Decimal("6000"), [date(2027, 1, 1)],
+                          date(2027, 3, 1))
+    assert result.calendar_caveats == ("2027年放假安排尚未公布，按周末计算工作日",)
+    assert back_payment(LIBRARY.region("广州"), Decimal("6000"), [date(2026, 1, 1)],
+                        date(2026, 3, 1)).calendar_caveats == ()
