@@ -588,7 +588,7 @@ def render_answer(question: str, region: RegionPolicy, entry: QuestionEntry, tod
                   command=entry.command)
 
 
-_UNIT_AFTER_MARK = re.compile(r"（未确认）(个月)")
+_UNIT_AFTER_MARK = re.compile(r"（未确认）(个月|判断)")
 _RATE_FIELDS = {"employer", "employee", "daily_rate", "rate_min", "rate_max"}
 
 
@@ -617,6 +617,10 @@ def _render_value(name: str, value: Any) -> str:
         return format_yuan(value)
     if name == "charged_on":
         return "欠缴的单位和个人部分合计" if value == "total" else "欠缴的单位部分"
+    if name == "cross_year_basis":
+        return "社保年度（7月至次年6月）" if value == "july_june" else "自然年"
+    if name == "on_holiday":
+        return "遇周末或节假日顺延至下一个工作日" if value == "next_working_day" else "遇节假日不顺延"
     return str(value)
 
 

@@ -135,3 +135,10 @@ def test_policies_ask_without_an_answer(capsys) -> None:
     assert main(["policies", "ask", "今天天气怎么样", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["answered"] is False and data["topic"] is None and data["sources"] == []
+
+
+def test_answers_name_the_year_basis_and_the_holiday_rule(qa) -> None:
+    cross = qa.answer("上海跨年补缴需要什么材料", None, today=TODAY)
+    assert "是否属于跨年按社保年度（7月至次年6月）判断（未确认）" in cross.body
+    deadline = qa.answer("北京每月几号前交社保", None, today=TODAY)
+    assert "每月25日（遇节假日不顺延）" in deadline.body
