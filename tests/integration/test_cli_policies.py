@@ -239,3 +239,23 @@ def test_import_with_a_token_sends_nothing_itself(policy_dir, engine, tmp_path, 
         assert len(notices(engine)) == 1
     finally:
         api.stop()
+
+
+def test_dry_run_lists_changes_and_companies_and_installs_nothing(policy_dir, engine, tmp_path,
+                                                                 capsys) -> None:
+    add_company(engine, "京味餐饮", "北京", 1001)
+    add_company(engine, "沪上咖啡", "上海", 1002)
+    before = (policy_dir / "beijing.toml").read_text(encoding="utf-8")
+    assert main(["policies", "import", str(changed_beijing(tmp_path, "7200")), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "试运行" in out and "缴费基数下限：¥7,162.00 → ¥7,200.00" in out
+    assert "京味餐饮（北京）" in out and "沪上咖啡" not in out
+    assert (policy_dir / "beijing.toml").read_text(encoding="utf-8") == before
+    assert notices(engine) == []
+
+
+def test_import_names_the_companies_told(policy_dir, engine, tmp_path, capsys) -> None:
+    add_company(engine, "京味餐饮", "北京", 1001)
+    assert main(["policies", "import", str(changed_beijing(tmp_path, "7200"))]) == 0
+    out = capsys.readouterr().out
+    assert "已计划通知以下 1 家公司的HR" in out and "京味餐饮（北京）" in out
