@@ -587,8 +587,9 @@ def _flatten(version: PolicyVersion, *, for_people: bool = False) -> Iterator[tu
             yield path, str(node)
 
     for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
-                    "housing_fund"):
-        yield from walk(getattr(version, section), section)
+                    "housing_fund", "true_up"):
+        if getattr(version, section) is not None:
+            yield from walk(getattr(version, section), section)
 
 
 def describe_sourced(item: Sourced) -> str:
@@ -598,6 +599,9 @@ def describe_sourced(item: Sourced) -> str:
         day = getattr(item, "day", None)
         if day:
             value = f"{value} {day}"
+        on_holiday = getattr(item, "on_holiday", None)
+        if on_holiday is not None:  # a deadline's holiday rule is part of the deadline
+            value = f"{value}, {on_holiday.value}/{on_holiday.conf.value}"
     if isinstance(value, list):
         value = "、".join(value)
     # the checked date is left out: re-checking a figure is not a change HR must hear about

@@ -234,3 +234,15 @@ def test_a_due_date_in_a_year_without_a_notice_says_so() -> None:
     assert result.calendar_caveats == ("2027年放假安排尚未公布，按周末计算工作日",)
     assert back_payment(LIBRARY.region("广州"), Decimal("6000"), [date(2026, 1, 1)],
                         date(2026, 3, 1)).calendar_caveats == ()
+
+
+def test_an_import_diff_shows_a_re_marked_holiday_rule_and_a_true_up() -> None:
+    from policies.library import diff_regions
+
+    raw = tomllib.loads((DEFAULT_DIRECTORY / "beijing.toml").read_text(encoding="utf-8"))
+    old = parse_region(raw, "beijing.toml")
+    raw["versions"][0]["deadline"]["on_holiday"]["conf"] = "U"
+    del raw["versions"][1]["true_up"]["fee_free_until"]
+    changes = {(c.version, c.field) for c in diff_regions(old, parse_region(raw, "beijing.toml"))}
+    assert ("2024", "deadline") in changes
+    assert ("2025-jul", "true_up.fee_free_until") in changes
