@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from policies.contributions import MonthlyContribution, monthly_contribution, to_cents
+from policies.contributions import (
+    MonthlyContribution,
+    monthly_contribution,
+    supplements_left_out,
+    to_cents,
+)
 from policies.library import NoVersionInForce, RegionPolicy
 from policies.schema import Figure, PolicyVersion
 from policies.workdays import calendar_caveat
@@ -144,6 +149,8 @@ class BackPayment:
     """The other year reading (calendar vs July–June) would give the other 跨年 verdict."""
     calendar_caveats: tuple[str, ...] = ()
     """Due dates in a year without a State Council holiday notice (counted on weekends only)."""
+    supplements_left_out: tuple[str, ...] = ()
+    """Employer supplements not priced (深户 1 % 补充养老 when ``supplement`` was not asked)."""
 
     @property
     def true_ups(self) -> list[BackPaymentMonth]:
@@ -176,8 +183,12 @@ class BackPayment:
 
 
 def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
-                 pay_date: date) -> BackPayment:
-    """Price a back-payment of ``months`` at ``base``, paid on ``pay_date``."""
+                 pay_date: date, *, supplement: bool = False) -> BackPayment:
+    """Price a back-payment of ``months`` at ``base``, paid on ``pay_date``.
+
+    ``supplement``: the employee owes the city's employer supplement (深圳 深户 staff); without
+    it the supplement is left out and listed in ``supplements_left_out``.
+    """
     if base < 0:
         raise BackPaymentError("缴费基数不能为负数，请输入不小于0的金额，例如 5000。")
     firsts = sorted({m.replace(day=1) for m in months})
@@ -193,7 +204,7 @@ def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
     priced: list[BackPaymentMonth] = []
     for month in firsts:
         version = region.version_for(month)
-        contribution = monthly_contribution(version, base)
+        contribution = monthly_contribution(version, base, supplement=supplement)
         due = region.declaration_deadline(month)
         days = overdue_days(due, pay_date)
         true_up = _true_up(region, version, contribution, base, due, pay_date, applies)
@@ -225,6 +236,8 @@ def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
         cross_year_other_reading=other_reading_differs(firsts, pay_date, basis),
         calendar_caveats=tuple(sorted({c for m in priced
                                        if (c := calendar_caveat(m.due)) is not None})),
+        supplements_left_out=() if supplement else tuple(dict.fromkeys(
+            note for m in priced for note in supplements_left_out(m.version))),
     )
 
 

@@ -620,7 +620,9 @@ def _render_value(name: str, value: Any) -> str:
     if name == "cross_year_basis":
         return "社保年度（7月至次年6月）" if value == "july_june" else "自然年"
     if name == "on_holiday":
-        return "遇周末或节假日顺延至下一个工作日" if value == "next_working_day" else "遇节假日不顺延"
+        if value == "next_working_day":
+            return "遇周末或节假日顺延至下一个工作日"
+        return "遇节假日不顺延"
     return str(value)
 
 

@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--pay-date", type=parse_day, default=None,
                         help="计划缴费日期 YYYY-MM-DD（默认今天，北京时间）")
     parser.add_argument("--json", action="store_true", help="输出 JSON")
+    parser.add_argument("--local-supplement", action="store_true",
+                        help="职工须缴单位地方补充养老（深圳深户职工另加1%%）")
     parser.add_argument("--policies", default=None,
                         help="政策文件目录（默认按配置 policies.directory）")
     parser.set_defaults(handler=cmd_backpay)
@@ -103,7 +105,8 @@ def cmd_backpay(args: argparse.Namespace) -> int:
         return 1
     try:
         region = library.region(args.city)
-        result = back_payment(region, args.base, args.months, pay_date)
+        result = back_payment(region, args.base, args.months, pay_date,
+                              supplement=args.local_supplement)
     except UnknownRegion as error:
         print_error(f"{error}。请用 --city 指定其中之一。")
         return 2
@@ -217,6 +220,8 @@ def as_table(result: BackPayment) -> str:
         f"政策版本：{policy_versions(result)}",
     ]
     lines.extend(f"截止日按工作日推算：{caveat}" for caveat in result.calendar_caveats)
+    lines.extend(f"未计入：{note}（深户职工加 --local-supplement 计算）"
+                 for note in result.supplements_left_out)
     unconfirmed = sorted({label for v in result.versions for label in unconfirmed_figures(v)})
     if unconfirmed:
         lines.append("未确认的数值：" + "、".join(unconfirmed) + "（请向当地经办机构核实）")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from datetime import date
 from decimal import Decimal
@@ -246,3 +247,18 @@ def test_an_import_diff_shows_a_re_marked_holiday_rule_and_a_true_up() -> None:
     changes = {(c.version, c.field) for c in diff_regions(old, parse_region(raw, "beijing.toml"))}
     assert ("2024", "deadline") in changes
     assert ("2025-jul", "true_up.fee_free_until") in changes
+
+
+def test_the_backpay_command_prices_the_shenzhen_hukou_supplement_on_request(capsys) -> None:
+    from bot.cli import main
+
+    args = ["backpay", "--city", "深圳", "--base", "10000", "--month", "2025-09",
+            "--pay-date", "2025-10-20"]
+    assert main([*args, "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*args, "--json", "--local-supplement"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert plain["months"][0]["items"][0]["employer"] == "1600.00"
+    assert local["months"][0]["items"][0]["employer"] == "1700.00"
+    assert main(args) == 0
+    assert "未计入：养老保险：仅深户职工" in capsys.readouterr().out
