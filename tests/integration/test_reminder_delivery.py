@@ -196,8 +196,10 @@ async def test_overdue_daily_from_day_31_on_working_days(world: World) -> None:
     task_id = world.hire("2026-12-01")
     for day in ("2026-12-24", "2026-12-29"):
         await world.tick_at(at(day, 9))
-    # day 31 is 2027-01-01 (元旦): the first overdue alert is Monday 01-04
-    for day in ("2027-01-01", "2027-01-02", "2027-01-03"):
+    # day 31 is 2027-01-01: 2027 has no State Council notice yet, so only weekends are off
+    # (issue 14) and the first alert goes out that Friday; none on Saturday and Sunday
+    assert len(await world.tick_at(at("2027-01-01", 9, 30))) == 3
+    for day in ("2027-01-02", "2027-01-03"):
         assert await world.tick_at(at(day, 9, 30)) == []
     sent = await world.tick_at(at("2027-01-04", 9))
     assert sorted(s.chat_id for s in sent) == sorted([HR, HR2, GROUP])
@@ -207,7 +209,8 @@ async def test_overdue_daily_from_day_31_on_working_days(world: World) -> None:
     assert "滞纳金" not in group.text and "110101" not in group.text
     assert len(await world.tick_at(at("2027-01-05", 9))) == 3
     overdue = [r for r in world.rows(task_id) if r.kind == "registration_overdue"]
-    assert [r.due_date.isoformat() for r in overdue] == ["2027-01-04", "2027-01-05", "2027-01-06"]
+    assert [r.due_date.isoformat() for r in overdue] == [
+        "2027-01-01", "2027-01-04", "2027-01-05", "2027-01-06"]
 
 
 async def test_custom_threshold_25_reschedules_open_tasks(world: World) -> None:
