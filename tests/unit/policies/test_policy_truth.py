@@ -262,3 +262,18 @@ def test_the_backpay_command_prices_the_shenzhen_hukou_supplement_on_request(cap
     assert local["months"][0]["items"][0]["employer"] == "1700.00"
     assert main(args) == 0
     assert "未计入：养老保险：仅深户职工" in capsys.readouterr().out
+
+
+def test_shanghai_2026_bases_follow_the_bureau_notice_with_a_true_up() -> None:
+    # addendum §1: rsj.sh.gov.cn 2026-08-24, 7,546–37,731 from 2026-07-01 (O)
+    from policies.backpay import back_payment
+
+    shanghai = LIBRARY.region("上海")
+    version = shanghai.version_for(date(2026, 7, 1))
+    assert (version.base.floor.value, version.base.ceiling.value) == (7546, 37731)
+    assert version.base.floor.conf is Confidence.OFFICIAL
+    assert version.rates.pension.employer.unconfirmed          # still carried forward
+    july = back_payment(shanghai, Decimal("5000"), [date(2026, 7, 1)],
+                        date(2026, 12, 1)).months[0]
+    assert july.true_up is not None and july.true_up.provisional.base == Decimal("7460")
+    assert july.true_up.due is None and july.true_up.unconfirmed
