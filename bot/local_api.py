@@ -284,6 +284,8 @@ class ApiCall:
     params: JSON
     at: float
     outcome: str = "pending"
+    #: The error's description when the server refused the call ("message is not modified" …).
+    description: str = ""
 
     @property
     def chat_id(self) -> int | str | None:
@@ -1411,6 +1413,7 @@ class LocalBotApi:
             result = implementation(params, uploads)
         except BotApiError as exc:
             call.outcome = f"error {exc.code}"
+            call.description = exc.description
             return self._envelope(exc)
         except Exception as exc:
             call.outcome = "crash"

@@ -17,15 +17,17 @@ from handlers import (
     todo,
     transfer,
 )
-from handlers.common import refuse_unparseable
+from handlers.common import refuse_control_text, refuse_unparseable
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
     """Register every feature's handlers; conversations first so they see their answers.
 
-    Before them all, one guard answers every press whose callback_data does not parse.
+    Before them all, one guard answers every press whose callback_data does not parse, and
+    one refuses messages carrying control characters (a NUL breaks PostgreSQL).
     """
     refuse_unparseable(app)
+    refuse_control_text(app)
     features = (start, company, hire, todo, reminders, ledger, leave, base, transfer, backpay)
     for feature in (*features, policy):
         feature.register(app)

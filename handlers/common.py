@@ -21,6 +21,7 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
+    MessageHandler,
     TypeHandler,
     filters,
 )
@@ -308,6 +309,29 @@ async def on_unparseable_button(update: Update, context: HRContext) -> None:
     change, and no other handler sees it."""
     await answer_stale(update)
     raise ApplicationHandlerStop
+
+
+#: C0 control characters no one types (tab, newline and carriage return excepted). A NUL in
+#: a text PostgreSQL stores is a DataError; none of them belongs in a name, a date or a question.
+CONTROL_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+CONTROL_REFUSED = "❌ 消息中含有无法识别的控制字符，请删除后重新发送（未做任何更改）。"
+
+
+async def on_control_text(update: Update, context: HRContext) -> None:
+    """A message carrying control characters: one refusal, and no other handler sees it."""
+    await reply(update, CONTROL_REFUSED)
+    raise ApplicationHandlerStop
+
+
+def refuse_control_text(app: Application) -> None:  # type: ignore[type-arg]
+    """Register (group -1) the one guard that keeps control characters out of every handler,
+    whatever step the conversation is at."""
+    app.add_handler(
+        MessageHandler(
+            filters.Regex(CONTROL_TEXT) | filters.CaptionRegex(CONTROL_TEXT), on_control_text
+        ),
+        group=-1,
+    )
 
 
 def refuse_unparseable(app: Application) -> None:  # type: ignore[type-arg]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
@@ -136,7 +137,7 @@ def read_upload(
             PendingUpload(
                 company_id=member.company_id,
                 user_id=member.user_id,
-                filename=filename[:255],
+                filename=ILLEGAL_CHARACTERS_RE.sub("", filename)[:255],
                 content_hash=table.content_hash,
                 table_json=table_to_json(table),
                 created_at=now,

@@ -114,6 +114,8 @@ class _ErrorLog(logging.Handler):
             text += f" [{type(record.exc_info[1]).__name__}]"
         lines = text.strip().splitlines()
         where = [line.strip() for line in lines if line.strip().startswith('File "')]
+        ours = [line for line in where if "site-packages" not in line]
+        where = ours or where  # the deepest frame of our own code says where it broke
         last = where[-1].replace('File "', "").split('", line ') if where else ["", ""]
         place = "/".join(last[0].rsplit("/", 2)[-2:]) + ":" + last[-1] if where else "?"
         self.records.append(f"{record.name}: {lines[0] if lines else ''} at {place}")
@@ -382,7 +384,7 @@ async def fuzz(
 
 def _failed_sends(bot: BotHarness, start: int) -> list[str]:
     failed = [
-        f"{c.method}: {c.outcome}"
+        f"{c.method}: {c.outcome} {c.description[:80]}"
         for c in bot.api.calls[start:]
         if c.method.lower() != "getupdates" and c.outcome not in ("ok", "pending")
     ]

@@ -160,3 +160,16 @@ async def test_the_errors_file_keeps_uploaded_control_characters_out(bot: BotHar
     sheet = load_workbook(io.BytesIO(errors.document_bytes)).active
     assert sheet["C2"].value == "王芳"
     assert not failed_sends(bot)
+
+
+async def test_control_characters_are_refused_at_every_step(bot: BotHarness) -> None:
+    """A NUL typed anywhere (here a /employee search and a /backpay base) is refused before
+    any handler sees it: on PostgreSQL it was an unhandled DataError."""
+    await bot.join_as_hr(HR)
+    [refusal] = await bot.say(HR, "/employee 王\x00芳")
+    assert "控制字符" in refusal.text
+    await bot.say(HR, "/backpay")
+    [refusal] = await bot.say(HR, "50\x0000")
+    assert "控制字符" in refusal.text
+    assert "补缴" in (await bot.say(HR, "5000"))[0].text
+    assert not failed_sends(bot)
