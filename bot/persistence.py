@@ -22,7 +22,8 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
@@ -40,6 +41,15 @@ _UNKNOWN = "\0unknown"
 
 #: The writes collected by the innermost `one_transaction()` of the running task, if any.
 _pending: ContextVar[_Writes | None] = ContextVar("hrbot_persistence_pending", default=None)
+
+
+def _upsert_for(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE where the database has it: one statement a row."""
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    return None
 
 
 def _conversation_kind(name: str) -> str:
@@ -137,19 +147,28 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             raise
 
     def _commit_now(self, changed: _Writes) -> None:
-        with Session(self._engine) as session:
+        table = PtbState.__table__  # type: ignore[attr-defined]
+        with self._engine.begin() as connection:
+            upsert = _upsert_for(connection.dialect.name)
             for (kind, key), data in changed.items():
                 if data is _DELETED:
-                    statement = delete(PtbState).where(PtbState.kind == kind, PtbState.key == key)  # type: ignore[arg-type]
-                    session.exec(statement)  # type: ignore[call-overload]
-                    continue
-                row = session.get(PtbState, (kind, key))
-                if row is None:
-                    session.add(PtbState(kind=kind, key=key, data=data))
+                    connection.execute(
+                        delete(table).where(table.c.kind == kind, table.c.key == key)
+                    )
+                elif upsert is not None:
+                    connection.execute(
+                        upsert(table)
+                        .values(kind=kind, key=key, data=data)
+                        .on_conflict_do_update(index_elements=["kind", "key"], set_={"data": data})
+                    )
                 else:
-                    row.data = data
-                    session.add(row)
-            session.commit()
+                    found = connection.execute(
+                        update(table)
+                        .where(table.c.kind == kind, table.c.key == key)
+                        .values(data=data)
+                    )
+                    if found.rowcount == 0:
+                        connection.execute(insert(table).values(kind=kind, key=key, data=data))
 
     async def _put_data(self, kind: str, key: str, data: dict[Any, Any]) -> None:
         # An empty dict reads back the same as no row, so it is not worth a row.
