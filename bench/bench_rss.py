@@ -54,6 +54,9 @@ def seed_all(url: str, employees: int) -> None:
             serial0=n * PER_COMPANY,
             hired_from_month=11,
             analyze=False,
+            # No open tasks: their reminders would be thousands of sends at start, and the
+            # bot's replies would queue behind them in the 30 msg/s budget (docs/scaling.md).
+            with_tasks=False,
         )
     engine.dispose()
 

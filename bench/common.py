@@ -87,6 +87,7 @@ def seed_company(
     serial0: int = 0,
     hired_from_month: int = 1,
     analyze: bool = True,
+    with_tasks: bool = True,
 ) -> int:
     """A company with one HR and `employees` active employees hired in 2026 (from the month
     `hired_from_month`), each with an
@@ -182,7 +183,7 @@ def seed_company(
                 for n, (eid, first) in enumerate(ids)
                 if n % 10 == 0
             ]
-            if tasks:
+            if tasks and with_tasks:
                 c.execute(insert(Task), tasks)
     if analyze:
         with engine.begin() as c:
