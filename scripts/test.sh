@@ -2,14 +2,19 @@
 # Set up (.venv with the test extras) and run the whole test suite.
 # Always on SQLite. Also on PostgreSQL when one answers at HRBOT_TEST_PG_URL (default: the local
 # server, database `test`); with CI=true an unreachable PostgreSQL fails the run instead of
-# being skipped.
+# being skipped. HRBOT_TEST_POSTGRES=0 runs SQLite only; HRBOT_VENV / HRBOT_PYTHON choose another
+# virtualenv and interpreter (see scripts/setup.sh; .ci/run uses them for the newest Python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh test
+venv="${HRBOT_VENV:-.venv}"
 
 export HRBOT_TEST_PG_URL="${HRBOT_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 pg_up=0
-if .venv/bin/python - "$HRBOT_TEST_PG_URL" <<'PY'
+if [[ "${HRBOT_TEST_POSTGRES:-1}" == 0 ]]; then
+  unset HRBOT_TEST_PG_URL
+  echo "HRBOT_TEST_POSTGRES=0: running the SQLite suite only." >&2
+elif "$venv/bin/python" - "$HRBOT_TEST_PG_URL" <<'PY'
 import sys
 from sqlalchemy import create_engine, text
 try:
@@ -21,7 +26,7 @@ except Exception as error:  # noqa: BLE001
 PY
 then pg_up=1; fi
 
-if [[ "$pg_up" == 0 ]]; then
+if [[ "$pg_up" == 0 && -n "${HRBOT_TEST_PG_URL:-}" ]]; then
   if [[ "${CI:-}" == "true" ]]; then
     echo "CI=true and PostgreSQL is unreachable at HRBOT_TEST_PG_URL: failing." >&2
     exit 1
@@ -30,11 +35,11 @@ if [[ "$pg_up" == 0 ]]; then
   echo "PostgreSQL not reachable: running the SQLite suite only." >&2
 fi
 
-.venv/bin/ruff check .
-.venv/bin/hrbot policies check policies/data
-echo "== test suite on SQLite =="
-.venv/bin/python -m pytest "$@"
+"$venv/bin/ruff" check .
+"$venv/bin/hrbot" policies check policies/data
+echo "== test suite on SQLite ($("$venv/bin/python" --version)) =="
+"$venv/bin/python" -m pytest "$@"
 if [[ "$pg_up" == 1 ]]; then
-  echo "== test suite on PostgreSQL =="
-  HRBOT_TEST_DATABASE_URL="$HRBOT_TEST_PG_URL" .venv/bin/python -m pytest "$@"
+  echo "== test suite on PostgreSQL ($("$venv/bin/python" --version)) =="
+  HRBOT_TEST_DATABASE_URL="$HRBOT_TEST_PG_URL" "$venv/bin/python" -m pytest "$@"
 fi

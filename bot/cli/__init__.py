@@ -7,6 +7,8 @@ import importlib
 import os
 from collections.abc import Sequence
 
+from bot.cli.common import dispose_engines
+
 #: Modules under bot.cli that contribute sub-commands, in help order.
 COMMAND_MODULES = ["run", "chat", "company", "db", "transfer", "policies", "backpay"]
 
@@ -25,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = build_parser()
     args = parser.parse_args(argv)
-    result = args.handler(args)
+    try:
+        result = args.handler(args)
+    finally:
+        dispose_engines()
     return int(result or 0)
 

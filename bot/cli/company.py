@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from zoneinfo import ZoneInfo
 
 from bot.cli.common import load, print_error
 from bot.clock import SystemClock
 from bot.services import onboarding
 from models.company import Role
+from policies.formatting import format_day
 
 DEFAULT_BOT_USERNAME = "your_hrbot"
 
@@ -37,8 +39,15 @@ def _bot_username(args: argparse.Namespace) -> str:
     return (args.bot_username or DEFAULT_BOT_USERNAME).lstrip("@")
 
 
-def _print_invite(invite: onboarding.Invite, username: str) -> None:
-    print(f"邀请码（一次性，{invite.expires_at:%Y-%m-%d %H:%M} UTC 前有效）: {invite.code}")
+def zone_label(timezone: str) -> str:
+    return "北京时间" if timezone == "Asia/Shanghai" else timezone
+
+
+def _print_invite(invite: onboarding.Invite, username: str, timezone: str) -> None:
+    """The expiry in the company's own time zone: HR read it as a local deadline."""
+    local = invite.expires_at.astimezone(ZoneInfo(timezone))
+    expiry = f"{format_day(local.date())} {local:%H:%M}（{zone_label(timezone)}）"
+    print(f"邀请码（一次性，{expiry}前有效）: {invite.code}")
     print(f"邀请链接: {onboarding.deep_link(username, invite.code)}")
     print(f"或在与机器人的私聊中发送: /start {invite.code}")
 
@@ -60,7 +69,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         valid_days=settings.company.invite_valid_days,
     )
     print(f"已创建公司 #{company.id} {company.name}（{company.city}）")
-    _print_invite(invite, _bot_username(args))
+    _print_invite(invite, _bot_username(args), company.timezone)
     return 0
 
 
@@ -77,7 +86,9 @@ def cmd_invite(args: argparse.Namespace) -> int:
     except LookupError:
         print_error(f"没有编号为 {args.company_id} 的公司。运行 hrbot company list 查看。")
         return 2
-    _print_invite(invite, _bot_username(args))
+    company = onboarding.get_company(engine, args.company_id)
+    assert company is not None
+    _print_invite(invite, _bot_username(args), company.timezone)
     return 0
 
 

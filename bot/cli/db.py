@@ -7,7 +7,7 @@ import argparse
 from alembic import command
 
 from bot.cli.common import load
-from models.db import alembic_config, upgrade_schema
+from models.db import alembic_config, head_revision, schema_revision, upgrade_schema
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,8 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     _, engine = load(args, migrate=False)
+    before = schema_revision(engine)
     upgrade_schema(engine)
-    print("数据库已是最新版本。")
+    after = schema_revision(engine)
+    if before == after:
+        print(f"数据库已是最新版本（{after}），无需升级。")
+    else:
+        print(f"数据库已从 {before or '空库'} 升级到最新版本 {after}。")
+    assert after == head_revision()
     return 0
 
 

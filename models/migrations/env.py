@@ -30,3 +30,4 @@ else:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.begin() as conn:
         _configure_and_run(conn)
+    engine.dispose()

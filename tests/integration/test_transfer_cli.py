@@ -54,3 +54,4 @@ def test_import_previews_then_imports_then_exports(
     assert main([*config, "export", "--company", str(company.id), "--out", str(out_file)]) == 0
     people = list(load_workbook(io.BytesIO(out_file.read_bytes()))["员工"].values)
     assert people[1][0] == "陈明远"
+    engine.dispose()

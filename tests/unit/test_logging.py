@@ -46,3 +46,4 @@ def test_sql_errors_do_not_quote_personal_data(tmp_path: Path) -> None:
         )
     assert "110101199003071233" not in str(caught.value)
     assert "8888" not in str(caught.value)
+    engine.dispose()
