@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import traceback
@@ -21,6 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
+from bot.services import operations
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
 from models.db import make_engine, upgrade_schema
@@ -94,8 +96,16 @@ def build_application(
     token: str | None = None,
     migrate: bool = True,
     persistence_interval: float = 60,
+    updates: bool = True,
+    scheduler: bool = True,
 ) -> HRApplication:
-    """Build a ready-to-run Application; the schema is upgraded first unless told otherwise."""
+    """Build a ready-to-run Application; the schema is upgraded first unless told otherwise.
+
+    `updates=False` is a scheduler worker (`hrbot worker`): no updater, no handlers and no
+    conversation persistence, so it never overwrites the update process's saved state.
+    `scheduler=False` is an update process beside such workers (`hrbot run --no-scheduler`):
+    no reminder tick and no roll-over jobs.
+    """
     engine = engine or make_engine(settings.database.url, echo=settings.database.echo)
     if migrate:
         upgrade_schema(engine)
@@ -115,20 +125,53 @@ def build_application(
         .base_url(base_url or settings.telegram.base_url)
         .base_file_url(base_file_url or settings.telegram.base_file_url)
         .context_types(ContextTypes(context=HRContext))
-        .persistence(DatabasePersistence(engine, update_interval=persistence_interval))
         .concurrent_updates(PerChatUpdateProcessor(settings.telegram.concurrent_updates))
         .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0))
-        .post_init(_post_init)
     )
+    if updates:
+        builder = builder.persistence(
+            DatabasePersistence(engine, update_interval=persistence_interval)
+        ).post_init(_post_init)
+    else:
+        builder = builder.updater(None)
     application: HRApplication = builder.build()  # type: ignore[assignment]
-    handlers.register_all(application)
-    application.add_handler(TypeHandler(Update, persist_now), group=99)
+    if updates:
+        handlers.register_all(application)
+        application.add_handler(TypeHandler(Update, persist_now), group=99)
     application.add_error_handler(on_error)
-    schedule_jobs(application)
+    if scheduler:
+        schedule_jobs(application, mode="run" if updates else "worker")
     return application
 
 
-def schedule_jobs(application: HRApplication) -> None:
+def schedule_jobs(application: HRApplication, *, mode: str = "run") -> None:
     """Periodic ticks (reminders, ledger roll-over …); the database is their source of truth."""
     handlers.reminders.schedule_tick(application)
     handlers.ledger.schedule_rollover(application)
+    schedule_heartbeat(application, mode)
+
+
+async def job_heartbeat(context: HRContext) -> None:
+    """Record that this scheduler process is ticking, for `hrbot status` (off the event loop)."""
+    job = context.job
+    assert job is not None
+    services = context.services
+    worker, mode, started_at = job.data  # type: ignore[misc]
+    try:
+        await asyncio.to_thread(operations.record_tick, services.engine, worker, mode,
+                                started_at, services.clock.now())
+    except Exception:  # a missed heartbeat must not stop the scheduler
+        log.warning("could not record the scheduler heartbeat")
+
+
+def schedule_heartbeat(application: HRApplication, mode: str) -> None:
+    if application.job_queue is None:
+        return
+    services = application.services
+    data = (operations.worker_name(), mode, services.clock.now())
+    interval = services.settings.reminders.tick_seconds
+    never_skip = {"misfire_grace_time": None, "coalesce": True}
+    application.job_queue.run_once(job_heartbeat, when=0, data=data,
+                                   name="heartbeat_start", job_kwargs=never_skip)
+    application.job_queue.run_repeating(job_heartbeat, interval=interval, first=interval,
+                                        data=data, name="heartbeat", job_kwargs=never_skip)

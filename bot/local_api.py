@@ -33,7 +33,9 @@ import socket
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import unescape
@@ -725,6 +727,10 @@ class LocalBotApi:
         self._faults: list[_Fault] = []
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_thread: threading.Thread | None = None
+        #: HTTP status of every webhook POST, in order (tests read it via webhook_responses()).
+        self._webhook_statuses: list[int] = []
         self._errors: list[str] = []
         self._async_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._subscribers: list[Callable[[Activity], None]] = []
@@ -1505,18 +1511,63 @@ class LocalBotApi:
             return json.loads(json.dumps(self._updates[:limit]))
 
     def _delete_webhook(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
-        with self._lock:
+        with self._cond:
             self._webhook_url = ""
+            self._webhook_secret = ""
             if _as_bool(params.get("drop_pending_updates", False)):
                 self._updates.clear()
+            self._cond.notify_all()
         return True
 
     def _set_webhook(self, params: JSON, uploads: dict[str, _Upload]) -> bool:
-        with self._lock:
+        """Like Telegram: from now on pending and new updates are POSTed to the URL."""
+        with self._cond:
             self._webhook_url = str(params.get("url", ""))
+            self._webhook_secret = str(params.get("secret_token", "") or "")
             if _as_bool(params.get("drop_pending_updates", False)):
                 self._updates.clear()
+            if self._webhook_url and self._webhook_thread is None:
+                self._webhook_thread = threading.Thread(
+                    target=self._deliver_to_webhook, name="LocalBotApi-webhook", daemon=True
+                )
+                self._webhook_thread.start()
+            self._cond.notify_all()
         return True
+
+    def webhook_responses(self) -> list[int]:
+        """HTTP status codes the bot's webhook answered, oldest first."""
+        with self._lock:
+            return list(self._webhook_statuses)
+
+    def _deliver_to_webhook(self) -> None:
+        """POST updates one at a time with the secret header; keep an update until it is 200."""
+        while True:
+            with self._cond:
+                while not self._stopping and not (self._webhook_url and self._updates):
+                    self._cond.wait(0.5)
+                if self._stopping:
+                    self._webhook_thread = None
+                    return
+                url, secret, update = self._webhook_url, self._webhook_secret, self._updates[0]
+            request = urllib.request.Request(
+                url,
+                data=json.dumps(update).encode(),
+                headers={"Content-Type": "application/json",
+                         **({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    status = response.status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            except OSError:
+                status = 0  # not listening yet: try again shortly
+            with self._cond:
+                self._webhook_statuses.append(status)
+                if status == 200 and self._updates and self._updates[0] is update:
+                    self._updates.pop(0)
+                    continue
+            time.sleep(0.1)
 
     def _get_webhook_info(self, params: JSON, uploads: dict[str, _Upload]) -> JSON:
         with self._lock:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import traceback
+from datetime import UTC, datetime
 
 
 class RedactToken(logging.Filter):
@@ -35,13 +38,42 @@ class RedactToken(logging.Filter):
         return text
 
 
-def configure_logging(*secrets: str, level: int = logging.INFO) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line for log collectors (`[logging] format = "json"`).
+
+    An exception is logged as its type and frames only: its text can quote what a user typed
+    (a 身份证, a wage), which must never reach a log.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = record.exc_info[0].__name__
+            entry["frames"] = "".join(traceback.format_tb(record.exc_info[2]))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(
+    *secrets: str, level: int | str = logging.INFO, json_lines: bool = False
+) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    if json_lines:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # At DEBUG, PTB logs whole updates and request parameters (what users typed: 身份证,
+    # wages) and tornado logs webhook bodies: they stay at INFO whatever `level` says.
+    for chatty in ("telegram", "tornado"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLogger().level))
     redact = RedactToken(list(secrets))
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

@@ -7,10 +7,11 @@ The token is read only from the environment or from a file outside git and is ke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -32,6 +33,17 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     #: Updates processed at once (each chat's and each user's still one at a time, in order).
     concurrent_updates: int = Field(default=32, ge=1, le=1024)
+    #: Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token); empty: a random one
+    #: per start, which `hrbot run --webhook` registers with Telegram itself.
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("webhook_secret: 1–256 characters A-Z, a-z, 0-9, _ and -")
+        return value
 
     @model_validator(mode="after")
     def _read_token_file(self) -> TelegramSettings:
@@ -97,6 +109,12 @@ class PolicySettings(_Section):
     directory: str = ""
 
 
+class LoggingSettings(_Section):
+    #: "text" for a terminal, "json" (one object per line) for a log collector.
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -104,6 +122,7 @@ class Settings(_Section):
     reminders: ReminderSettings = ReminderSettings()
     policies: PolicySettings = PolicySettings()
     imports: ImportSettings = ImportSettings()
+    logging: LoggingSettings = LoggingSettings()
 
 
 #: Short names the README promises, besides the generic HRBOT_<SECTION>_<KEY>.
@@ -113,6 +132,8 @@ _ALIASES = {
     "HRBOT_BASE_FILE_URL": ("telegram", "base_file_url"),
     "HRBOT_DATABASE_URL": ("database", "url"),
     "HRBOT_TIMEZONE": ("company", "timezone"),
+    "HRBOT_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
+    "HRBOT_LOG_FORMAT": ("logging", "format"),
 }
 
 

@@ -4,6 +4,7 @@ from models import (  # noqa: F401
     audit,
     company,
     employee,
+    heartbeat,
     ledger,
     ledger_history,
     ptb_state,

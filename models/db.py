@@ -10,11 +10,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating ("hrbot" in ASCII).
+MIGRATION_LOCK = 0x687262_6F74
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -68,6 +70,10 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several processes (an update process and workers) may start at once: one
+            # migrates, the others wait here and then find nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
