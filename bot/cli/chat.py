@@ -7,7 +7,6 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.chat_console import ConsoleOptions, run_console
 from bot.logging_setup import configure_logging
 from bot.settings import load_settings
 
@@ -21,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.chat_console import ConsoleOptions, run_console  # the whole bot: only when chatting
+
     settings = load_settings(args.config)
     configure_logging(level=logging.WARNING)
     options = ConsoleOptions(

@@ -7,18 +7,25 @@ and answers nobody. Both are the real Application against the local Bot API serv
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 from harness import HR, SHANGHAI, BotHarness
 from sqlmodel import Session, select
 
 from bot.app import build_application
 from bot.context import HRApplication
+from bot.local_api import LocalBotApi
 from bot.settings import load_settings
 from models.heartbeat import SchedulerHeartbeat
 from models.reminder import Reminder, ReminderStatus
 
 DAY_23 = datetime(2026, 12, 24, 9, 0, tzinfo=SHANGHAI)
+TOKEN = "987654:WORKER-MODE-TOKEN"
 
 
 async def hire(bot: BotHarness) -> None:
@@ -78,3 +85,41 @@ async def test_worker_sends_due_reminders_and_run_without_scheduler_does_not(
         beats = list(session.exec(select(SchedulerHeartbeat)))
     # Since the clock moved, only the worker ticked; the update process recorded nothing.
     assert [b.mode for b in beats if b.ticked_at == DAY_23] == ["worker"]
+
+
+async def test_hrbot_worker_process_ticks_until_sigterm(tmp_path: Path) -> None:
+    """The real command: it ticks (a heartbeat `hrbot status` reads), asks for no updates,
+    and a SIGTERM (systemd's stop) ends it cleanly."""
+    url = f"sqlite:///{tmp_path / 'worker.sqlite'}"
+    with LocalBotApi(token=TOKEN) as api:
+        env = {
+            **os.environ,
+            "HRBOT_TOKEN": TOKEN,
+            "HRBOT_BASE_URL": api.base_url,
+            "HRBOT_BASE_FILE_URL": api.base_file_url,
+            "HRBOT_DATABASE_URL": url,
+            "HRBOT_CONFIG": str(tmp_path / "absent.toml"),
+        }
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            status = subprocess.run([sys.executable, "-m", "bot.cli", "status"], env=env,
+                                    capture_output=True, text=True, timeout=60)
+            for _ in range(60):
+                if status.returncode == 0:
+                    break
+                await asyncio.sleep(1)
+                status = subprocess.run([sys.executable, "-m", "bot.cli", "status"], env=env,
+                                        capture_output=True, text=True, timeout=60)
+            assert status.returncode == 0, status.stdout + status.stderr
+            assert "（worker）" in status.stdout
+            assert api.calls_of("getUpdates") == []  # a worker never takes updates
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                _, err = await asyncio.to_thread(process.communicate, timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, err = process.communicate()
+    assert process.returncode == 0, err
+    assert TOKEN not in err
