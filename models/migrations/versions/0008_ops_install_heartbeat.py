@@ -1,7 +1,7 @@
 """Scheduler heartbeats: the last time each scheduler process ticked (`hrbot status`).
 
-Revision ID: 0007_ops_install_heartbeat
-Revises: 0006_faults_reminders_decl_key
+Revision ID: 0008_ops_install_heartbeat
+Revises: 0007_faults_input_pending_upload
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import models.types
 
-revision: str = "0007_ops_install_heartbeat"
-down_revision: str | Sequence[str] | None = "0006_faults_reminders_decl_key"
+revision: str = "0008_ops_install_heartbeat"
+down_revision: str | Sequence[str] | None = "0007_faults_input_pending_upload"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
