@@ -234,6 +234,7 @@ ImportField = Literal[
     "city",
     "paid_months",
     "leave_date",
+    "registered",
     "ignore",
 ]
 
@@ -436,6 +437,25 @@ class ImportConfirm(Button):
     """Confirms the upload whose preview carried this digest (upload id + content hash)."""
 
     upload: Token
+
+
+@button("transfer:paid:{month}")
+class ImportPaidUpTo(Button):
+    """导入前已缴至 this month (the preview's one question about earlier months)."""
+
+    month: Month
+
+
+@button("transfer:reg:{answer}")
+class ImportRegistered(Button):
+    """Recent hires whose row has no 参保状态: all registered (yes) or none (no)."""
+
+    answer: Literal["yes", "no"]
+
+
+@button("transfer:ignorerest")
+class ImportIgnoreRest(Button):
+    """Every column still unknown is not imported (one tap instead of one per column)."""
 
 
 @button("transfer:errors")

@@ -65,6 +65,9 @@ class ImportField:
     label: str
     required: bool
     aliases: tuple[str, ...]
+    #: Whether an unknown header is put to HR while this field is unmapped; an optional field
+    #: most files lack (参保状态) would otherwise question every extra column.
+    ask_when_unmapped: bool = True
 
 
 FIELDS: tuple[ImportField, ...] = (
@@ -96,6 +99,13 @@ FIELDS: tuple[ImportField, ...] = (
     ),
     ImportField(
         "leave_date", "离职日期", False, ("离职日期", "最后工作日", "leavedate", "lastday")
+    ),
+    ImportField(
+        "registered",
+        "参保状态",
+        False,
+        ("参保状态", "已登记", "是否已登记", "社保登记", "是否参保", "社保状态", "registered"),
+        ask_when_unmapped=False,
     ),
 )
 FIELD_BY_KEY: dict[str, ImportField] = {f.key: f for f in FIELDS}
@@ -134,7 +144,9 @@ class ColumnMapping:
     @property
     def needs_choice(self) -> bool:
         """HR must map a column before the preview: a header is unknown and a field is free."""
-        return bool(self.unknown) and bool(self.unmapped_fields)
+        return bool(self.unknown) and any(
+            FIELD_BY_KEY[key].ask_when_unmapped for key in self.unmapped_fields
+        )
 
     @property
     def unmapped_fields(self) -> tuple[str, ...]:
@@ -154,6 +166,8 @@ class ImportRow:
     city: str
     paid_months: tuple[date, ...] = ()
     last_day: date | None = None
+    #: 参保状态 as the sheet says (None: the column is absent or the cell empty).
+    registered: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -428,6 +442,7 @@ def build_preview(
     today: date,
     default_city: str,
     known_cities: frozenset[str] | None = None,
+    canonical_city: Callable[[str], str | None] | None = None,
 ) -> ImportPreview:
     """Validate every row as /hire would; each refusal keeps its row number and reason."""
     valid: list[ImportRow] = []
@@ -442,7 +457,12 @@ def build_preview(
 
         try:
             row = _validate_row(
-                number, cell, today=today, default_city=default_city, known_cities=known_cities
+                number,
+                cell,
+                today=today,
+                default_city=default_city,
+                known_cities=known_cities,
+                canonical_city=canonical_city,
             )
         except _RowRefused as refused:
             errors.append(RowError(number, refused.reason))
@@ -471,6 +491,7 @@ def _validate_row(
     today: date,
     default_city: str,
     known_cities: frozenset[str] | None,
+    canonical_city: Callable[[str], str | None] | None = None,
 ) -> ImportRow:
     name = _text(cell("name"))
     if not name:
@@ -484,10 +505,13 @@ def _validate_row(
         department = parse_department_name(department_text) if department_text else None
         base = _base(cell("base"))
         city_text = _text(cell("city"))
-        city = parse_city_name(city_text) if city_text else default_city
+        city = (canonical_city(city_text) if canonical_city and city_text else None) or (
+            parse_city_name(city_text) if city_text else default_city
+        )
         leave_value = cell("leave_date")
         last_day = _sheet_day(leave_value, "离职日期", today) if _present(leave_value) else None
         paid = parse_paid_months(_text(cell("paid_months")))
+        registered = parse_registered(_text(cell("registered")))
     except (InputError, InvalidIdNumber, FirstDayRefused) as exc:
         raise _RowRefused(exc.message) from None
     if known_cities is not None and city not in known_cities:
@@ -502,7 +526,9 @@ def _validate_row(
                 f"已缴月份 {month:%Y-%m} 不在任职期间"
                 f"（{first_day:%Y-%m} 至 {last_month:%Y-%m}）内。"
             )
-    return ImportRow(number, name, id_number, first_day, department, base, city, paid, last_day)
+    return ImportRow(
+        number, name, id_number, first_day, department, base, city, paid, last_day, registered
+    )
 
 
 def _text(value: object) -> str:
@@ -513,6 +539,10 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+#: A 身份证 a spreadsheet showed as a number: 1.10105E+17 (the last digits are gone).
+_SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE]\+?\d+")
+
+
 def _id_number(value: object, today: date) -> str:
     text = _text(value)
     if not text:
@@ -520,7 +550,7 @@ def _id_number(value: object, today: date) -> str:
     try:
         return validate_id_number(text, today=today).value
     except InvalidIdNumber as exc:
-        if isinstance(value, int | float):
+        if isinstance(value, int | float) or _SCIENTIFIC.fullmatch(text):
             raise InputError(
                 "身份证号码被表格存成了数字，末几位可能已丢失；请把该列设为“文本”格式后重新填写。"
             ) from None
@@ -590,6 +620,24 @@ def parse_paid_months(text: str) -> tuple[date, ...]:
             assert parsed[0] is not None
             months.add(parsed[0])
     return tuple(sorted(months))
+
+
+_REGISTERED = {"已参保", "已登记", "已增员", "参保", "在保", "正常", "正常参保", "是", "已", "有",
+               "y", "yes", "true", "1", "√", "✓"}
+_UNREGISTERED = {"未参保", "未登记", "未增员", "待登记", "待参保", "否", "未", "无", "n", "no",
+                 "false", "0", "×", "✗"}
+
+
+def parse_registered(text: str) -> bool | None:
+    """参保状态 / 已登记: 已参保, 是, Y → True; 未登记, 否, N → False; empty → None."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    if value in _REGISTERED:
+        return True
+    if value in _UNREGISTERED:
+        return False
+    raise InputError(f"参保状态“{text}”无法识别，请填写“已登记”或“未登记”（也可填 是/否）。")
 
 
 def errors_workbook(table: SheetTable, errors: Iterable[RowError]) -> bytes:

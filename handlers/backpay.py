@@ -189,6 +189,9 @@ async def on_months(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     try:
         months = backpay.parse_months(message_text(update))
+        subject = _subject(context)
+        if subject is not None:
+            backpay.check_months(subject, months)
     except InputError as error:
         await reply(update, error.html)
         return BackpayState.MONTHS

@@ -35,6 +35,7 @@ from bot.parsing import InputError, parse_amount
 from bot.render import render
 from bot.services import base_change
 from bot.services.access import Member
+from bot.services.leaving import StaffChoice
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
@@ -96,9 +97,24 @@ async def on_employee(update: Update, context: HRContext) -> int:
     if picked is None:
         return ConversationHandler.END
     _, chosen = picked
-    _draft(context).update(employee_id=chosen.employee_id, name=chosen.name)
-    await checkpoint(update, context, CONVERSATION, BaseState.AMOUNT)
     await show_choice(update, f"调整基数：<b>{chosen.name}</b>")
+    return await _ask_amount(update, context, chosen)
+
+
+async def on_employee_text(update: Update, context: HRContext) -> int:
+    """A typed name or 身份证 picks the employee as a button would."""
+    picked = await PICKER.typed(update, context)
+    if picked is None:
+        return BaseState.EMPLOYEE
+    _, chosen = picked
+    await reply(update, f"调整基数：<b>{chosen.name}</b>")
+    return await _ask_amount(update, context, chosen)
+
+
+async def _ask_amount(update: Update, context: HRContext, chosen: StaffChoice) -> int:
+    first = chosen.first_day.isoformat() if chosen.first_day else None
+    _draft(context).update(employee_id=chosen.employee_id, name=chosen.name, first_day=first)
+    await checkpoint(update, context, CONVERSATION, BaseState.AMOUNT)
     await reply(update, f"请输入{chosen.name}新的缴费基数（元），例如 8000：")
     return BaseState.AMOUNT
 
@@ -114,6 +130,9 @@ async def on_amount(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     _draft(context)["base"] = str(amount)
     this_month = month_of(member_today(context, member))
+    first_day = _draft(context).get("first_day")
+    if first_day:  # never offer a month before the first day (it would be refused)
+        this_month = max(this_month, month_of(date.fromisoformat(first_day)))
     following = next_month(this_month)
     await checkpoint(update, context, CONVERSATION, BaseState.MONTH)
     await reply(
@@ -349,6 +368,7 @@ def build_conversation() -> ConversationHandler[Any]:
             BaseState.EMPLOYEE: [
                 PICKER.employee_handler(on_employee),
                 PICKER.page_handler(),
+                MessageHandler(TEXT_ANSWER, on_employee_text),
             ],
             BaseState.AMOUNT: [MessageHandler(TEXT_ANSWER, on_amount)],
             BaseState.MONTH: [

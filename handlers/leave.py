@@ -29,7 +29,7 @@ from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
 from bot.services import leaving
-from bot.services.leaving import LEAVE_REASONS
+from bot.services.leaving import LEAVE_REASONS, StaffChoice
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
@@ -79,9 +79,23 @@ async def on_employee(update: Update, context: HRContext) -> int:
     if picked is None:
         return ConversationHandler.END
     _, chosen = picked
+    await show_choice(update, f"离职员工：<b>{chosen.name}</b>（{chosen.masked_id}）")
+    return await _ask_last_day(update, context, chosen)
+
+
+async def on_employee_text(update: Update, context: HRContext) -> int:
+    """A typed name or 身份证 picks the employee as a button would."""
+    picked = await PICKER.typed(update, context)
+    if picked is None:
+        return LeaveState.EMPLOYEE
+    _, chosen = picked
+    await reply(update, f"离职员工：<b>{chosen.name}</b>（{chosen.masked_id}）")
+    return await _ask_last_day(update, context, chosen)
+
+
+async def _ask_last_day(update: Update, context: HRContext, chosen: StaffChoice) -> int:
     draft_of(context, DRAFT_KEY).update(employee_id=chosen.employee_id, name=chosen.name)
     await checkpoint(update, context, CONVERSATION, LeaveState.LAST_DAY)
-    await show_choice(update, f"离职员工：<b>{chosen.name}</b>（{chosen.masked_id}）")
     await reply(update, render("leave_ask_last_day", name=chosen.name))
     return LeaveState.LAST_DAY
 
@@ -192,6 +206,7 @@ def build_conversation() -> ConversationHandler[Any]:
             LeaveState.EMPLOYEE: [
                 PICKER.employee_handler(on_employee),
                 PICKER.page_handler(),
+                MessageHandler(TEXT_ANSWER, on_employee_text),
             ],
             LeaveState.LAST_DAY: [MessageHandler(TEXT_ANSWER, on_last_day)],
             LeaveState.REASON: [CallbackQueryHandler(on_reason, pattern=matching(LeaveReason))],

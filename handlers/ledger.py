@@ -170,6 +170,7 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
             target = MARK_LABELS[button.mark]
             row_ids = ledger.movable_rows(engine, member, button.month, target)
             await query.answer()
+            skipped, skipped_total = ledger.registration_open(engine, member, button.month)
             await _edit(
                 update,
                 render(
@@ -177,6 +178,8 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
                     month=button.month,
                     count=len(row_ids),
                     label=target.label,
+                    skipped=skipped,
+                    skipped_total=skipped_total,
                 ),
                 _bulk_confirm_buttons(member.company_id, button.mark, button.month, row_ids),
             )
@@ -217,12 +220,15 @@ async def _bulk_confirm(
         today=member_today(context, member),
         row_ids=row_ids,
     )
+    skipped, skipped_total = ledger.registration_open(engine, member, button.month)
     await query.answer()
     await _edit(
         update,
         render(
             "ledger_bulk_done",
             result=result,
+            skipped=skipped,
+            skipped_total=skipped_total,
             label=target.label,
             month_key=format_month(button.month),
         ),
@@ -244,10 +250,17 @@ async def job_ledger_rollover(context: HRContext) -> None:
         ):
             return
     lock = state["lock"] if isinstance(state, dict) else asyncio.Lock()
+    # The first run after start catches up on everything (downtime, older records); later
+    # runs only need last month and this one, since every writer completes its own months.
+    full = not isinstance(state, dict) or state.get("last") is None
     try:
         async with lock:
             result = await asyncio.to_thread(
-                ledger.roll_over, services.engine, now=now, library=policy_library(services)
+                ledger.roll_over,
+                services.engine,
+                now=now,
+                library=policy_library(services),
+                full=full,
             )
     except Exception:  # a failed tick must not stop the next one
         log.exception("ledger roll-over failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from telegram import Update
@@ -18,6 +19,7 @@ from handlers.common import (
     checkpoint,
     current_hr,
     edit_pressed,
+    message_text,
     new_draft_nonce,
     pager_buttons,
     paginate,
@@ -25,8 +27,10 @@ from handlers.common import (
     reply,
     show_choice,
 )
+from policies.idnumber import mask_id_number, normalise
 
 Rows = list[list[tuple[str, str]]]
+PAGE = 10
 
 
 def staff_buttons(
@@ -91,6 +95,32 @@ class ActiveEmployeePicker:
         await query.answer()
         await edit_pressed(update, render(self.question, page=page, pages=pages), rows)
         return self.state
+
+    async def typed(
+        self, update: Update, context: HRContext
+    ) -> tuple[Member, StaffChoice] | None:
+        """A typed name or 身份证 instead of a button (317 staff are 32 pages): the one match,
+        or None once the matches (as buttons) or what to type instead have been shown."""
+        member = await current_hr(update, context)
+        if member is None:
+            return None
+        text = message_text(update).strip()
+        staff = leaving.active_staff(context.services.engine, member)
+        found = [s for s in staff if s.matches(text)]
+        if len(found) == 1:
+            return member, found[0]
+        if not found:
+            shown = mask_id_number(normalise(text)) if len(normalise(text)) == 18 else text
+            await reply(
+                update,
+                f"没有找到“{escape(shown)}”对应的在职员工。请输入姓名（或其中几个字）、"
+                "18位身份证号码，或点选上一条消息中的按钮。",
+            )
+            return None
+        rows, _, _ = staff_buttons(self.name, found[:PAGE], 1, self.employee_button)
+        more = f"，以下为前 {PAGE} 人，请输入更完整的姓名" if len(found) > PAGE else ""
+        await reply(update, f"找到 {len(found)} 位在职员工{more}，请点选：", rows)
+        return None
 
     def page_handler(self) -> CallbackQueryHandler[HRContext, int]:
         return CallbackQueryHandler(self.on_page, pattern=matching(self.page_button))

@@ -7,7 +7,8 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,12 +22,15 @@ from bot.callbacks import (
     ImportCancel,
     ImportConfirm,
     ImportErrors,
+    ImportIgnoreRest,
     ImportMapColumn,
+    ImportPaidUpTo,
+    ImportRegistered,
     digest,
     matching,
 )
 from bot.context import HRContext
-from bot.importing import FIELD_BY_KEY, IGNORE, ImportFileError, SheetTable
+from bot.importing import FIELD_BY_KEY, IGNORE, ImportFileError, SheetTable, match_headers
 from bot.parsing import echo
 from bot.render import render
 from bot.services import transfer
@@ -56,6 +60,10 @@ PROGRESS_EVERY_SECONDS = 1.0
 async def _download(context: HRContext, file_id: str) -> bytes:
     file = await context.bot.get_file(file_id)
     return bytes(await file.download_as_bytearray())
+
+
+def _choices(pending: Mapping[str, Any]) -> transfer.ImportChoices:
+    return transfer.ImportChoices.from_dict(pending.get("choices"))
 
 
 def _pending(context: HRContext) -> dict[str, Any] | None:
@@ -153,8 +161,11 @@ async def _load(context: HRContext, member: Member) -> tuple[dict[str, Any], She
 
 
 def _upload_token(pending: Mapping[str, Any]) -> str:
-    """What 确认导入 confirms: this upload (its id and content hash) with its column choices."""
-    choices = json.dumps(pending.get("map", {}), sort_keys=True, ensure_ascii=False)
+    """What 确认导入 confirms: this upload (its id and content hash) with its column choices and
+    the preview's answers (paid-up-to month, 参保状态)."""
+    choices = json.dumps(
+        [pending.get("map", {}), pending.get("choices", {})], sort_keys=True, ensure_ascii=False
+    )
     return digest(pending.get("upload", ""), pending.get("sha", ""), choices)
 
 
@@ -181,6 +192,7 @@ async def _advance(
         overrides,
         today=member_today(context, member),
         library=policy_library(context.services),
+        choices=_choices(pending),
     )
     mapping = plan.mapping
     if mapping.needs_choice:
@@ -191,13 +203,15 @@ async def _advance(
             for key in mapping.unmapped_fields
         ]
         rows = [options[i : i + 3] for i in range(0, len(options), 3)]
-        rows.append(
-            [
-                ("忽略此列", ImportMapColumn(index, IGNORE_CHOICE).data),
-                ("✖️ 取消", ImportCancel().data),
-            ]
+        ignore = [("忽略此列", ImportMapColumn(index, IGNORE_CHOICE).data)]
+        if len(mapping.unknown) > 1:
+            ignore.append((f"忽略其余（共 {len(mapping.unknown)} 列）", ImportIgnoreRest().data))
+        rows.append(ignore)
+        rows.append([("✖️ 取消", ImportCancel().data)])
+        others = [h for _, h in mapping.unknown[1:]]
+        await reply(
+            update, render("import_map_header", header=header, others=others), rows
         )
-        await reply(update, render("import_map_header", header=header), rows)
         return
     if mapping.missing:
         assert context.user_data is not None
@@ -218,6 +232,22 @@ async def _advance(
     importable = len(plan.new_rows) + len(plan.rehire_rows)
     pending["preview"] = _upload_token(pending)
     if importable:
+        buttons.append(
+            [
+                (f"{'✓ ' if month == plan.paid_up_to else ''}已缴至{month:%Y-%m}",
+                 ImportPaidUpTo(month).data)  # type: ignore[arg-type]
+                for month in plan.paid_up_to_choices
+            ]
+        )
+        if plan.unanswered:
+            buttons.append(
+                [
+                    (f"{'✓ ' if plan.all_registered else ''}这{len(plan.unanswered)}人均已登记",
+                     ImportRegistered("yes").data),
+                    (f"{'✓ ' if not plan.all_registered else ''}均未登记",
+                     ImportRegistered("no").data),
+                ]
+            )
         buttons.append([("✅ 确认导入", ImportConfirm(pending["preview"]).data)])
     second = [("✖️ 取消", ImportCancel().data)]
     if plan.preview.errors:
@@ -231,6 +261,7 @@ async def _advance(
             filename=pending["filename"],
             errors=plan.preview.errors[:ERRORS_SHOWN],
             importable=importable,
+            recent_days=transfer.RECENT_DAYS,
         ),
         buttons,
     )
@@ -249,6 +280,34 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         return
     if isinstance(button, ImportConfirm) and button.upload != pending.get("preview"):
         await refuse_stale_confirm(update, _pending_now(pending))
+        return
+    if isinstance(button, ImportIgnoreRest):
+        await query.answer()
+        try:
+            pending_table = (await _load(context))[1]
+        except ImportFileError as error:
+            await reply(update, "❌ " + error.html)
+            return
+        mapping = match_headers(pending_table.headers, pending["map"])
+        for _, header in mapping.unknown:
+            pending["map"][header] = IGNORE
+        names = "、".join(f"“{escape(h)}”" for _, h in mapping.unknown)
+        await edit_pressed(update, f"不导入：{names}")
+        await _advance(update, context, member)
+        return
+    if isinstance(button, ImportPaidUpTo | ImportRegistered):
+        await query.answer()
+        choices = _choices(pending)
+        if isinstance(button, ImportPaidUpTo):
+            choices = replace(choices, paid_up_to=date(button.month.year, button.month.month, 1))
+            chosen = f"导入前已缴至 <b>{button.month:%Y-%m}</b>"
+        else:
+            choices = replace(choices, all_registered=button.answer == "yes")
+            answer = "均已登记" if button.answer == "yes" else "均未登记"
+            chosen = f"未写参保状态的近期入职员工：<b>{answer}</b>"
+        pending["choices"] = choices.to_dict()
+        await edit_pressed(update, chosen)
+        await _advance(update, context, member)
         return
     if isinstance(button, ImportMapColumn):
         try:
@@ -358,6 +417,8 @@ async def _confirm(
         today=member_today(context, member),
         library=policy_library(context.services),
         progress=progress,
+        choices=_choices(pending),
+        reminder_defaults=context.services.settings.reminders,
     )
     await asyncio.to_thread(transfer.drop_upload, context.services.engine, member)
     await edit_message(
@@ -390,7 +451,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(
             on_transfer_button,
-            pattern=matching(ImportCancel, ImportConfirm, ImportErrors, ImportMapColumn),
+            pattern=matching(
+                ImportCancel, ImportConfirm, ImportErrors, ImportMapColumn, ImportPaidUpTo,
+                ImportRegistered, ImportIgnoreRest,
+            ),
             block=False,
         )
     )

@@ -32,6 +32,9 @@ class MonthLine(NamedTuple):
     state: str
     employee_name: str
     insured_city: str
+    #: The employee's (latest) first day of work: a new hire's months follow the first-month
+    #: rule (policies.obligations).
+    first_day: date
 
 
 def _task_rows(company_id: int):  # type: ignore[no-untyped-def]
@@ -62,28 +65,36 @@ def first_open_tasks(session: Session, company_id: int, limit: int) -> list[Task
     return [TaskLine(*row) for row in session.exec(statement)]
 
 
-def _unpaid_of(company_id: int):  # type: ignore[no-untyped-def]
-    """Unpaid months joined to their employee of the same company."""
+def _unpaid_of(company_id: int, started_before: date | None = None):  # type: ignore[no-untyped-def]
+    """Unpaid months joined to their employee of the same company (who started before
+    ``started_before``, when given: later starters are read row by row)."""
     return and_(
         LedgerMonth.company_id == company_id,
         col(LedgerMonth.state).in_(UNPAID),
         col(Employee.id) == col(LedgerMonth.employee_id),
         col(Employee.company_id) == company_id,
+        *([col(Employee.first_day) < started_before] if started_before else []),
     )
 
 
-def unpaid_month_groups(session: Session, company_id: int) -> list[tuple[str, date, int]]:
+def unpaid_month_groups(
+    session: Session, company_id: int, started_before: date | None = None
+) -> list[tuple[str, date, int]]:
     """(insured city, month, how many unpaid) — one GROUP BY over the company's months."""
     statement = (
         select(Employee.insured_city, LedgerMonth.month, func.count())
-        .where(_unpaid_of(company_id))
+        .where(_unpaid_of(company_id, started_before))
         .group_by(col(Employee.insured_city), col(LedgerMonth.month))
     )
     return [(city, month, count) for city, month, count in session.exec(statement)]
 
 
 def first_unpaid_months(
-    session: Session, company_id: int, groups: list[tuple[str, date]], limit: int
+    session: Session,
+    company_id: int,
+    groups: list[tuple[str, date]],
+    limit: int,
+    started_before: date | None = None,
 ) -> list[MonthLine]:
     """The `limit` unpaid months of the given (city, month) groups with the lowest ids."""
     if not groups:
@@ -95,12 +106,39 @@ def first_unpaid_months(
             LedgerMonth.state,
             Employee.name,
             Employee.insured_city,
+            Employee.first_day,
         )
         .where(
-            _unpaid_of(company_id),
+            _unpaid_of(company_id, started_before),
             tuple_(col(Employee.insured_city), col(LedgerMonth.month)).in_(groups),
         )
         .order_by(col(LedgerMonth.id))
         .limit(limit)
+    )
+    return [MonthLine(*row) for row in session.exec(statement)]
+
+
+def recent_hires_unpaid_months(
+    session: Session, company_id: int, started_since: date
+) -> list[MonthLine]:
+    """Every unpaid month of employees who started on or after ``started_since``: their months
+    may follow the first-month rule (a due date of their own), and they are few."""
+    statement = (
+        select(
+            LedgerMonth.id,
+            LedgerMonth.month,
+            LedgerMonth.state,
+            Employee.name,
+            Employee.insured_city,
+            Employee.first_day,
+        )
+        .where(
+            LedgerMonth.company_id == company_id,
+            col(LedgerMonth.state).in_(UNPAID),
+            col(Employee.id) == col(LedgerMonth.employee_id),
+            col(Employee.company_id) == company_id,
+            col(Employee.first_day) >= started_since,
+        )
+        .order_by(col(LedgerMonth.id))
     )
     return [MonthLine(*row) for row in session.exec(statement)]

@@ -24,6 +24,7 @@ from policies.contributions import (
     to_cents,
 )
 from policies.library import NoVersionInForce, RegionPolicy
+from policies.obligations import month_due
 from policies.schema import Figure, PolicyVersion
 from policies.workdays import calendar_caveat
 
@@ -114,6 +115,9 @@ class BackPaymentMonth:
     late_fee: Decimal
     true_up: TrueUp | None = None
     """Set when the month fell due before its year's bases were published."""
+    with_registration: bool = False
+    """Due with the registration under the city's first-month rule."""
+    rule_unconfirmed: bool = False
 
     @property
     def version(self) -> PolicyVersion:
@@ -183,11 +187,14 @@ class BackPayment:
 
 
 def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
-                 pay_date: date, *, supplement: bool = False) -> BackPayment:
+                 pay_date: date, *, supplement: bool = False,
+                 first_day: date | None = None) -> BackPayment:
     """Price a back-payment of ``months`` at ``base``, paid on ``pay_date``.
 
     ``supplement``: the employee owes the city's employer supplement (深圳 深户 staff); without
     it the supplement is left out and listed in ``supplements_left_out``.
+    With ``first_day`` (the employment's first day of work) a new hire's first months are due
+    under the city's first-month rule (``policies.obligations.month_due``), as every view shows.
     """
     if base < 0:
         raise BackPaymentError("缴费基数不能为负数，请输入不小于0的金额，例如 5000。")
@@ -205,17 +212,20 @@ def back_payment(region: RegionPolicy, base: Decimal, months: Iterable[date],
     for month in firsts:
         version = region.version_for(month)
         contribution = monthly_contribution(version, base, supplement=supplement)
-        due = region.declaration_deadline(month)
-        days = overdue_days(due, pay_date)
+        owed = month_due(region, month, first_day=first_day)
+        due = owed.due
+        days = owed.late_fee_days(pay_date)
         true_up = _true_up(region, version, contribution, base, due, pay_date, applies)
         first_charge = true_up.provisional if true_up else contribution
         fee = Decimal("0.00")
         if applies:
-            fee = late_fee(_charged(version, first_charge), due, pay_date,
-                           version.late_fee.daily_rate.value)
+            if days:
+                fee = late_fee(_charged(version, first_charge), owed.late_fee_from, pay_date,
+                               version.late_fee.daily_rate.value)
             if true_up is not None:
                 fee += true_up.late_fee
-        priced.append(BackPaymentMonth(month, due, contribution, days, fee, true_up))
+        priced.append(BackPaymentMonth(month, due, contribution, days, fee, true_up,
+                                       owed.with_registration, owed.unconfirmed))
     basis = rules.backpay.cross_year_basis
     cross_year = is_cross_year(firsts, pay_date, basis.value)
     window = rules.backpay.self_service_months.value

@@ -136,3 +136,75 @@ def unconfirmed_figures(version: PolicyVersion) -> list[str]:
     elif version.deadline.on_holiday.unconfirmed:
         labels.append("缴费截止日遇节假日是否顺延")
     return labels
+
+
+# --- integer terms, for pricing whole months in SQL -----------------------------------------
+
+#: Rates are carried as integers over this scale so a database prices them exactly.
+RATE_SCALE = 10**8
+
+
+@dataclass(frozen=True)
+class ItemTerms:
+    """One insurance as integers: base limits in cents, rates over ``RATE_SCALE``."""
+
+    floor_cents: int
+    ceiling_cents: int
+    employer_rate: int
+    employee_rate: int
+    employee_fixed_cents: int
+
+
+@dataclass(frozen=True)
+class PriceTerms:
+    """A version's pricing as integers; ``price_cents`` and the ledger's SQL compute the same
+    numbers as ``monthly_contribution`` (half-up to the cent per line item)."""
+
+    floor_cents: int
+    ceiling_cents: int
+    items: tuple[ItemTerms, ...]
+
+
+def _cents(amount: Decimal) -> int:
+    return int(to_cents(amount) * 100)
+
+
+def _scaled(rate: Decimal) -> int:
+    scaled = rate * RATE_SCALE
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"rate {rate} has more than 8 decimals")
+    return int(scaled)
+
+
+def price_terms(version: PolicyVersion) -> PriceTerms:
+    """The integer terms of ``version`` (see ``PriceTerms``)."""
+    floor, ceiling = version.base.floor.value, version.base.ceiling.value
+    items = []
+    for name in INSURANCE_NAMES:
+        rates: InsuranceRates = getattr(version.rates, name)
+        item_floor = (rates.base_floor.value if rates.base_floor is not None else floor)
+        item_ceiling = (rates.base_ceiling.value if rates.base_ceiling is not None else ceiling)
+        fixed = rates.employee_fixed.value if rates.employee_fixed is not None else Decimal(0)
+        items.append(ItemTerms(_cents(item_floor), _cents(item_ceiling),
+                               _scaled(rates.employer.value), _scaled(rates.employee.value),
+                               _cents(fixed)))
+    return PriceTerms(_cents(floor), _cents(ceiling), tuple(items))
+
+
+def clamp_cents(base: int, floor: int, ceiling: int) -> int:
+    return floor if base < floor else ceiling if base > ceiling else base
+
+
+def rate_cents(base: int, rate: int) -> int:
+    """``base × rate`` rounded half-up to the cent, in integers (``base`` >= 0)."""
+    return (2 * base * rate + RATE_SCALE) // (2 * RATE_SCALE)
+
+
+def price_cents(terms: PriceTerms, base: int) -> tuple[int, int, int]:
+    """(base charged, employer, employee) in cents for a declared base in cents."""
+    employer = employee = 0
+    for item in terms.items:
+        item_base = clamp_cents(base, item.floor_cents, item.ceiling_cents)
+        employer += rate_cents(item_base, item.employer_rate)
+        employee += rate_cents(item_base, item.employee_rate) + item.employee_fixed_cents
+    return clamp_cents(base, terms.floor_cents, terms.ceiling_cents), employer, employee

@@ -161,6 +161,13 @@ class PolicyLibrary:
             raise UnknownRegion(city, self.cities())
         return self.regions[key]
 
+    def canonical_city(self, text: str) -> str | None:
+        """The library's name of a typed city (沪, 上海市, shanghai → 上海); None if unknown."""
+        key = self._aliases.get(_normalise_city(text))
+        if key is None or key == NATIONAL:
+            return None
+        return self.regions[key].city
+
     def region_or_national(self, city: str | None) -> RegionPolicy:
         """The city's region, or the national default when the city is not covered."""
         if city:
@@ -587,13 +594,16 @@ def _flatten(version: PolicyVersion, *, for_people: bool = False) -> Iterator[tu
             yield path, str(node)
 
     for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
-                    "housing_fund", "true_up"):
+                    "housing_fund", "true_up", "first_months"):
         if getattr(version, section) is not None:
             yield from walk(getattr(version, section), section)
 
 
 def describe_sourced(item: Sourced) -> str:
     value = getattr(item, "value", None)
+    if value is None and hasattr(item, "paid_with_registration_until"):
+        value = (f"{item.paid_with_registration_until}, "  # type: ignore[attr-defined]
+                 f"late fee from {item.late_fee_from}")  # type: ignore[attr-defined]
     if value is None:
         value = getattr(item, "kind", "")
         day = getattr(item, "day", None)

@@ -39,6 +39,7 @@ from policies.schema import (
     Confidence,
     DeadlineRule,
     Figure,
+    FirstMonthsRule,
     PolicyVersion,
     QuestionEntry,
     Source,
@@ -597,6 +598,10 @@ def render_item(path: str, item: Any) -> str:
     if isinstance(item, DeadlineRule):
         text = (f"每月{item.day}日" if item.kind == "day_of_month"
                 else "每月倒数第二个工作日")
+    elif isinstance(item, FirstMonthsRule):
+        from policies.obligations import describe_rule  # obligations imports the library
+
+        text = describe_rule(item)
     elif isinstance(item, Figure):
         text = item.display or _render_value(path.rsplit(".", 1)[-1], item.value)
     else:

@@ -149,6 +149,25 @@ class DeadlineRule(Sourced):
     next working day, or it stays (北京's 25th is "not extended for holidays")."""
 
 
+class FirstMonthsRule(Sourced):
+    """How a new hire's months before the 社保登记 (增员) are collected (首月规则).
+
+    社会保险法 第58条 gives 30 days from the first day of work to register, and 人社部令第20号
+    第8条 asks for registration *and* declaration/payment within those 30 days; how each city
+    bills a month whose ordinary deadline falls inside that window is rarely written down.
+
+    ``paid_with_registration_until``: such a month may be paid together with the registration
+    without a late fee until the registration deadline (``registration_deadline``) or until the
+    first monthly deadline on or after it (``next_deadline``); it counts as overdue from the day
+    after. ``late_fee_from``: once overdue, the 滞纳金 runs from the month's own deadline
+    (``month_deadline``, the literal reading of 第86条 and the higher estimate) or from the end of
+    the grace (``grace_end``).
+    """
+
+    paid_with_registration_until: Literal["registration_deadline", "next_deadline"]
+    late_fee_from: Literal["month_deadline", "grace_end"]
+
+
 class LateFeeRule(Strict):
     """滞纳金 (late fee): daily rate and the amount it is charged on."""
 
@@ -223,6 +242,8 @@ class PolicyVersion(Strict):
     housing_fund: HousingFundRule
     true_up: BaseTrueUp | None = None
     """Only on the version whose bases were published late; never inherited."""
+    first_months: FirstMonthsRule | None = None
+    """None: the conservative default of ``policies.obligations`` applies (未确认)."""
 
     def covers(self, day: date) -> bool:
         ends = self.effective_to
@@ -291,6 +312,7 @@ _FIELD_WORDS: dict[str, str] = {
     "rate_min": "最低比例", "rate_max": "最高比例", "loan_continuous_months": "贷款连续缴存（月）",
     "includes": "说明", "label": "名称", "effective_from": "起始日", "effective_to": "截止日",
     "confidence": "可信度", "note": "备注", "version": "版本",
+    "first_months": "新员工首月缴费",
 }
 
 

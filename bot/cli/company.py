@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from bot.cli.common import load, print_error
 from bot.clock import SystemClock
+from bot.policy_store import policy_directory
 from bot.services import onboarding
 from models.company import Role
 from policies.formatting import format_day
+from policies.library import PolicyFileError, load_library
 
 DEFAULT_BOT_USERNAME = "your_hrbot"
 
@@ -55,6 +57,10 @@ def _print_invite(invite: onboarding.Invite, username: str, timezone: str) -> No
 def cmd_create(args: argparse.Namespace) -> int:
     settings, engine = load(args)
     city = args.city.strip().removesuffix("市")
+    try:  # 沪, 上海市 → 上海: the policy library's one canonicaliser
+        city = load_library(policy_directory(settings)).canonical_city(args.city) or city
+    except PolicyFileError:
+        pass
     if not city:
         print_error("请用 --city 指定城市，例如 --city 北京")
         return 2

@@ -19,6 +19,7 @@ from bot.parsing import InputError, echo, parse_amount
 from bot.services.access import Member
 from models.employee import EmployeeStatus, employee_by_id, list_employees
 from models.ledger import UNPAID_STATES, LedgerMonth
+from models.ledger_history import employee_periods
 from policies.backpay import BackPayment, BackPaymentError, back_payment
 from policies.contributions import unconfirmed_figures
 from policies.ledger_rules import format_month, iter_months, month_of, parse_month
@@ -62,16 +63,42 @@ class Subject:
     employee_id: int | None = None
     name: str | None = None
     unpaid: tuple[date, ...] = ()
+    #: The employment periods (first day, last day or None), oldest first; months outside
+    #: them are refused. The newest period's first day drives the first-month rule.
+    periods: tuple[tuple[date, date | None], ...] = ()
+
+    @property
+    def first_day(self) -> date | None:
+        return self.periods[-1][0] if self.periods else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"base": str(self.base), "city": self.city, "employee_id": self.employee_id,
-                "name": self.name, "unpaid": [m.isoformat() for m in self.unpaid]}
+                "name": self.name, "unpaid": [m.isoformat() for m in self.unpaid],
+                "periods": [[a.isoformat(), b.isoformat() if b else None]
+                            for a, b in self.periods]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Subject:
         return cls(base=Decimal(data["base"]), city=data["city"],
                    employee_id=data.get("employee_id"), name=data.get("name"),
-                   unpaid=tuple(date.fromisoformat(m) for m in data.get("unpaid", [])))
+                   unpaid=tuple(date.fromisoformat(m) for m in data.get("unpaid", [])),
+                   periods=tuple((date.fromisoformat(a), date.fromisoformat(b) if b else None)
+                                 for a, b in data.get("periods", [])))
+
+
+def check_months(subject: Subject, months: list[date]) -> None:
+    """Refuse months outside the employee's employment, naming the dates it has."""
+    if not subject.periods:
+        return
+    for month in months:
+        if not any(month_of(first) <= month and (last is None or month <= month_of(last))
+                   for first, last in subject.periods):
+            spans = "、".join(f"{first.isoformat()} 至 {last.isoformat() if last else '今'}"
+                             for first, last in subject.periods)
+            example = format_month(month_of(subject.periods[-1][0]))
+            raise InputError(
+                f"❌ {format_month(month)} 不在{subject.name or '该员工'}的任职期间内"
+                f"（{spans}），请输入任职期间内的月份，例如 {example}。")
 
 
 def subject_for_employee(engine: Engine, member: Member, employee_id: int,
@@ -89,8 +116,13 @@ def subject_for_employee(engine: Engine, member: Member, employee_id: int,
             LedgerMonth.month <= current,
         ).order_by(col(LedgerMonth.month))
         unpaid = tuple(session.exec(statement))
+        periods = [(p.first_day, p.last_day)
+                   for p in employee_periods(session, member.company_id, employee.id)]
+        if (employee.first_day, employee.last_day) not in periods:
+            periods = [p for p in periods if p[0] != employee.first_day]
+            periods.append((employee.first_day, employee.last_day))
         return Subject(base=employee.base, city=employee.insured_city, employee_id=employee.id,
-                       name=employee.name, unpaid=unpaid)
+                       name=employee.name, unpaid=unpaid, periods=tuple(sorted(periods)))
 
 
 def subject_for_base(member: Member, text: str) -> Subject:
@@ -169,9 +201,11 @@ class BackpayView:
 def compute(library: PolicyLibrary, subject: Subject, months: list[date],
             pay_date: date) -> BackpayView:
     """Price the back-payment; refusals come back as InputError with what to enter instead."""
+    check_months(subject, months)
     region = library.region_or_national(subject.city)
     try:
-        result = back_payment(region, subject.base, months, pay_date)
+        result = back_payment(region, subject.base, months, pay_date,
+                              first_day=subject.first_day)
     except BackPaymentError as error:
         raise InputError(str(error)) from None
     except NoVersionInForce as error:

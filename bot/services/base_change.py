@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.parsing import InputError
 from bot.services.access import Member
-from bot.services.ledger import Pricer, fill_missing_months, month_pricer
+from bot.services.ledger import Pricer, month_pricer
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee, EmployeeStatus, employee_by_id
@@ -136,7 +136,6 @@ def apply_base_changes(
     lines: list[BaseLine] = []
     repriced = 0
     with unit_of_work(engine) as session:
-        fill_missing_months(session, member.company_id, today, clamp_fn)
         for employee_id, base in new_bases.items():
             employee = employee_by_id(session, member.company_id, employee_id)
             if employee is None:

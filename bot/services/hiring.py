@@ -22,7 +22,7 @@ from bot.parsing import (
 )
 from bot.services import leaving
 from bot.services.access import Member
-from bot.services.ledger import declaration_deadline
+from bot.services.ledger import complete_ledger, obligation_due
 from bot.services.reminder_planning import plan_task_reminders
 from bot.settings import ReminderSettings
 from models import audit
@@ -36,7 +36,8 @@ from models.employee import (
     employee_by_id_number,
     get_or_create_department,
 )
-from models.ledger import LedgerMonth, LedgerState
+from models.ledger import LedgerMonth, LedgerState, employee_ledger
+from models.ledger_history import EmploymentPeriod
 from models.task import Task, TaskKind
 from policies.contributions import monthly_contribution
 from policies.deadlines import month_of, registration_deadline
@@ -140,8 +141,38 @@ class HireResult:
     effective_base: Decimal
     employer_amount: Decimal | None = None
     employee_amount: Decimal | None = None
-    #: The first month's contribution deadline in the insured city.
+    #: The first month's due date under the city's first-month rule.
     month_due: date | None = None
+    #: Every month created by the hire (first day to this month), with when each is due.
+    months: tuple[OwedMonth, ...] = ()
+
+    @property
+    def overdue_months(self) -> tuple[OwedMonth, ...]:
+        return tuple(m for m in self.months if m.overdue)
+
+    @property
+    def unconfirmed(self) -> bool:
+        return any(m.unconfirmed for m in self.months)
+
+
+@dataclass(frozen=True)
+class OwedMonth:
+    """A ledger month a hire created, as every view shows it (policies.obligations)."""
+
+    month: date
+    due: date
+    with_registration: bool
+    unconfirmed: bool
+    overdue: bool
+
+
+def _owed_month(
+    library: PolicyLibrary | None, city: str, month: date, first_day: date, today: date
+) -> OwedMonth:
+    owed = obligation_due(library, city, month, first_day)
+    return OwedMonth(
+        month, owed.due, owed.with_registration, owed.unconfirmed, owed.is_overdue(today)
+    )
 
 
 def accept_name(text: str) -> str:
@@ -200,11 +231,20 @@ def accept_base(text: str) -> Decimal:
     try:
         return parse_amount(text)
     except InputError as error:
-        raise InputError("❌ 缴费基数" + error.message.removeprefix("“")) from None
+        # keeps the message's opening quote: ❌ 缴费基数“五千五”不是有效金额…
+        message = "❌ 缴费基数" + error.message
+        if error.message.startswith("“"):
+            message = (message.removesuffix("。")
+                       + "；可写 8000、8,000.00、8千 或 1.2万（不支持 8k、八千）。")
+        raise InputError(message) from None
 
 
 def accept_city(text: str, library: PolicyLibrary | None = None) -> str:
-    """The insured city as the policy library names it (北京市 → 北京), or as typed."""
+    """The insured city as the policy library names it (北京市, 京 → 北京), or as typed."""
+    typed = text.strip()
+    is_chinese = bool(typed) and all("\u4e00" <= ch <= "\u9fff" for ch in typed)
+    if library is not None and is_chinese and (known := library.canonical_city(typed)):
+        return known  # 沪, 上海市 → 上海; pinyin stays refused as before
     city = parse_city_name(text)
     if library is not None:
         try:
@@ -318,6 +358,7 @@ def _committed_hire(
     employee: Employee,
     key: str,
     library: PolicyLibrary | None,
+    today: date,
 ) -> HireResult | None:
     """The result of this very draft's hire if it was already committed (by the same HR).
 
@@ -339,6 +380,11 @@ def _committed_hire(
     if task is None or ledger is None or employee.id is None:
         return None
     assert task.id is not None and ledger.id is not None
+    owed = tuple(
+        _owed_month(library, employee.insured_city, r.month, employee.first_day, today)
+        for r in employee_ledger(session, member.company_id, employee.id)
+        if r.month >= ledger.month and r.state == LedgerState.PENDING
+    )
     return HireResult(
         employee_id=employee.id,
         task_id=task.id,
@@ -349,7 +395,8 @@ def _committed_hire(
         effective_base=ledger.base,
         employer_amount=ledger.employer_amount,
         employee_amount=ledger.employee_amount,
-        month_due=declaration_deadline(library, employee.insured_city, ledger.month),
+        month_due=owed[0].due if owed else None,
+        months=owed,
     )
 
 
@@ -374,7 +421,9 @@ def register_hire(
         with unit_of_work(engine) as session:
             existing = employee_by_id_number(session, member.company_id, draft.id_number)
             if existing is not None and draft.key:
-                committed = _committed_hire(session, member, existing, draft.key, library)
+                committed = _committed_hire(
+                    session, member, existing, draft.key, library, today
+                )
                 if committed is not None:
                     return committed
             if existing is not None and not (
@@ -425,20 +474,44 @@ def register_hire(
                 )
                 session.add(task)
             assert employee.id is not None
+            if existing is None:
+                session.add(
+                    EmploymentPeriod(
+                        company_id=member.company_id,
+                        employee_id=employee.id,
+                        first_day=facts.first_day,
+                        tracked_from=month_of(facts.first_day),
+                    )
+                )
+                session.flush()
             month = month_of(facts.first_day)
+            # A re-hire in the month the last period ended reuses that month's row.
             ledger = session.exec(
                 select(LedgerMonth).where(
                     LedgerMonth.employee_id == employee.id, LedgerMonth.month == month
                 )
-            ).first() or LedgerMonth(
-                company_id=member.company_id, employee_id=employee.id, month=month
+            ).first()
+            if ledger is not None:
+                ledger.state = LedgerState.PENDING
+                ledger.base = price.base
+                ledger.employer_amount = price.employer
+                ledger.employee_amount = price.employee
+                session.add(ledger)
+            complete_ledger(
+                session,
+                through=max(today, facts.first_day),
+                library=library,
+                employee_ids=[employee.id],
+                since=month,
             )
-            ledger.state = LedgerState.PENDING
-            ledger.base = price.base
-            ledger.employer_amount = price.employer
-            ledger.employee_amount = price.employee
-            session.add(ledger)
             session.flush()
+            rows = employee_ledger(session, member.company_id, employee.id)
+            ledger = next(r for r in rows if r.month == month)
+            owed = tuple(
+                _owed_month(library, facts.insured_city, r.month, facts.first_day, today)
+                for r in rows
+                if r.month >= month and r.state == LedgerState.PENDING
+            )
             assert task.id is not None and ledger.id is not None
             plan_task_reminders(
                 session,
@@ -469,7 +542,8 @@ def register_hire(
                 effective_base=price.base,
                 employer_amount=price.employer,
                 employee_amount=price.employee,
-                month_due=declaration_deadline(library, facts.insured_city, month),
+                month_due=owed[0].due if owed else None,
+                months=owed,
             )
     except IntegrityError:
         raise InputError("❌ 该身份证号码已登记，本次未重复登记。发送 /employees 查看。") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,9 +13,8 @@ from sqlmodel import Session, col, select
 from bot.parsing import InputError
 from bot.services.access import Member
 from bot.services.ledger import (
+    complete_ledger,
     declaration_deadline,
-    fill_missing_months,
-    month_pricer,
     record_current_period,
 )
 from models import audit
@@ -24,7 +24,7 @@ from models.ledger import LedgerMonth
 from models.ledger_history import EmploymentPeriod, employee_periods
 from models.task import Task, TaskKind
 from policies.deadlines import registration_deadline
-from policies.idnumber import mask_id_number
+from policies.idnumber import mask_id_number, normalise
 from policies.ledger_rules import LedgerState, leave_task_deadline, month_of
 from policies.library import PolicyLibrary
 
@@ -38,6 +38,20 @@ class StaffChoice:
     name: str
     department: str | None
     masked_id: str
+    first_day: date | None = None
+    id_number: str = ""
+    """For matching a typed 身份证 only; never shown (``masked_id`` is)."""
+
+    def matches(self, typed: str) -> bool:
+        """A typed 身份证 (exact) or part of the name, as /employee accepts them."""
+        number = normalise(typed)
+        if _ID_NUMBER.fullmatch(number):
+            return number == self.id_number
+        name = "".join(typed.split())
+        return bool(name) and name in self.name
+
+
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 
 def active_staff(engine: Engine, member: Member) -> list[StaffChoice]:
@@ -53,7 +67,8 @@ def active_staff(engine: Engine, member: Member) -> list[StaffChoice]:
             .order_by(col(Employee.name), col(Employee.id))
         )
         return [
-            StaffChoice(e.id, e.name, d.name if d else None, mask_id_number(e.id_number))
+            StaffChoice(e.id, e.name, d.name if d else None, mask_id_number(e.id_number),
+                        e.first_day, e.id_number)
             for e, d in session.exec(statement)
             if e.id is not None
         ]
@@ -101,7 +116,6 @@ def record_leave(
     with unit_of_work(engine) as session:
         employee = employee_by_id(session, member.company_id, employee_id)
         assert employee is not None and employee.id is not None
-        fill_missing_months(session, member.company_id, today, month_pricer(library))
         period = _current_period(session, member.company_id, employee)
         due = leave_task_deadline(
             last_day, lambda m: declaration_deadline(library, employee.insured_city, m)
@@ -217,8 +231,12 @@ def rehire_employee(
     base: Decimal,
     insured_city: str,
     department_id: int | None = None,
+    today: date | None = None,
+    library: PolicyLibrary | None = None,
 ) -> int:
     """Re-hire a former employee by 身份证 in one unit of work (for /hire); returns the task id.
+
+    The new period's months up to today are created in the same transaction.
 
     Raises InputError when the number is unknown, still employed, or the new first day is not
     after the last one.
@@ -240,14 +258,13 @@ def rehire_employee(
             insured_city=insured_city,
             department_id=department_id,
         )
-        session.add(
-            LedgerMonth(
-                company_id=member.company_id,
-                employee_id=employee.id,
-                month=month_of(first_day),
-                state=LedgerState.PENDING,
-                base=base,
-            )
+        assert employee.id is not None
+        complete_ledger(
+            session,
+            through=max(today or first_day, first_day),
+            library=library,
+            employee_ids=[employee.id],
+            since=month_of(first_day),
         )
         assert task.id is not None
         return task.id

@@ -8,14 +8,13 @@ catches up on its next tick. Gaps (断缴) are derived from the rows by `policie
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from bot.parsing import InputError
@@ -25,25 +24,30 @@ from models.company import Company
 from models.db import unit_of_work
 from models.employee import Department, Employee
 from models.ledger import LedgerMonth
-from models.ledger_history import (
-    EmploymentPeriod,
-    company_base_changes,
-    company_periods,
-    ledger_keys,
+from models.ledger_completion import (
+    earliest_tracked_month,
+    insert_missing_months,
+    record_missing_periods,
+    scope_cities,
 )
+from models.ledger_history import EmploymentPeriod, employee_periods
+from models.task import Task, TaskKind, TaskStatus
 from models.types import utcnow
-from policies.contributions import monthly_contribution
+from policies.contributions import PriceTerms, monthly_contribution, price_terms
+from policies.deadlines import REGISTRATION_DAYS, registration_deadline
 from policies.ledger_rules import (
+    UNPAID_STATES,
     LedgerState,
-    Period,
-    base_for_month,
     can_mark,
     format_month,
     is_gap,
-    missing_months,
+    iter_months,
     month_of,
+    previous_month,
 )
 from policies.library import NoVersionInForce, PolicyLibrary
+from policies.obligations import MonthDue as ObligationDue
+from policies.obligations import month_due
 from policies.schema import PolicyVersion
 
 PAGE_SIZE = 10
@@ -97,6 +101,28 @@ def declaration_deadline(library: PolicyLibrary | None, city: str, month: date) 
         except NoVersionInForce:
             pass
     return last_day_of_month(month)
+
+
+def obligation_due(
+    library: PolicyLibrary | None, city: str, month: date, first_day: date | None = None
+) -> ObligationDue:
+    """When an employment's month is due (the one rule: ``policies.obligations.month_due``).
+
+    ``first_day`` is the employment's first day of work: a new hire's months inside the 30-day
+    registration window follow the city's first-month rule. Without a policy, the month's last
+    day (or the registration deadline, when later) stands in.
+    """
+    if library is not None:
+        try:
+            return month_due(library.region_or_national(city), month, first_day=first_day)
+        except NoVersionInForce:
+            pass
+    end = last_day_of_month(month)
+    if first_day is not None and month_of(first_day) <= month:
+        later = max(end, registration_deadline(first_day))
+        registration = registration_deadline(first_day)
+        return ObligationDue(month, later, later, end, later != end, registration)
+    return ObligationDue(month, end, end, end)
 
 
 def month_pricer(library: PolicyLibrary | None) -> Pricer:
@@ -155,39 +181,100 @@ class RollOverResult:
     created: int
 
 
+def month_terms(library: PolicyLibrary | None) -> Callable[[str, date], PriceTerms | None]:
+    """(insured city, month) → the integer price terms of the version in force, or None when
+    no policy covers it (the declared base is kept and the amounts left empty)."""
+    cache: dict[tuple[str, str], PriceTerms] = {}
+
+    def terms(city: str, month: date) -> PriceTerms | None:
+        if library is None:
+            return None
+        region = library.region_or_national(city)
+        try:
+            version = region.version_for(month)
+        except NoVersionInForce:
+            return None
+        key = (region.key, version.id)
+        if key not in cache:
+            cache[key] = price_terms(version)
+        return cache[key]
+
+    return terms
+
+
+def complete_ledger(
+    session: Session,
+    *,
+    through: date,
+    library: PolicyLibrary | None,
+    company_ids: Collection[int] | None = None,
+    employee_ids: Collection[int] | None = None,
+    since: date | None = None,
+) -> int:
+    """Create every missing month of the scope's periods up to ``through``'s month, one
+    set-based statement per month (see models.ledger_completion); returns rows created.
+
+    Hires, imports and re-hires call it for their employees inside their own transaction, the
+    roll-over for whole companies; ``since`` skips months known to be complete already.
+    """
+    now = utcnow()
+    session.flush()  # the statements below read periods and rows added in this unit of work
+    record_missing_periods(
+        session, now=now, company_ids=company_ids, employee_ids=employee_ids
+    )
+    start = since or earliest_tracked_month(
+        session, company_ids=company_ids, employee_ids=employee_ids
+    )
+    if start is None:
+        return 0
+    cities = scope_cities(session, company_ids=company_ids, employee_ids=employee_ids)
+    terms = month_terms(library)
+    created = 0
+    for month in iter_months(start, through):
+        created += insert_missing_months(
+            session,
+            month,
+            {city: terms(city, month) for city in cities},
+            now=now,
+            company_ids=company_ids,
+            employee_ids=employee_ids,
+        )
+    return created
+
+
 def roll_over(
-    engine: Engine, *, now: datetime, library: PolicyLibrary | None = None
+    engine: Engine,
+    *,
+    now: datetime,
+    library: PolicyLibrary | None = None,
+    full: bool = True,
 ) -> RollOverResult:
-    """Create every missing ledger month up to each company's current month; idempotent."""
+    """Create every missing ledger month up to each company's current month; idempotent.
+
+    Companies sharing a local date are completed together. ``full=False`` (the repeating tick)
+    only looks at last month and this one: every writer completes its own employees' months,
+    so older months can only be missing after downtime, which the start-up run (full) covers.
+    """
     created = 0
     with unit_of_work(engine) as session:
         companies = list(session.exec(select(Company)))
+        by_day: dict[date, list[int]] = {}
         for company in companies:
             assert company.id is not None
-            created += fill_missing_months(
-                session, company.id, company_today(company, now), month_pricer(library)
+            by_day.setdefault(company_today(company, now), []).append(company.id)
+        for today, ids in by_day.items():
+            since = None if full else previous_month(month_of(today))
+            created += complete_ledger(
+                session, through=today, library=library, company_ids=ids, since=since
             )
     return RollOverResult(len(companies), created)
-
-
-def sync_periods(session: Session, company_id: int) -> list[EmploymentPeriod]:
-    """Make sure every employee's current period is recorded (hires made by /hire add none)."""
-    periods = company_periods(session, company_id)
-    known = {(p.employee_id, p.first_day) for p in periods}
-    statement = select(Employee).where(Employee.company_id == company_id)
-    for employee in session.exec(statement):
-        assert employee.id is not None
-        if (employee.id, employee.first_day) not in known:
-            periods.append(record_current_period(session, company_id, employee))
-    session.flush()
-    return periods
 
 
 def record_current_period(
     session: Session, company_id: int, employee: Employee
 ) -> EmploymentPeriod:
-    """Add the period the `employee` row describes, tracked from its first month; for records
-    made before periods were kept (/hire adds none)."""
+    """Add the period the `employee` row describes, tracked from its first month (records made
+    before periods were kept)."""
     assert employee.id is not None
     period = EmploymentPeriod(
         company_id=company_id,
@@ -198,55 +285,6 @@ def record_current_period(
     )
     session.add(period)
     return period
-
-
-def fill_missing_months(session: Session, company_id: int, today: date, price: Pricer) -> int:
-    """Insert the ledger rows the company lacks up to `today`'s month; returns how many."""
-    periods = sync_periods(session, company_id)
-    wanted = missing_months(
-        (Period(p.employee_id, max(p.first_day, p.tracked_from), p.last_day) for p in periods),
-        ledger_keys(session, company_id),
-        through=today,
-    )
-    if not wanted:
-        return 0
-    employees = {
-        e.id: e for e in session.exec(select(Employee).where(Employee.company_id == company_id))
-    }
-    changes: dict[int, list[tuple[date, Decimal]]] = {}
-    for change in company_base_changes(session, company_id):
-        changes.setdefault(change.employee_id, []).append((change.effective_month, change.base))
-    stamp = utcnow()
-    rows = []
-    for employee_id, month in wanted:
-        employee = employees[employee_id]
-        declared = base_for_month(month, changes.get(employee_id, ()), employee.base)
-        rows.append(
-            {
-                "company_id": company_id,
-                "employee_id": employee_id,
-                "month": month,
-                "state": LedgerState.PENDING.value,
-                **price(employee.insured_city, month, declared).as_row(),
-                "updated_at": stamp,
-            }
-        )
-    session.execute(_insert_new_months(session), rows)
-    return len(rows)
-
-
-def _insert_new_months(session: Session):
-    """INSERT that skips a month another worker created meanwhile (idempotent under races)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(LedgerMonth.__table__).on_conflict_do_nothing(
-            index_elements=["employee_id", "month"]
-        )
-    if dialect == "sqlite":
-        return sqlite.insert(LedgerMonth.__table__).on_conflict_do_nothing(
-            index_elements=["employee_id", "month"]
-        )
-    return insert(LedgerMonth.__table__)
 
 
 # ---------------------------------------------------------------- month view
@@ -260,10 +298,26 @@ class LedgerLine:
     department: str | None
     state: LedgerState
     base: Decimal
+    city: str = ""
+    due: date | None = None
+    """The month's due date for this employee (first-month rule included)."""
 
     @property
     def state_label(self) -> str:
         return self.state.label
+
+
+@dataclass(frozen=True)
+class CityGroup:
+    """One insured city's part of a month: its due date, counts and gaps."""
+
+    city: str
+    due_date: date
+    total: int
+    counts: list[tuple[str, int]]
+    gaps: int
+    new_hires: int
+    """People whose month goes with their registration (due later than ``due_date``)."""
 
 
 @dataclass(frozen=True)
@@ -281,20 +335,32 @@ class MonthView:
     gaps: int
     #: Rows a 💰 已缴纳 press may still move (待申报 and 已申报).
     payable_total: int = 0
+    #: Per insured city, when the company's staff are insured in more than one.
+    cities: list[CityGroup] = field(default_factory=list)
+    new_hires: int = 0
+    #: Names (the first 10) a bulk mark will skip, registration still open, and how many.
+    registration_open: tuple[str, ...] = ()
+    registration_open_total: int = 0
 
     @property
     def month_key(self) -> str:
         return format_month(self.month)
 
 
-def _month_counts(session: Session, company_id: int, month: date) -> dict[LedgerState, int]:
-    """How many of the month's rows are in each state (one GROUP BY, no rows loaded)."""
+def _month_counts(
+    session: Session, company_id: int, month: date
+) -> dict[tuple[str, LedgerState], int]:
+    """How many of the month's rows are in each (insured city, state): one GROUP BY, no rows
+    loaded."""
     statement = (
-        select(LedgerMonth.state, func.count())
+        select(Employee.insured_city, LedgerMonth.state, func.count())
+        .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
         .where(LedgerMonth.company_id == company_id, LedgerMonth.month == month)
-        .group_by(col(LedgerMonth.state))
+        .group_by(col(Employee.insured_city), col(LedgerMonth.state))
     )
-    return {LedgerState(state): count for state, count in session.exec(statement)}
+    return {
+        (city, LedgerState(state)): count for city, state, count in session.exec(statement)
+    }
 
 
 def _undeclared_page(
@@ -327,6 +393,65 @@ def _undeclared_page(
     ]
 
 
+def _new_hire_rows(
+    session: Session, company_id: int, month: date
+) -> list[tuple[str, date, LedgerState]]:
+    """(insured city, first day, state) of the month's unpaid rows whose employee started
+    recently enough for the first-month rule to move the month (a handful, not the month)."""
+    earliest = month - timedelta(days=REGISTRATION_DAYS + 1)
+    statement = (
+        select(Employee.insured_city, Employee.first_day, LedgerMonth.state)
+        .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
+        .where(
+            LedgerMonth.company_id == company_id,
+            LedgerMonth.month == month,
+            col(LedgerMonth.state).in_([s.value for s in UNPAID_STATES]),
+            Employee.first_day >= earliest,
+        )
+    )
+    return [(city, first, LedgerState(state)) for city, first, state in session.exec(statement)]
+
+
+def _registration_open_names(
+    session: Session, company_id: int, month: date, *, limit: int = 10
+) -> tuple[list[str], int]:
+    """Employees with an unpaid row this month whose registration task is still open: the
+    first ``limit`` names and how many in all."""
+    unpaid_open = (
+        select(Employee.id)
+        .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
+        .join(Task, col(Task.employee_id) == Employee.id)
+        .where(
+            LedgerMonth.company_id == company_id,
+            LedgerMonth.month == month,
+            col(LedgerMonth.state).in_([s.value for s in UNPAID_STATES]),
+            Task.kind == TaskKind.REGISTRATION,
+            Task.status == TaskStatus.OPEN,
+        )
+        .distinct()
+        .subquery()
+    )
+    total = session.exec(select(func.count()).select_from(unpaid_open)).one()
+    if not total:
+        return [], 0
+    statement = (
+        select(Employee.name)
+        .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
+        .join(Task, col(Task.employee_id) == Employee.id)
+        .where(
+            LedgerMonth.company_id == company_id,
+            LedgerMonth.month == month,
+            col(LedgerMonth.state).in_([s.value for s in UNPAID_STATES]),
+            Task.kind == TaskKind.REGISTRATION,
+            Task.status == TaskStatus.OPEN,
+        )
+        .distinct()
+        .order_by(col(Employee.name))
+        .limit(limit)
+    )
+    return list(session.exec(statement)), total
+
+
 def month_view(
     engine: Engine,
     member: Member,
@@ -336,33 +461,67 @@ def month_view(
     page: int = 1,
     library: PolicyLibrary | None = None,
 ) -> MonthView:
-    """What `/ledger 2026-12` shows; catches the month up first so it is never stale.
+    """What `/ledger 2026-12` shows. The ledger is complete when written (hire, import,
+    roll-over), so the view only reads.
 
     Counts come from a GROUP BY and only the page shown is fetched, so a 10,000-employee
-    month costs two small queries, not 10,000 loaded rows.
+    month costs a few small queries, not 10,000 loaded rows. A gap is judged on each
+    employee's own due date: new hires whose month goes with the registration (first-month
+    rule) are read separately, a handful of rows.
     """
-    due = declaration_deadline(library, member.city, month)
-    with unit_of_work(engine) as session:
-        fill_missing_months(session, member.company_id, today, month_pricer(library))
+    with Session(engine) as session:
         counter = _month_counts(session, member.company_id, month)
-        undeclared_total = counter.get(LedgerState.PENDING, 0)
+        undeclared_total = sum(n for (_, state), n in counter.items()
+                               if state is LedgerState.PENDING)
         pages = max(1, -(-undeclared_total // PAGE_SIZE))
         page = min(max(page, 1), pages)
         undeclared = _undeclared_page(
             session, member.company_id, month, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
-    counts = [(state.label, counter[state]) for state in LedgerState if counter.get(state)]
+        recent = _new_hire_rows(session, member.company_id, month)
+        unregistered, unregistered_total = _registration_open_names(
+            session, member.company_id, month
+        )
+    cities = sorted({city for city, _ in counter}, key=lambda c: (c != member.city, c))
+    groups = []
+    for city in cities:
+        due = declaration_deadline(library, city, month)
+        states = {state: n for (c, state), n in counter.items() if c == city}
+        gaps = sum(n for state, n in states.items() if is_gap(state, due, today))
+        deferred = 0
+        for _, first_day, state in (r for r in recent if r[0] == city):
+            owed = obligation_due(library, city, month, first_day)
+            if owed.due > due:
+                deferred += 1
+                gaps -= is_gap(state, due, today) and not is_gap(state, owed.due, today)
+        groups.append(
+            CityGroup(
+                city,
+                due,
+                sum(states.values()),
+                [(s.label, states[s]) for s in LedgerState if states.get(s)],
+                gaps,
+                deferred,
+            )
+        )
+    totals: dict[LedgerState, int] = {}
+    for (_, state), n in counter.items():
+        totals[state] = totals.get(state, 0) + n
     return MonthView(
         month=month,
-        total=sum(counter.values()),
-        counts=counts,
+        total=sum(totals.values()),
+        counts=[(state.label, totals[state]) for state in LedgerState if totals.get(state)],
         undeclared=undeclared,
         undeclared_total=undeclared_total,
         page=page,
         pages=pages,
-        due_date=due,
-        gaps=sum(n for state, n in counter.items() if is_gap(state, due, today)),
-        payable_total=sum(n for state, n in counter.items() if can_mark(state, LedgerState.PAID)),
+        due_date=declaration_deadline(library, member.city, month),
+        gaps=sum(g.gaps for g in groups),
+        payable_total=sum(n for state, n in totals.items() if can_mark(state, LedgerState.PAID)),
+        cities=groups if len(groups) > 1 else [],
+        new_hires=sum(g.new_hires for g in groups),
+        registration_open=tuple(unregistered),
+        registration_open_total=unregistered_total,
     )
 
 
@@ -376,6 +535,40 @@ class MarkResult:
     target: LedgerState
     month: date
     name: str | None = None
+    #: Bulk marks skip employees whose 社保登记 is still open; their names.
+    registration_open: tuple[str, ...] = ()
+
+
+def _registration_open(session: Session, company_id: int) -> dict[int, str]:
+    """Employees (id → name) with an open registration task: not yet registered."""
+    statement = (
+        select(Employee.id, Employee.name)
+        .join(Task, col(Task.employee_id) == Employee.id)
+        .where(
+            Task.company_id == company_id,
+            Task.kind == TaskKind.REGISTRATION,
+            Task.status == TaskStatus.OPEN,
+        )
+    )
+    return {employee_id: name for employee_id, name in session.exec(statement) if employee_id}
+
+
+def outside_employment(session: Session, company_id: int, row: LedgerMonth) -> str | None:
+    """Why ``row``'s month cannot be marked: it lies outside every employment period (the
+    employee left before it, or it precedes the first day). None when it may be marked."""
+    employee = session.get(Employee, row.employee_id)
+    if employee is None:
+        return None
+    periods = [(p.first_day, p.last_day) for p in employee_periods(session, company_id,
+                                                                   row.employee_id)]
+    periods = periods or [(employee.first_day, employee.last_day)]
+    if any(month_of(first) <= row.month and (last is None or row.month <= month_of(last))
+           for first, last in periods):
+        return None
+    spans = "、".join(f"{first.isoformat()} 至 {last.isoformat() if last else '今'}"
+                     for first, last in periods)
+    return (f"❌ {format_month(row.month)} 不在{employee.name}的任职期间内（{spans}），"
+            "不能标记。请发送 /ledger 查看任职期间内的月份。")
 
 
 def _apply_mark(row: LedgerMonth, target: LedgerState, today: date, user_id: int) -> None:
@@ -398,16 +591,31 @@ def mark_month(
     today: date,
     row_ids: Iterable[int] | None = None,
 ) -> MarkResult:
-    """Mark the month's rows (all that may move, or the given ones) declared or paid."""
+    """Mark the month's rows (all that may move, or the given ones) declared or paid.
+
+    A bulk mark (no ``row_ids``) skips, and names, employees whose registration is still open:
+    their month goes with the registration and cannot have been declared with the others.
+    """
     wanted = set(row_ids) if row_ids is not None else None
     changed = skipped = 0
     name = None
+    held: list[str] = []
     with unit_of_work(engine) as session:
+        unregistered = _registration_open(session, member.company_id) if wanted is None else {}
         statement = select(LedgerMonth).where(
             LedgerMonth.company_id == member.company_id, LedgerMonth.month == month
         )
         for row in session.exec(statement):
             if wanted is not None and row.id not in wanted:
+                continue
+            if row.employee_id in unregistered and can_mark(row.state, target):
+                held.append(unregistered[row.employee_id])
+                continue
+            refusal = outside_employment(session, member.company_id, row)
+            if refusal is not None:
+                if wanted is not None:
+                    raise InputError(refusal)
+                skipped += 1
                 continue
             if can_mark(row.state, target):
                 _apply_mark(row, target, today, member.user_id)
@@ -428,7 +636,7 @@ def mark_month(
             state=target.value,
             count=changed,
         )
-    return MarkResult(changed, skipped, target, month, name)
+    return MarkResult(changed, skipped, target, month, name, tuple(sorted(held)))
 
 
 def row_month(engine: Engine, member: Member, row_id: int) -> date | None:
@@ -445,13 +653,25 @@ def movable_rows(engine: Engine, member: Member, month: date, target: LedgerStat
 
     The bulk confirm button carries a digest of these, so a confirm pressed after the ledger
     changed (a hire, a single mark) is refused instead of marking rows HR never saw counted.
+    Employees whose registration is still open are left out (issue 9): their month goes with
+    the registration and cannot have been declared or paid with the others.
     """
     with Session(engine) as session:
+        unregistered = _registration_open(session, member.company_id)
         statement = select(LedgerMonth).where(
             LedgerMonth.company_id == member.company_id, LedgerMonth.month == month
         )
         return sorted(
             row.id
             for row in session.exec(statement)
-            if row.id is not None and can_mark(row.state, target)
+            if row.id is not None
+            and can_mark(row.state, target)
+            and row.employee_id not in unregistered
         )
+
+
+def registration_open(engine: Engine, member: Member, month: date) -> tuple[list[str], int]:
+    """Who a bulk mark of ``month`` leaves out because their registration is still open: the
+    first ten names and how many in all."""
+    with Session(engine) as session:
+        return _registration_open_names(session, member.company_id, month)

@@ -68,7 +68,10 @@ from models.reminder import (
 from models.task import Task, TaskStatus
 from policies import reminder_plan as plan
 from policies.backpay import back_payment
+from policies.deadlines import registration_deadline
+from policies.formatting import format_day
 from policies.library import PolicyLibrary
+from policies.obligations import is_paid_with_registration
 from policies.reminder_plan import ReminderKind
 
 log = logging.getLogger(__name__)
@@ -253,7 +256,7 @@ def late_fee_estimator(library: Callable[[], PolicyLibrary | None]) -> LateFeeEs
             month = (month + timedelta(days=32)).replace(day=1)
         try:
             region = found.region_or_national(city)
-            return back_payment(region, base, months, today).late_fee
+            return back_payment(region, base, months, today, first_day=first_day).late_fee
         except (LookupError, ValueError):  # no version in force, unknown city, bad base
             return None
 
@@ -299,8 +302,9 @@ def _declaration_context(
     session: Session, row: Reminder, today: date, month_due: MonthDue
 ) -> dict[str, object] | None:
     _, month, city = parse_declaration_subject(row.subject)
-    names = session.exec(
-        select(Employee.name)
+    deadline = month_due(city, month)
+    found = session.exec(
+        select(Employee.name, Employee.first_day)
         .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
         .where(
             LedgerMonth.company_id == row.company_id,
@@ -310,9 +314,16 @@ def _declaration_context(
         )
         .order_by(col(Employee.id))
     ).all()
+    # A new hire whose month may go with the registration (first-month rule) is still listed,
+    # marked with that later date, so the declaration and /todo say the same thing.
+    names = [
+        f"{name}（新员工，可随登记缴纳至 {format_day(registration_deadline(first_day))}）"
+        if is_paid_with_registration(month, deadline, first_day)
+        else name
+        for name, first_day in found
+    ]
     if not names:
         return None
-    deadline = month_due(city, month)
     return {
         "city": city,
         "month": month,

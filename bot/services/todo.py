@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.parsing import InputError
 from bot.services.access import Member
-from bot.services.ledger import declaration_deadline
+from bot.services.ledger import declaration_deadline, obligation_due, outside_employment
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee
@@ -21,10 +21,13 @@ from models.todo_lines import (
     first_open_tasks,
     first_unpaid_months,
     open_task_count,
+    recent_hires_unpaid_months,
     unpaid_month_groups,
 )
 from policies.deadlines import days_left
 from policies.library import PolicyLibrary
+from policies.obligations import MonthDue as ObligationDue
+from policies.obligations import is_paid_with_registration
 
 TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
 #: Items per /todo page (UX.md: lists longer than a page get ◀ ▶).
@@ -40,6 +43,9 @@ class TodoItem:
     due: date
     days_left: int
     state_label: str
+    #: A new hire's month due with the registration (首月规则); ``unconfirmed`` says 未确认.
+    with_registration: bool = False
+    unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,11 @@ class TodoPage:
     offset: int
 
 
+#: Employees who started within this many days may have months under the first-month rule
+#: (a due date of their own, policies.obligations); their unpaid months are read row by row.
+RECENT_HIRE_DAYS = 120
+
+
 def todo_page(
     engine: Engine,
     member: Member,
@@ -64,36 +75,47 @@ def todo_page(
     page_size: int = PAGE_SIZE,
 ) -> TodoPage:
     """Open tasks and unpaid months, soonest deadline first (then months before tasks, then by
-    id); a month is due on its insured city's declaration deadline.
+    id); each month is due as ``policies.obligations`` says (the insured city's deadline, or
+    the registration's for a new hire's first months).
 
-    Set-based: unpaid months are counted per (city, month) — the deadline is the same for the
-    whole group — so the total and the page's place are known without reading every row, and
-    only the rows that can fall on the page are fetched. A 10,000-employee company reads a few
-    dozen rows, not 20,000.
+    Set-based: unpaid months of established staff are counted per (city, month) — the deadline
+    is the same for the whole group — so the total and the page's place are known without
+    reading every row, and only the rows that can fall on the page are fetched. Recent hires'
+    months (a handful) are read whole, since each may carry its own due date. A
+    10,000-employee company reads a few dozen rows, not 20,000.
     """
+    recent_since = today - timedelta(days=RECENT_HIRE_DAYS)
     with Session(engine) as session:
         tasks_total = open_task_count(session, member.company_id)
         groups = [
             (city, month, count, declaration_deadline(library, city, month))
-            for city, month, count in unpaid_month_groups(session, member.company_id)
+            for city, month, count in unpaid_month_groups(
+                session, member.company_id, started_before=recent_since
+            )
         ]
-        total = tasks_total + sum(count for _, _, count, _ in groups)
+        recent = recent_hires_unpaid_months(session, member.company_id, recent_since)
+        total = tasks_total + sum(count for _, _, count, _ in groups) + len(recent)
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
         offset = (page - 1) * page_size
         wanted = offset + page_size
         tasks = first_open_tasks(session, member.company_id, wanted)
-        months: list[MonthLine] = []
+        months: list[MonthLine] = list(recent)
         # Groups by deadline: every month due on one day sorts by id, so each day is one
         # query, and days after the page's last item are never read.
         by_due: dict[date, list[tuple[str, date]]] = {}
         for city, month, _, due in sorted(groups, key=lambda g: g[3]):
             by_due.setdefault(due, []).append((city, month))
+        fetched = 0
         for due, keys in by_due.items():
             later_tasks = [t for t in tasks if t.due_date >= due]
-            if len(months) + (len(tasks) - len(later_tasks)) >= wanted:
+            if fetched + (len(tasks) - len(later_tasks)) >= wanted:
                 break
-            months += first_unpaid_months(session, member.company_id, keys, wanted)
+            found = first_unpaid_months(
+                session, member.company_id, keys, wanted, started_before=recent_since
+            )
+            months += found
+            fetched += len(found)
     items = [
         TodoItem(
             kind="task",
@@ -108,20 +130,32 @@ def todo_page(
     ]
     dues = {(city, month): due for city, month, _, due in groups}
     for line in months:
-        due = dues[(line.insured_city, line.month)]
+        owed = _month_due(library, line, dues.get((line.insured_city, line.month)))
         items.append(
             TodoItem(
                 kind="month",
                 item_id=line.ledger_id,
                 title=f"{line.month.month}月社保待缴纳",
                 employee_name=line.employee_name,
-                due=due,
-                days_left=days_left(due, today),
+                due=owed.due,
+                days_left=days_left(owed.due, today),
                 state_label=LEDGER_STATE_LABELS[LedgerState(line.state)],
+                with_registration=owed.with_registration,
+                unconfirmed=owed.unconfirmed,
             )
         )
     items.sort(key=lambda item: (item.due, item.kind, item.item_id))
     return TodoPage(items[offset:wanted], total, page, pages, offset)
+
+
+def _month_due(
+    library: PolicyLibrary | None, line: MonthLine, plain: date | None
+) -> ObligationDue:
+    """The month's due date: the group's deadline, or the first-month rule where it applies
+    (both are ``policies.obligations``' answer)."""
+    if plain is not None and not is_paid_with_registration(line.month, plain, line.first_day):
+        return ObligationDue(line.month, plain, plain, plain)
+    return obligation_due(library, line.insured_city, line.month, line.first_day)
 
 
 def item_label(
@@ -220,6 +254,9 @@ def mark_month_paid(
         _check_window(paid_on, earliest, today)
         if row.state not in (LedgerState.PENDING, LedgerState.DECLARED, LedgerState.BACKPAYING):
             raise InputError("该月份已标记为已缴纳，无需重复操作。")
+        refusal = outside_employment(session, member.company_id, row)
+        if refusal is not None:
+            raise InputError(refusal)
         row.state = (
             LedgerState.BACKPAID if row.state == LedgerState.BACKPAYING else LedgerState.PAID
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -34,8 +34,9 @@ from bot.importing import (
 )
 from bot.services.access import Member
 from bot.services.leaving import rehire
-from bot.services.ledger import Pricer, month_pricer
-from bot.settings import ImportSettings
+from bot.services.ledger import Pricer, declaration_deadline, month_pricer
+from bot.services.reminder_planning import plan_task_reminders
+from bot.settings import ImportSettings, ReminderSettings
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus
@@ -47,7 +48,8 @@ from models.ledger_history import (
     company_periods,
     import_batch_by_hash,
 )
-from models.task import Task, TaskKind
+from models.reminder import Reminder
+from models.task import Task, TaskKind, TaskStatus
 from models.types import utcnow
 from models.upload import (
     PendingUpload,
@@ -56,12 +58,54 @@ from models.upload import (
     replace_pending_upload,
 )
 from policies.deadlines import registration_deadline
-from policies.ledger_rules import LedgerState, employment_months, format_month, month_of
+from policies.ledger_rules import (
+    LedgerState,
+    employment_months,
+    format_month,
+    month_of,
+    next_month,
+    previous_month,
+)
 from policies.library import PolicyLibrary
 
 #: Called with (rows written, rows to write) while storing a big file.
 Progress = Callable[[int, int], None]
 CHUNK = 1000
+
+
+#: People who started within this many days are asked about (参保状态): inside the 30-day
+#: registration window or past it; longer-serving staff are taken as registered.
+RECENT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class ImportChoices:
+    """What HR answered on the preview, once for the whole file."""
+
+    #: Contributions paid up to this month (None: the default, see ``default_paid_up_to``).
+    paid_up_to: date | None = None
+    #: For recent hires whose row has no 参保状态: True 均已登记, False 均未登记, None not asked.
+    all_registered: bool | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"paid_up_to": self.paid_up_to.isoformat() if self.paid_up_to else None,
+                "all_registered": self.all_registered}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object] | None) -> ImportChoices:
+        data = data or {}
+        paid = data.get("paid_up_to")
+        registered = data.get("all_registered")
+        return cls(date.fromisoformat(paid) if isinstance(paid, str) else None,
+                   registered if isinstance(registered, bool) else None)
+
+
+def default_paid_up_to(library: PolicyLibrary | None, city: str, today: date) -> date:
+    """The last month whose contribution deadline has passed (导入前已缴（未核对）)."""
+    month = month_of(today)
+    if declaration_deadline(library, city, month) < today:
+        return month
+    return previous_month(month)
 
 
 @dataclass
@@ -74,6 +118,12 @@ class ImportPlan:
     rehire_rows: list[ImportRow] = field(default_factory=list)
     existing_rows: list[ImportRow] = field(default_factory=list)
     already_imported_on: datetime | None = None
+    today: date = field(default_factory=date.today)
+    #: Months up to this one count as paid before the import (unless the row says otherwise).
+    paid_up_to: date = field(default_factory=date.today)
+    paid_up_to_is_default: bool = True
+    paid_up_to_choices: tuple[date, ...] = ()
+    all_registered: bool | None = None
 
     @property
     def mapping(self) -> ColumnMapping:
@@ -82,6 +132,53 @@ class ImportPlan:
     @property
     def has_paid_months(self) -> bool:
         return "paid_months" in self.mapping.columns
+
+    @property
+    def has_registration_column(self) -> bool:
+        return "registered" in self.mapping.columns
+
+    def is_recent(self, row: ImportRow) -> bool:
+        """Started recently enough that registration may still be outstanding."""
+        return row.first_day >= self.today - timedelta(days=RECENT_DAYS)
+
+    def is_unregistered(self, row: ImportRow) -> bool:
+        """Gets a registration task, reminders and the late-fee estimate, as /hire gives."""
+        if not self.is_recent(row) or row.paid_months:  # paid months imply registration
+            return False
+        if row.registered is not None:
+            return not row.registered
+        return not self.all_registered
+
+    @property
+    def importable(self) -> list[ImportRow]:
+        return [*self.new_rows, *self.rehire_rows]
+
+    @property
+    def recent_registered(self) -> list[ImportRow]:
+        return [r for r in self.importable if self.is_recent(r) and not self.is_unregistered(r)]
+
+    @property
+    def recent_unregistered(self) -> list[ImportRow]:
+        return [r for r in self.importable if self.is_unregistered(r)]
+
+    @property
+    def unregistered_overdue(self) -> list[ImportRow]:
+        return [r for r in self.recent_unregistered
+                if registration_deadline(r.first_day) < self.today]
+
+    @property
+    def unanswered(self) -> list[ImportRow]:
+        """Recent hires whose row does not say whether they are registered."""
+        return [r for r in self.importable
+                if self.is_recent(r) and r.registered is None and not r.paid_months]
+
+    def tracked_from(self, row: ImportRow) -> date:
+        """First ledger month kept: the first day's month when the row lists 已缴月份 or the
+        person is not registered yet; otherwise the month after ``paid_up_to``."""
+        first = month_of(row.first_day)
+        if row.paid_months or self.is_unregistered(row):
+            return first
+        return max(first, next_month(self.paid_up_to))
 
     def errors_file(self) -> bytes:
         return errors_workbook(self.table, self.preview.errors)
@@ -173,8 +270,10 @@ def plan_import(
     *,
     today: date,
     library: PolicyLibrary | None = None,
+    choices: ImportChoices | None = None,
 ) -> ImportPlan:
     """Validate every row and sort the valid ones into new, re-hired and already on file."""
+    choices = choices or ImportChoices()
     mapping = match_headers(table.headers, overrides)
     preview = build_preview(
         table,
@@ -182,8 +281,19 @@ def plan_import(
         today=today,
         default_city=member.city,
         known_cities=known_cities(library),
+        canonical_city=library.canonical_city if library is not None else None,
     )
-    plan = ImportPlan(table, preview)
+    default = default_paid_up_to(library, member.city, today)
+    plan = ImportPlan(
+        table,
+        preview,
+        today=today,
+        paid_up_to=choices.paid_up_to or default,
+        paid_up_to_is_default=choices.paid_up_to in (None, default),
+        paid_up_to_choices=(previous_month(previous_month(default)), previous_month(default),
+                            default),
+        all_registered=choices.all_registered,
+    )
     with Session(engine) as session:
         batch = import_batch_by_hash(session, member.company_id, table.content_hash)
         plan.already_imported_on = batch.created_at if batch else None
@@ -226,9 +336,16 @@ def confirm_import(
     today: date,
     library: PolicyLibrary | None = None,
     progress: Progress | None = None,
+    choices: ImportChoices | None = None,
+    reminder_defaults: ReminderSettings | None = None,
 ) -> ImportOutcome:
-    """Store the valid rows in one transaction; a file imported before changes nothing."""
-    plan = plan_import(engine, member, table, overrides, today=today, library=library)
+    """Store the valid rows in one transaction; a file imported before changes nothing.
+
+    Unregistered recent hires get the registration task and its reminders, as /hire gives.
+    """
+    plan = plan_import(
+        engine, member, table, overrides, today=today, library=library, choices=choices
+    )
     if plan.already_imported_on is not None:
         return ImportOutcome(0, 0, len(plan.preview.valid), len(plan.preview.errors), 0, True)
     clamp = month_pricer(library)
@@ -239,9 +356,7 @@ def confirm_import(
         ledger_rows = 0
         for start in range(0, len(plan.new_rows), CHUNK):
             chunk = plan.new_rows[start : start + CHUNK]
-            ledger_rows += _insert_new(
-                session, member, chunk, departments, plan.has_paid_months, today, clamp
-            )
+            ledger_rows += _insert_new(session, member, chunk, departments, plan, clamp)
             written += len(chunk)
             if progress:
                 progress(written, total)
@@ -252,8 +367,7 @@ def confirm_import(
                     Employee.id_number == row.id_number,
                 )
             ).one()
-            tracked = month_of(row.first_day) if plan.has_paid_months else month_of(today)
-            rehire(
+            task = rehire(
                 session,
                 member,
                 employee,
@@ -261,15 +375,16 @@ def confirm_import(
                 base=row.base,
                 insured_city=row.city,
                 department_id=departments.get(row.department or ""),
-                tracked_from=max(tracked, month_of(row.first_day)),
+                tracked_from=plan.tracked_from(row),
             )
+            if not plan.is_unregistered(row):
+                task.status = TaskStatus.CANCELLED  # registered before the import
             assert employee.id is not None
-            ledger_rows += _insert_months(
-                session, member, [(employee.id, row)], plan.has_paid_months, today, clamp
-            )
+            ledger_rows += _insert_months(session, member, [(employee.id, row)], plan, clamp)
             written += 1
         if progress and plan.rehire_rows:
             progress(written, total)
+        _plan_registration_reminders(session, member, today, reminder_defaults)
         session.add(
             ImportBatch(
                 company_id=member.company_id,
@@ -314,13 +429,31 @@ def _department_ids(session: Session, company_id: int, plan: ImportPlan) -> dict
     return found
 
 
+def _plan_registration_reminders(
+    session: Session, member: Member, today: date, defaults: ReminderSettings | None
+) -> None:
+    """Plan the reminders of the registration tasks the import opened (as /hire does)."""
+    has_rows = select(Reminder.id).where(Reminder.task_id == Task.id).exists()
+    tasks = session.exec(
+        select(Task).where(
+            Task.company_id == member.company_id,
+            Task.kind == TaskKind.REGISTRATION,
+            Task.status == TaskStatus.OPEN,
+            ~has_rows,
+        )
+    ).all()
+    for task in tasks:
+        plan_task_reminders(
+            session, task, today=today, defaults=defaults, owner_user_id=member.user_id
+        )
+
+
 def _insert_new(
     session: Session,
     member: Member,
     rows: list[ImportRow],
     departments: Mapping[str, int],
-    has_paid_months: bool,
-    today: date,
+    plan: ImportPlan,
     clamp: Pricer,
 ) -> int:
     """Bulk-insert employees (RETURNING their ids), their periods, tasks and ledger months."""
@@ -351,20 +484,19 @@ def _insert_new(
     periods = []
     tasks = []
     for employee_id, row in pairs:
-        tracked = month_of(row.first_day) if has_paid_months else month_of(today)
         periods.append(
             {
                 "company_id": member.company_id,
                 "employee_id": employee_id,
                 "first_day": row.first_day,
                 "last_day": row.last_day,
-                "tracked_from": max(tracked, month_of(row.first_day)),
+                "tracked_from": plan.tracked_from(row),
                 "leave_reason": "导入时已离职" if row.last_day else None,
                 "created_at": stamp,
             }
         )
         deadline = registration_deadline(row.first_day)
-        if row.last_day is None and deadline >= today and not row.paid_months:
+        if plan.is_unregistered(row):
             tasks.append(
                 {
                     "company_id": member.company_id,
@@ -380,23 +512,24 @@ def _insert_new(
     session.execute(insert(EmploymentPeriod.__table__), periods)
     if tasks:
         session.execute(insert(Task.__table__), tasks)
-    return _insert_months(session, member, pairs, has_paid_months, today, clamp)
+    return _insert_months(session, member, pairs, plan, clamp)
 
 
 def _insert_months(
     session: Session,
     member: Member,
     pairs: list[tuple[int, ImportRow]],
-    has_paid_months: bool,
-    today: date,
+    plan: ImportPlan,
     clamp: Pricer,
 ) -> int:
+    """Every month from the period's tracked month to today, in one bulk insert; the months the
+    row lists as 已缴月份 are 已缴纳."""
     stamp = utcnow()
     values = []
     for employee_id, row in pairs:
-        start = row.first_day if has_paid_months else max(row.first_day, month_of(today))
+        start = max(row.first_day, plan.tracked_from(row))
         paid = set(row.paid_months)
-        for month in employment_months(start, row.last_day, today):
+        for month in employment_months(start, row.last_day, plan.today):
             is_paid = month in paid
             values.append(
                 {

@@ -234,8 +234,10 @@ async def test_late_first_day_is_accepted_with_a_warning(bot: BotHarness) -> Non
     await bot.press(HR, "北京（默认）")
     done = (await bot.press(HR, "✅ 确认"))[0].text
     assert "已逾期31天" in done
-    # October's Beijing contribution window (by 10-25) closed before the hire was recorded.
-    assert "10月缴费截止日 2026-10-25（周日） 已过" in done and "/backpay" in done
+    # October could be paid with the registration until its deadline (10-31, first-month rule),
+    # and November's Beijing window (by 11-25) closed too, before the hire was recorded.
+    assert "10月社保缴费截止日 2026-10-31（周六） 已过" in done and "/backpay" in done
+    assert "11月社保缴费截止日 2026-11-25（周三） 已过" in done
 
 
 async def test_no_back_payment_warning_when_the_month_is_still_open(bot: BotHarness) -> None:

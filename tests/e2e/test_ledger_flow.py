@@ -92,6 +92,12 @@ async def test_rollover_across_downtime_and_marks(bot: BotHarness) -> None:
     assert "李静 2027年1月 已标记为已申报" in edited.text
     assert "已申报 1 人" in edited.text
 
+    # 李静 was imported unregistered (issue 9): a bulk mark skips her until the registration is
+    # recorded, so HR record it first.
+    await bot.say(HR, "/todo")
+    await bot.press(HR, "✅ 李静 社保登记 已办理")
+    await bot.press(HR, "今天")
+    await bot.say(HR, "/ledger 2027-01")
     replies = await bot.press(HR, "💰 全部标记已缴纳", expect=0)
     confirm = bot.api.last(HR)
     assert "全部标记为 已缴纳" in confirm.text

@@ -1,0 +1,147 @@
+"""The set-based ledger completion (one INSERT … SELECT per month) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+import models  # noqa: F401  (registers every table)
+from bot.services.access import Member
+from bot.services.ledger import complete_ledger, month_pricer, roll_over
+from models.company import Company, Role
+from models.db import unit_of_work
+from models.employee import Employee
+from models.ledger import LedgerMonth
+from models.ledger_history import BaseChange, EmploymentPeriod
+from policies.idnumber import check_digit
+from policies.library import load_library
+
+LIBRARY = load_library()
+
+
+def make_id(serial: int) -> str:
+    first17 = f"11010119900307{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+@pytest.fixture
+def member(engine: Engine) -> Member:
+    with unit_of_work(engine) as session:
+        company = Company(name="小馆", city="北京")
+        session.add(company)
+        session.flush()
+        assert company.id is not None
+        return Member(1001, company.id, "小馆", "北京", "Asia/Shanghai", Role.HR)
+
+
+def add_employee(
+    session: Session, member: Member, serial: int, first_day: date, base: str, city: str,
+    *, last_day: date | None = None, period: bool = True,
+) -> int:
+    employee = Employee(
+        company_id=member.company_id, name=f"员工{serial}", id_number=make_id(serial),
+        base=Decimal(base), insured_city=city, first_day=first_day, last_day=last_day,
+        status="left" if last_day else "active",
+    )
+    session.add(employee)
+    session.flush()
+    assert employee.id is not None
+    if period:
+        session.add(EmploymentPeriod(company_id=member.company_id, employee_id=employee.id,
+                                     first_day=first_day, last_day=last_day,
+                                     tracked_from=first_day.replace(day=1)))
+    return employee.id
+
+
+def rows(engine: Engine) -> dict[tuple[int, date], LedgerMonth]:
+    with Session(engine) as session:
+        return {(r.employee_id, r.month): r for r in session.exec(select(LedgerMonth))}
+
+
+def test_roll_over_creates_every_month_priced_like_the_calculator(
+    engine: Engine, member: Member
+) -> None:
+    with unit_of_work(engine) as session:
+        a = add_employee(session, member, 1, date(2026, 5, 20), "3000", "北京")  # below floor
+        b = add_employee(session, member, 2, date(2026, 9, 1), "50000", "深圳")  # above ceiling
+        c = add_employee(session, member, 3, date(2026, 6, 3), "8000.55", "上海",
+                         last_day=date(2026, 8, 10))
+        d = add_employee(session, member, 4, date(2026, 10, 9), "9000", "拉萨")  # national
+        e = add_employee(session, member, 5, date(2026, 11, 2), "7000", "北京", period=False)
+        session.add(BaseChange(company_id=member.company_id, employee_id=a,
+                               effective_month=date(2026, 8, 1), base=Decimal("12345.67")))
+    result = roll_over(engine, now=datetime(2026, 11, 20, 2, tzinfo=UTC), library=LIBRARY)
+    got = rows(engine)
+    expected_months = {
+        a: [date(2026, m, 1) for m in range(5, 12)],
+        b: [date(2026, m, 1) for m in range(9, 12)],
+        c: [date(2026, m, 1) for m in range(6, 9)],
+        d: [date(2026, 10, 1), date(2026, 11, 1)],
+        e: [date(2026, 11, 1)],
+    }
+    assert result.created == sum(len(v) for v in expected_months.values()) == len(got)
+    price = month_pricer(LIBRARY)
+    declared = {a: "3000", b: "50000", c: "8000.55", d: "9000", e: "7000"}
+    cities = {a: "北京", b: "深圳", c: "上海", d: "拉萨", e: "北京"}
+    for employee_id, months in expected_months.items():
+        for month in months:
+            base = Decimal(declared[employee_id])
+            if employee_id == a and month >= date(2026, 8, 1):
+                base = Decimal("12345.67")
+            priced = price(cities[employee_id], month, base)
+            row = got[(employee_id, month)]
+            assert (row.state, row.base, row.employer_amount, row.employee_amount) == (
+                "pending", priced.base, priced.employer, priced.employee
+            ), (employee_id, month)
+    # idempotent, and the short (repeating) run finds nothing either
+    again = roll_over(engine, now=datetime(2026, 11, 20, 3, tzinfo=UTC), library=LIBRARY)
+    assert again.created == 0
+    assert roll_over(engine, now=datetime(2026, 11, 21, tzinfo=UTC), library=LIBRARY,
+                     full=False).created == 0
+    # December arrives: one new row per current employee
+    december = roll_over(engine, now=datetime(2026, 12, 1, 2, tzinfo=UTC), library=LIBRARY,
+                         full=False)
+    assert december.created == 4
+
+
+def test_completion_scoped_to_employees_leaves_others_alone(
+    engine: Engine, member: Member
+) -> None:
+    with unit_of_work(engine) as session:
+        a = add_employee(session, member, 1, date(2026, 9, 1), "8000", "北京")
+        add_employee(session, member, 2, date(2026, 9, 1), "8000", "北京")
+        created = complete_ledger(session, through=date(2026, 11, 30), library=None,
+                                  employee_ids=[a])
+    assert created == 3
+    got = rows(engine)
+    assert {key[0] for key in got} == {a}
+    assert all(r.employer_amount is None and r.base == Decimal("8000.00") for r in got.values())
+
+
+def test_marks_refuse_a_month_outside_the_employment(engine: Engine, member: Member) -> None:
+    from bot.parsing import InputError
+    from bot.services.ledger import mark_month
+    from bot.services.todo import mark_month_paid
+    from policies.ledger_rules import LedgerState
+
+    with unit_of_work(engine) as session:
+        a = add_employee(session, member, 1, date(2026, 6, 1), "8000", "北京",
+                         last_day=date(2026, 10, 31))
+        # a month after the last day, left declared by an earlier version of the bot
+        row = LedgerMonth(company_id=member.company_id, employee_id=a, month=date(2026, 11, 1),
+                          state="declared", base=Decimal("8000"))
+        session.add(row)
+        session.flush()
+        row_id = row.id
+    assert row_id is not None
+    with pytest.raises(InputError) as refused:
+        mark_month(engine, member, date(2026, 11, 1), LedgerState.PAID,
+                   today=date(2026, 11, 30), row_ids=[row_id])
+    assert "2026-11 不在员工1的任职期间内（2026-06-01 至 2026-10-31）" in refused.value.message
+    with pytest.raises(InputError):
+        mark_month_paid(engine, member, row_id, paid_on=date(2026, 11, 30))
+    assert rows(engine)[(a, date(2026, 11, 1))].state == "declared"
