@@ -170,7 +170,11 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
             target = MARK_LABELS[button.mark]
             row_ids = ledger.movable_rows(engine, member, button.month, target)
             await query.answer()
-            skipped, skipped_total = ledger.registration_open(engine, member, button.month)
+            skipped, skipped_total = (
+                ledger.registration_open(engine, member, button.month)
+                if target is LedgerState.PAID
+                else ([], 0)
+            )
             await _edit(
                 update,
                 render(
@@ -220,7 +224,11 @@ async def _bulk_confirm(
         today=member_today(context, member),
         row_ids=row_ids,
     )
-    skipped, skipped_total = ledger.registration_open(engine, member, button.month)
+    skipped, skipped_total = (
+        ledger.registration_open(engine, member, button.month)
+        if target is LedgerState.PAID
+        else ([], 0)
+    )
     await query.answer()
     await _edit(
         update,

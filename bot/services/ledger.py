@@ -593,15 +593,19 @@ def mark_month(
 ) -> MarkResult:
     """Mark the month's rows (all that may move, or the given ones) declared or paid.
 
-    A bulk mark (no ``row_ids``) skips, and names, employees whose registration is still open:
-    their month goes with the registration and cannot have been declared with the others.
+    A bulk 已缴纳 (no ``row_ids``) skips, and names, employees whose registration is still open:
+    their month goes with the registration and cannot have been paid with the others.
     """
     wanted = set(row_ids) if row_ids is not None else None
     changed = skipped = 0
     name = None
     held: list[str] = []
     with unit_of_work(engine) as session:
-        unregistered = _registration_open(session, member.company_id) if wanted is None else {}
+        unregistered = (
+            _registration_open(session, member.company_id)
+            if wanted is None and target is LedgerState.PAID
+            else {}
+        )
         statement = select(LedgerMonth).where(
             LedgerMonth.company_id == member.company_id, LedgerMonth.month == month
         )
@@ -653,11 +657,15 @@ def movable_rows(engine: Engine, member: Member, month: date, target: LedgerStat
 
     The bulk confirm button carries a digest of these, so a confirm pressed after the ledger
     changed (a hire, a single mark) is refused instead of marking rows HR never saw counted.
-    Employees whose registration is still open are left out (issue 9): their month goes with
-    the registration and cannot have been declared or paid with the others.
+    A 已缴纳 bulk mark leaves out employees whose registration is still open (issue 9): their
+    month goes with the registration and cannot have been paid with the others.
     """
     with Session(engine) as session:
-        unregistered = _registration_open(session, member.company_id)
+        unregistered = (
+            _registration_open(session, member.company_id)
+            if target is LedgerState.PAID
+            else {}
+        )
         statement = select(LedgerMonth).where(
             LedgerMonth.company_id == member.company_id, LedgerMonth.month == month
         )
