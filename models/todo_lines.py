@@ -118,11 +118,16 @@ def first_unpaid_months(
     return [MonthLine(*row) for row in session.exec(statement)]
 
 
+#: At most this many recent hires' unpaid months are read for one /todo page.
+RECENT_ROWS_MAX = 5000
+
+
 def recent_hires_unpaid_months(
     session: Session, company_id: int, started_since: date
 ) -> list[MonthLine]:
-    """Every unpaid month of employees who started on or after ``started_since``: their months
-    may follow the first-month rule (a due date of their own), and they are few."""
+    """The unpaid months of employees who started on or after ``started_since`` (at most
+    ``RECENT_ROWS_MAX``): their months may follow the first-month rule (a due date of their
+    own), and they are few."""
     statement = (
         select(
             LedgerMonth.id,
@@ -140,5 +145,6 @@ def recent_hires_unpaid_months(
             col(Employee.first_day) >= started_since,
         )
         .order_by(col(LedgerMonth.id))
+        .limit(RECENT_ROWS_MAX)
     )
     return [MonthLine(*row) for row in session.exec(statement)]

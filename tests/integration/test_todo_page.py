@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import col, select
 
 from bot.services.access import Member
-from bot.services.ledger import declaration_deadline
+from bot.services.ledger import obligation_due
 from bot.services.todo import todo_page
 from models.company import Company, Role
 from models.db import unit_of_work
@@ -71,7 +71,8 @@ def company(engine: Engine) -> Member:
 
 
 def every_item_sorted(engine: Engine, member: Member) -> list[tuple[date, str, int]]:
-    """The reference: every item of the company, each due computed alone, sorted."""
+    """The reference: every item of the company, each due computed alone (the first-month rule
+    included: these employees started 2026-10-01), sorted."""
     library = load_library()
     with unit_of_work(engine) as session:
         tasks = session.exec(
@@ -87,7 +88,7 @@ def every_item_sorted(engine: Engine, member: Member) -> list[tuple[date, str, i
         ).all()
         keys = [(t.due_date, "task", t.id) for t in tasks]
         keys += [
-            (declaration_deadline(library, e.insured_city, m.month), "month", m.id)
+            (obligation_due(library, e.insured_city, m.month, e.first_day).due, "month", m.id)
             for m, e in months
         ]
     return sorted(keys)  # type: ignore[arg-type]
