@@ -29,7 +29,7 @@ CONSERVATIVE_FIRST_MONTHS = FirstMonthsRule(
     late_fee_from="month_deadline",
     source=Source(
         name="hrbot 从严默认规则（社会保险法第58条、人社部令第20号第8条）",
-        checked=date(2026, 11, 30),
+        dated="2026-11-30",
     ),
     conf=Confidence.UNCONFIRMED,
     assumption=True,
