@@ -284,16 +284,17 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
     if isinstance(button, ImportIgnoreRest):
         await query.answer()
         try:
-            pending_table = (await _load(context))[1]
+            pending_table = (await _load(context, member))[1]
         except ImportFileError as error:
             await reply(update, "❌ " + error.html)
             return
         mapping = match_headers(pending_table.headers, pending["map"])
         for _, header in mapping.unknown:
             pending["map"][header] = IGNORE
-        names = "、".join(f"“{escape(h)}”" for _, h in mapping.unknown)
+        await _save_pending(update, context)
+        names = "、".join(f"“{escape(echo(h))}”" for _, h in mapping.unknown)
         await edit_pressed(update, f"不导入：{names}")
-        await _advance(update, context, member)
+        await _advance(update, context, member, pending_table)
         return
     if isinstance(button, ImportPaidUpTo | ImportRegistered):
         await query.answer()
@@ -306,6 +307,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
             answer = "均已登记" if button.answer == "yes" else "均未登记"
             chosen = f"未写参保状态的近期入职员工：<b>{answer}</b>"
         pending["choices"] = choices.to_dict()
+        await _save_pending(update, context)
         await edit_pressed(update, chosen)
         await _advance(update, context, member)
         return
