@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot.callbacks import matching
 from bot.context import HRContext
+from bot.parsing import echo
 from bot.render import render
 from bot.services import leaving
 from bot.services.access import Member
@@ -110,7 +111,7 @@ class ActiveEmployeePicker:
         if len(found) == 1:
             return member, found[0]
         if not found:
-            shown = mask_id_number(normalise(text)) if len(normalise(text)) == 18 else text
+            shown = mask_id_number(normalise(text)) if len(normalise(text)) == 18 else echo(text)
             await reply(
                 update,
                 f"没有找到“{escape(shown)}”对应的在职员工。请输入姓名（或其中几个字）、"

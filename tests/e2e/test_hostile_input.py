@@ -146,6 +146,10 @@ async def test_replies_quoting_long_input_stay_short_enough_to_send(bot: BotHarn
     assert "没有找到" in answer.text and len(answer.text) < 1000
     [answer] = await bot.say(HR, "/ledger " + "x" * 4000)
     assert len(answer.text) < 1000
+    await hire(bot, "陈明远", VALID_ID)
+    await bot.say(HR, "/leave")
+    [answer] = await bot.say(HR, "王" * 4090)  # a typed name the staff picker cannot find
+    assert "没有找到" in answer.text and "共4090字" in answer.text and len(answer.text) < 1000
     assert not failed_sends(bot)
 
 
