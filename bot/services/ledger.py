@@ -417,37 +417,28 @@ def _registration_open_names(
 ) -> tuple[list[str], int]:
     """Employees with an unpaid row this month whose registration task is still open: the
     first ``limit`` names and how many in all."""
-    unpaid_open = (
-        select(Employee.id)
-        .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
-        .join(Task, col(Task.employee_id) == Employee.id)
-        .where(
-            LedgerMonth.company_id == company_id,
-            LedgerMonth.month == month,
-            col(LedgerMonth.state).in_([s.value for s in UNPAID_STATES]),
-            Task.kind == TaskKind.REGISTRATION,
-            Task.status == TaskStatus.OPEN,
+
+    def unpaid_with_open_registration(column):  # type: ignore[no-untyped-def]
+        return (
+            select(column)
+            .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
+            .join(Task, col(Task.employee_id) == Employee.id)
+            .where(
+                LedgerMonth.company_id == company_id,
+                LedgerMonth.month == month,
+                col(LedgerMonth.state).in_([s.value for s in UNPAID_STATES]),
+                Task.kind == TaskKind.REGISTRATION,
+                Task.status == TaskStatus.OPEN,
+            )
+            .distinct()
         )
-        .distinct()
-        .subquery()
-    )
+
+    unpaid_open = unpaid_with_open_registration(Employee.id).subquery()
     total = session.exec(select(func.count()).select_from(unpaid_open)).one()
     if not total:
         return [], 0
     statement = (
-        select(Employee.name)
-        .join(LedgerMonth, col(LedgerMonth.employee_id) == Employee.id)
-        .join(Task, col(Task.employee_id) == Employee.id)
-        .where(
-            LedgerMonth.company_id == company_id,
-            LedgerMonth.month == month,
-            col(LedgerMonth.state).in_([s.value for s in UNPAID_STATES]),
-            Task.kind == TaskKind.REGISTRATION,
-            Task.status == TaskStatus.OPEN,
-        )
-        .distinct()
-        .order_by(col(Employee.name))
-        .limit(limit)
+        unpaid_with_open_registration(Employee.name).order_by(col(Employee.name)).limit(limit)
     )
     return list(session.exec(statement)), total
 
