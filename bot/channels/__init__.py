@@ -1,0 +1,1 @@
+"""Delivery channels: Telegram and group robots (WeCom, Feishu, DingTalk) behind one interface."""
