@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 from bot.parsing import InputError
 from bot.services.access import Member
 from bot.services.ledger import (
-    complete_ledger,
     declaration_deadline,
     record_current_period,
 )
@@ -178,7 +177,12 @@ def rehire(
     tracked_from: date | None = None,
 ) -> Task:
     """Reactivate a former employee with a new period; earlier periods and months stay as they
-    were. Runs inside the caller's unit of work (hire or import)."""
+    were. Runs inside the caller's unit of work (hire or import).
+
+    The one re-hire path. It writes no audit row: the caller records the re-hire once, with
+    what only it knows (/hire its draft key and ledger row, the import its file), so a re-hire
+    is one `employee.rehired` entry, not one here and another in the caller.
+    """
     assert employee.id is not None
     if employee.status != EmployeeStatus.LEFT or (
         employee.last_day is not None and first_day <= employee.last_day
@@ -211,60 +215,5 @@ def rehire(
     )
     session.add(task)
     session.flush()
-    audit.record(
-        session,
-        member.company_id,
-        member.user_id,
-        "employee.rehired",
-        employee_id=employee.id,
-        first_day=first_day.isoformat(),
-    )
     return task
 
-
-def rehire_employee(
-    engine: Engine,
-    member: Member,
-    id_number: str,
-    *,
-    first_day: date,
-    base: Decimal,
-    insured_city: str,
-    department_id: int | None = None,
-    today: date | None = None,
-    library: PolicyLibrary | None = None,
-) -> int:
-    """Re-hire a former employee by 身份证 in one unit of work (for /hire); returns the task id.
-
-    The new period's months up to today are created in the same transaction.
-
-    Raises InputError when the number is unknown, still employed, or the new first day is not
-    after the last one.
-    """
-    with unit_of_work(engine) as session:
-        employee = session.exec(
-            select(Employee).where(
-                Employee.company_id == member.company_id, Employee.id_number == id_number
-            )
-        ).first()
-        if employee is None:
-            raise InputError("❌ 未找到该身份证号码的员工，请按新员工办理入职登记。")
-        task = rehire(
-            session,
-            member,
-            employee,
-            first_day=first_day,
-            base=base,
-            insured_city=insured_city,
-            department_id=department_id,
-        )
-        assert employee.id is not None
-        complete_ledger(
-            session,
-            through=max(today or first_day, first_day),
-            library=library,
-            employee_ids=[employee.id],
-            since=month_of(first_day),
-        )
-        assert task.id is not None
-        return task.id

@@ -380,6 +380,15 @@ def confirm_import(
             if not plan.is_unregistered(row):
                 task.status = TaskStatus.CANCELLED  # registered before the import
             assert employee.id is not None
+            audit.record(
+                session,
+                member.company_id,
+                member.user_id,
+                "employee.rehired",
+                employee_id=employee.id,
+                first_day=row.first_day.isoformat(),
+                task_id=task.id,
+            )
             ledger_rows += _insert_months(session, member, [(employee.id, row)], plan, clamp)
             written += 1
         if progress and plan.rehire_rows:

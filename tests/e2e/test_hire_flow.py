@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from harness import HR, BotHarness
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit import AuditLog
 from models.employee import Department, Employee
@@ -282,6 +282,41 @@ async def test_rehire_through_hire_keeps_history(bot: BotHarness) -> None:
         assert date(2026, 12, 1) in months and date(2027, 1, 1) in months
         tasks = session.exec(select(Task).where(Task.kind == "registration")).all()
         assert len(tasks) == 2
+
+
+async def test_rehire_through_hire_writes_one_audit_row(bot: BotHarness) -> None:
+    """A re-hire is one event: one `employee.rehired` row, carrying the draft's key and rows.
+
+    It used to be two: the re-hire helper wrote one and /hire wrote its own beside it.
+    """
+    await bot.join_as_hr(HR)
+    await hire_until_confirm(bot)
+    await bot.press(HR, "✅ 确认")
+    await bot.say(HR, "/leave")
+    await bot.press(HR, "陈明远（后厨）")
+    await bot.say(HR, "12月20日")
+    await bot.press(HR, "合同到期")
+    await bot.press(HR, "✅ 确认")
+    bot.clock.advance(timedelta(days=40))
+    await bot.say(HR, "/hire")
+    await bot.say(HR, "陈明远")
+    await bot.say(HR, VALID_ID, expect=2)
+    await bot.say(HR, "今天")
+    await bot.press(HR, "后厨")
+    await bot.say(HR, "6000")
+    assert "再次入职" in (await bot.press(HR, "北京（默认）"))[0].text
+    assert "已登记" in (await bot.press(HR, "✅ 确认"))[0].text
+    with Session(bot.engine) as session:
+        actions = [entry.action for entry in session.exec(select(AuditLog))]
+        rehired = session.exec(
+            select(AuditLog).where(AuditLog.action == "employee.rehired")
+        ).all()
+        newest = select(Task).where(Task.kind == "registration").order_by(col(Task.id).desc())
+        task = session.exec(newest).first()
+    assert actions.count("employee.hired") == 1 and actions.count("employee.left") == 1
+    assert len(rehired) == 1, [entry.detail for entry in rehired]
+    assert task is not None and rehired[0].detail["task_id"] == task.id
+    assert rehired[0].detail["hire_key"]
 
 
 async def test_insured_city_is_named_as_the_policy_library_names_it(bot: BotHarness) -> None:

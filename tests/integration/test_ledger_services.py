@@ -172,9 +172,11 @@ def test_base_change_mid_year_reprices_pending_months_only(engine: Engine, membe
     assert lines[0].clamped and lines[0].effective > Decimal("1000")
 
 
-def test_rehire_employee_for_hire_flow(engine: Engine, member: Member) -> None:
+def test_rehire_through_the_hire_service(engine: Engine, member: Member) -> None:
+    """/hire's service re-hires a former employee by 身份证 (the one re-hire path) and refuses
+    a current one; the new period's months up to today exist at once."""
     from bot.parsing import InputError
-    from bot.services.leaving import rehire_employee
+    from bot.services.hiring import HireDraft, register_hire
 
     today = date(2026, 12, 1)
     import_file(
@@ -185,24 +187,18 @@ def test_rehire_employee_for_hire_flow(engine: Engine, member: Member) -> None:
     )
     with Session(engine) as session:
         chen = session.exec(select(Employee)).one()
+
+    def draft(base: str) -> HireDraft:
+        hire = HireDraft.start()
+        hire.name, hire.id_number, hire.first_day = "陈明远", make_id(1), "2026-12-05"
+        hire.base, hire.insured_city = base, "北京"
+        hire.rehire = True
+        return hire
+
     with pytest.raises(InputError):
-        rehire_employee(
-            engine,
-            member,
-            make_id(1),
-            first_day=date(2026, 12, 5),
-            base=Decimal("8000"),
-            insured_city="北京",
-        )
+        register_hire(engine, member, draft("8000"), today=today)
     record_leave(engine, member, chen.id, date(2026, 11, 10), "主动离职", today=today)
-    rehire_employee(
-        engine,
-        member,
-        make_id(1),
-        first_day=date(2026, 12, 5),
-        base=Decimal("8800"),
-        insured_city="北京",
-    )
+    register_hire(engine, member, draft("8800"), today=today)
     with Session(engine) as session:
         assert session.exec(select(Employee)).one().status == "active"
         months = session.exec(
