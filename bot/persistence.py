@@ -26,7 +26,6 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from models.ptb_state import PtbState
 
@@ -38,6 +37,12 @@ _Writes = dict[tuple[str, str], object]
 _DELETED = object()
 #: What `_stored` answers for a row this process has neither read nor written.
 _UNKNOWN = "\0unknown"
+
+#: A conversation's key as ConversationHandler builds it (chat id, user id), and its states by
+#: key: what `BasePersistence.get_conversations` documents, spelled here because PTB keeps its
+#: own aliases in a private module.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
 
 #: The writes collected by the innermost `one_transaction()` of the running task, if any.
 _pending: ContextVar[_Writes | None] = ContextVar("hrbot_persistence_pending", default=None)
@@ -187,10 +192,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return None
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        conversations: dict[ConversationKey, object] = {}
+        conversations: ConversationDict = {}
         for row in self._load(_conversation_kind(name)):
             conversations[tuple(json.loads(row.key))] = row.data
-        return conversations  # type: ignore[return-value]
+        return conversations
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
