@@ -10,8 +10,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bot.parsing import echo
+from models.company import Role
 from policies.formatting import format_day
 from policies.idnumber import mask_id_number
+from policies.ledger_rules import format_month as format_year_month
 
 
 def format_money(value: Decimal) -> str:
@@ -21,6 +23,13 @@ def format_money(value: Decimal) -> str:
 
 def format_month(value: date) -> str:
     return f"{value.year}年{value.month}月"
+
+
+ROLE_LABELS = {Role.HR: "HR", Role.MANAGER: "部门经理", Role.EMPLOYEE: "员工"}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS[Role(role)]
 
 
 @lru_cache(maxsize=1)
@@ -36,8 +45,10 @@ def environment() -> Environment:
     env.filters["day"] = format_day
     env.filters["money"] = format_money
     env.filters["month"] = format_month
+    env.filters["ym"] = format_year_month
     env.filters["mask_id"] = mask_id_number
     env.filters["echo"] = echo
+    env.filters["role"] = role_label
     return env
 
 

@@ -32,6 +32,7 @@ from bot.clock import today_in
 from bot.context import HRContext
 from bot.persistence import transaction_of
 from bot.services.access import AccessDenied, Member, choose_member, memberships_of
+from handlers.refusals import refusal, refusal_alert
 from models.company import Role
 
 T = TypeVar("T")
@@ -210,10 +211,10 @@ async def current_member(
         if update.callback_query:
             if chat.type != ChatType.PRIVATE:
                 # a button in a group: tell only the presser, not the whole group
-                await update.callback_query.answer(denied.message[:200], show_alert=True)
+                await update.callback_query.answer(refusal_alert(denied), show_alert=True)
                 return None
             await update.callback_query.answer()
-        await reply(update, denied.message)
+        await reply(update, refusal(denied))
         return None
     if private_only and chat.type != ChatType.PRIVATE:
         if update.callback_query:

@@ -9,7 +9,8 @@ from bot.callbacks import CompanyUse, matching
 from bot.context import HRContext
 from bot.render import render
 from bot.services import access
-from bot.services.access import NOT_A_MEMBER, Member, NotInCompany
+from bot.services.access import Member
+from bot.services.errors import AccessDenied, NotInCompany
 from handlers.common import (
     acting_in,
     answer_stale,
@@ -19,6 +20,7 @@ from handlers.common import (
     reply,
     show_choice,
 )
+from handlers.refusals import refusal
 
 #: user_data key of a pending import (handlers/transfer.py); dropped on a switch so a
 #: 确认导入 pressed afterwards cannot import one company's file into another.
@@ -50,7 +52,7 @@ async def cmd_company(update: Update, context: HRContext) -> None:
     assert user is not None
     members = access.memberships_of(context.services.engine, user.id)
     if not members:
-        await reply(update, NOT_A_MEMBER)
+        await reply(update, refusal(AccessDenied()))
         return
     wanted = " ".join(context.args or []).strip()
     if not wanted:
@@ -79,11 +81,11 @@ async def _switch(update: Update, context: HRContext, company_id: int) -> None:
         member = access.switch_company(
             services.engine, user.id, company_id, now=services.clock.now()
         )
-    except NotInCompany:
+    except NotInCompany as refused:
         if update.callback_query is not None:
             await answer_stale(update)
         else:
-            await reply(update, NOT_A_MEMBER)
+            await reply(update, refusal(refused))
         return
     # What was half done belongs to the company left behind: drop it, saying so.
     forget_memberships()

@@ -7,10 +7,12 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler
 
 from bot.context import HRContext
-from bot.render import render
-from bot.services.access import ROLE_LABELS, member_of
-from bot.services.onboarding import InviteRefused, redeem_invite
+from bot.render import render, role_label
+from bot.services.access import member_of
+from bot.services.errors import InviteRefused
+from bot.services.onboarding import redeem_invite
 from handlers.common import reply
+from handlers.refusals import refusal
 from models.company import Role
 
 
@@ -33,14 +35,14 @@ async def cmd_start(update: Update, context: HRContext) -> None:
                 now=services.clock.now(),
             )
         except InviteRefused as refused:
-            await reply(update, refused.message)
+            await reply(update, refusal(refused))
             return
         await reply(
             update,
             render(
                 "start_joined",
                 company_name=joined.company_name,
-                role_label=ROLE_LABELS[joined.role],
+                role_label=role_label(joined.role),
             ),
         )
         return
@@ -63,7 +65,7 @@ async def cmd_help(update: Update, context: HRContext) -> None:
         render(
             "help",
             company_name=member.company_name,
-            role_label=ROLE_LABELS[member.role],
+            role_label=role_label(member.role),
             is_hr=member.role == Role.HR,
         ),
     )

@@ -9,6 +9,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.services.errors import AccessDenied, NotInCompany
 from models import audit
 from models.company import (
     Company,
@@ -35,29 +36,6 @@ class Member:
     timezone: str
     role: Role
     scope: dict | None = None
-
-
-class AccessDenied(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-NOT_A_MEMBER = (
-    "您还没有加入任何公司。请向公司管理员索取邀请链接，"
-    "或让管理员运行 <code>hrbot company create 公司名 --city 城市</code> 生成邀请码后发送 "
-    "<code>/start 邀请码</code>。"
-)
-
-ROLE_LABELS = {Role.HR: "HR", Role.MANAGER: "部门经理", Role.EMPLOYEE: "员工"}
-
-
-class NotInCompany(Exception):
-    """The user has no active membership in the company they asked to act in."""
-
-    def __init__(self, company_id: int | None) -> None:
-        super().__init__("not a member of that company")
-        self.company_id = company_id
 
 
 def _members(
@@ -126,6 +104,9 @@ def switch_company(engine: Engine, user_id: int, company_id: int, *, now: dateti
         return member
 
 
+__all__ = ["AccessDenied", "Member", "NotInCompany"]
+
+
 class _OwnedRow(Protocol):
     company_id: int
 
@@ -154,7 +135,7 @@ def require_member(
     engine: Engine, user_id: int, *roles: Role, company_id: int | None = None
 ) -> Member:
     """Resolve the user (in `company_id`, else their current company) and check the role, or
-    raise AccessDenied with what to do instead."""
+    raise AccessDenied naming the roles allowed."""
     return choose_member(
         [m for m in [member_of(engine, user_id, company_id)] if m is not None], *roles
     )
@@ -169,8 +150,7 @@ def choose_member(
         (m for m in members if company_id is None or m.company_id == company_id), None
     )
     if member is None:
-        raise AccessDenied(NOT_A_MEMBER)
+        raise AccessDenied()
     if roles and member.role not in roles:
-        allowed = "、".join(ROLE_LABELS[r] for r in roles)
-        raise AccessDenied(f"❌ 此功能仅限{allowed}使用。")
+        raise AccessDenied(roles)
     return member

@@ -9,15 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.services.errors import InviteProblem, InviteRefused
 from models import audit
 from models.company import Company, InviteCode, Membership, Role, make_current
 from models.db import unit_of_work
-
-
-class InviteRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -34,7 +29,7 @@ def create_company(engine: Engine, name: str, city: str, timezone: str) -> Compa
     if not name:
         raise ValueError("company name is empty")
     with unit_of_work(engine) as session:
-        company = Company(name=name, city=city.strip().removesuffix("市"), timezone=timezone)
+        company = Company(name=name, city=city.strip(), timezone=timezone)
         session.add(company)
         session.flush()
         assert company.id is not None
@@ -71,17 +66,13 @@ def redeem_invite(
     with unit_of_work(engine) as session:
         invite = session.get(InviteCode, code.strip())
         if invite is None:
-            raise InviteRefused("❌ 邀请码无效。请检查链接是否完整，或向管理员索取新的邀请码。")
+            raise InviteRefused(InviteProblem.UNKNOWN)
         if invite.used_at is not None:
             if invite.used_by == user_id:
-                raise InviteRefused(
-                    "您已使用此邀请码加入公司，无需重复操作。发送 /help 查看可用功能。"
-                )
-            raise InviteRefused(
-                "❌ 此邀请码已被使用。每个邀请码只能使用一次，请向管理员索取新的邀请码。"
-            )
+                raise InviteRefused(InviteProblem.USED_BY_YOU)
+            raise InviteRefused(InviteProblem.USED)
         if invite.expires_at <= now:
-            raise InviteRefused("❌ 此邀请码已过期。请向管理员索取新的邀请码。")
+            raise InviteRefused(InviteProblem.EXPIRED)
         existing = session.exec(
             select(Membership).where(
                 Membership.company_id == invite.company_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +49,80 @@ def test_handlers_hold_no_sql() -> None:
     banned = {"sqlmodel", "sqlalchemy"}
     offenders = {f: n & banned for f, n in imported_modules("handlers").items() if n & banned}
     assert offenders == {}
+
+
+#: Han characters, CJK punctuation and full-width forms: user text, which the templates own.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+#: Presentation: Telegram itself, the templates' renderer and the buttons' callback data.
+PRESENTATION = {"telegram", "bot.render", "bot.callbacks"}
+
+#: issue 10: the channels branch empties this list
+CHANNEL_MODULES = {
+    "bot/services/reminder_delivery.py",
+    "bot/services/notify.py",
+    "bot/services/policy_updates.py",
+    "bot/services/reminders.py",
+    "bot/services/reminder_planning.py",
+}
+
+#: issue 10: the errors branch empties this list, service by service
+NOT_YET_CONVERTED = {
+    "bot/services/backpay.py",
+    "bot/services/base_change.py",
+    "bot/services/hiring.py",
+    "bot/services/leaving.py",
+    "bot/services/ledger.py",
+    "bot/services/policy_qa.py",
+    "bot/services/staff.py",
+    "bot/services/todo.py",
+    "bot/services/transfer.py",
+}
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """ids of the docstring constants: a docstring may name 社保 terms, a value may not."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                found.add(id(first.value))
+    return found
+
+
+def presentation_in_services() -> dict[str, list[str]]:
+    """Per service module: presentation it imports and the lines holding Chinese literals
+    (f-string parts included)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "bot" / "services").rglob("*.py")):
+        name = str(path.relative_to(ROOT))
+        if name in CHANNEL_MODULES | NOT_YET_CONVERTED:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _docstrings(tree)
+        problems = []
+        for node in ast.walk(tree):
+            modules: list[str] = []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            problems += [
+                f"line {node.lineno}: imports {m}"
+                for m in modules
+                if m in PRESENTATION or m.split(".")[0] == "telegram"
+            ]
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in skip and CJK.search(node.value)):
+                problems.append(f"line {node.lineno}: Chinese literal {node.value[:20]!r}")
+        if problems:
+            found[name] = problems
+    return found
+
+
+def test_services_speak_the_domain_not_telegram_or_chinese() -> None:
+    """Services return typed results and raise typed errors; the words, the buttons and the
+    Telegram calls are the edge's (handlers/, templates)."""
+    assert presentation_in_services() == {}

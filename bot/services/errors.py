@@ -1,0 +1,182 @@
+"""Typed refusals the services raise: the facts a reply needs, never the reply.
+
+Services speak the domain; the edge (handlers/refusals.py with bot/templates/refusals.j2)
+words each error in Chinese by its type, so every handler refuses the same way and a wording
+lives in one place. Catch `DomainError` to handle them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from models.company import Role
+
+
+class DomainError(Exception):
+    """A service refused to act; the subclass and its fields say why."""
+
+
+class Operation(StrEnum):
+    """The flow a refusal happened in, where its wording depends on it (which command to
+    send again, which months to type)."""
+
+    BACKPAY = "backpay"
+    BASE = "base"
+    LEAVE = "leave"
+    LEDGER = "ledger"
+    TODO = "todo"
+
+
+# ---------------------------------------------------------------- who may act
+
+
+@dataclass(eq=False)
+class AccessDenied(DomainError):
+    """The user is no member of the company (`roles` empty) or lacks one of `roles`."""
+
+    roles: tuple[Role, ...] = ()
+
+
+@dataclass(eq=False)
+class NotInCompany(DomainError):
+    """The user has no active membership in the company they asked to act in."""
+
+    company_id: int | None
+
+
+class InviteProblem(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    USED_BY_YOU = "used_by_you"
+    EXPIRED = "expired"
+
+
+@dataclass(eq=False)
+class InviteRefused(DomainError):
+    problem: InviteProblem
+
+
+# ---------------------------------------------------------------- rows that are gone
+
+
+@dataclass(eq=False)
+class EmployeeNotFound(DomainError):
+    """No such employee in the member's company (or, for a leave, none still employed)."""
+
+    operation: Operation
+
+
+@dataclass(eq=False)
+class TaskNotFound(DomainError):
+    pass
+
+
+@dataclass(eq=False)
+class TaskAlreadyDone(DomainError):
+    pass
+
+
+@dataclass(eq=False)
+class LedgerRowNotFound(DomainError):
+    operation: Operation
+
+
+@dataclass(eq=False)
+class MonthAlreadyPaid(DomainError):
+    pass
+
+
+# ---------------------------------------------------------------- dates and months
+
+
+@dataclass(frozen=True)
+class EmploymentSpan:
+    """One employment period: first day, last day (None while employed)."""
+
+    first_day: date
+    last_day: date | None = None
+
+
+@dataclass(eq=False)
+class MonthOutsideEmployment(DomainError):
+    """`month` lies outside every employment period of the employee (社保台账 and 补缴 refuse
+    to act on a month nobody was employed in)."""
+
+    month: date
+    employee_name: str | None
+    spans: tuple[EmploymentSpan, ...]
+    operation: Operation
+
+    @property
+    def example(self) -> date:
+        """A month inside the employment to suggest: the newest period's first."""
+        return self.spans[-1].first_day.replace(day=1)
+
+
+@dataclass(eq=False)
+class DateOutOfRange(DomainError):
+    """A done/paid date outside [earliest, latest]: before the employee's first day (or the
+    month paid for) or after today."""
+
+    on: date
+    earliest: date
+    latest: date
+
+
+@dataclass(eq=False)
+class MonthBeforeFirstDay(DomainError):
+    """A base change effective before the employee's first month."""
+
+    first_day: date
+
+
+@dataclass(eq=False)
+class LastDayBeforeFirstDay(DomainError):
+    first_day: date
+
+
+@dataclass(eq=False)
+class LastDayTooFarAhead(DomainError):
+    max_days: int
+
+
+# ---------------------------------------------------------------- hires and re-hires
+
+
+@dataclass(eq=False)
+class IdNumberRegistered(DomainError):
+    """The 身份证 belongs to a current employee (named masked, with the first day); without
+    the facts, another conversation registered it meanwhile (`concurrent`) or the database
+    refused the duplicate."""
+
+    name: str | None = None
+    masked_id: str | None = None
+    first_day: date | None = None
+    concurrent: bool = False
+
+
+@dataclass(eq=False)
+class CannotRehire(DomainError):
+    """Still employed, or the new first day is not after the last day."""
+
+    name: str
+    masked_id: str
+
+
+@dataclass(eq=False)
+class RehireUnknown(DomainError):
+    """No former employee with that 身份证."""
+
+
+# ---------------------------------------------------------------- back-payment
+
+
+@dataclass(eq=False)
+class BackpayNotPriceable(DomainError):
+    """The policies cannot price these months; `reason` is the policy's own sentence, and
+    `no_version` says the months precede every version in the library."""
+
+    reason: str
+    no_version: bool = False

@@ -1,0 +1,107 @@
+"""Every typed refusal a service raises has one wording at the edge (handlers/refusals.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.parsing import ECHO_MAX, parse_month
+from bot.services import errors
+from bot.services.errors import DomainError, EmploymentSpan, Operation
+from handlers.refusals import refusal, refusal_alert
+from models.company import Role
+
+SPANS = (EmploymentSpan(date(2025, 3, 4), date(2025, 5, 6)), EmploymentSpan(date(2026, 1, 2)))
+
+#: One sample of each error type, with the reply it must read as (the wording e2e tests see).
+SAMPLES: list[tuple[DomainError, str]] = [
+    (errors.AccessDenied(), "您还没有加入任何公司。"),
+    (errors.AccessDenied((Role.HR, Role.MANAGER)), "❌ 此功能仅限HR、部门经理使用。"),
+    (errors.NotInCompany(7), "您还没有加入任何公司。"),
+    (errors.InviteRefused(errors.InviteProblem.UNKNOWN), "❌ 邀请码无效。"),
+    (errors.InviteRefused(errors.InviteProblem.USED), "❌ 此邀请码已被使用。"),
+    (errors.InviteRefused(errors.InviteProblem.USED_BY_YOU), "您已使用此邀请码加入公司"),
+    (errors.InviteRefused(errors.InviteProblem.EXPIRED), "❌ 此邀请码已过期。"),
+    (errors.EmployeeNotFound(Operation.BACKPAY), "该员工不存在或不属于您的公司，请重新选择。"),
+    (errors.EmployeeNotFound(Operation.BASE), "❌ 未找到该员工，请发送 /base 重新选择。"),
+    (errors.EmployeeNotFound(Operation.LEAVE), "❌ 该员工不在职或不存在，请发送 /leave 重新选择"),
+    (errors.TaskNotFound(), "❌ 找不到该待办，可能已被删除。"),
+    (errors.TaskAlreadyDone(), "该待办已经办结，无需重复操作。"),
+    (errors.LedgerRowNotFound(Operation.LEDGER), "❌ 未找到该台账记录"),
+    (errors.LedgerRowNotFound(Operation.TODO), "❌ 找不到该月份记录。"),
+    (errors.MonthAlreadyPaid(), "该月份已标记为已缴纳，无需重复操作。"),
+    (
+        errors.MonthOutsideEmployment(date(2025, 1, 1), "王芳", SPANS, Operation.BACKPAY),
+        "❌ 2025-01 不在王芳的任职期间内（2025-03-04 至 2025-05-06、2026-01-02 至 今），"
+        "请输入任职期间内的月份，例如 2026-01。",
+    ),
+    (
+        errors.MonthOutsideEmployment(date(2025, 1, 1), "王芳", SPANS[:1], Operation.LEDGER),
+        "❌ 2025-01 不在王芳的任职期间内（2025-03-04 至 2025-05-06），"
+        "不能标记。请发送 /ledger 查看任职期间内的月份。",
+    ),
+    (
+        errors.DateOutOfRange(date(2026, 1, 1), date(2025, 1, 1), date(2025, 2, 1)),
+        "❌ 日期“2026-01-01”不在可登记的范围内：应在 2025-01-01（周三） 至 2025-02-01（周六）",
+    ),
+    (errors.MonthBeforeFirstDay(date(2025, 3, 4)), "❌ 生效月份不能早于入职月份 2025-03，"),
+    (errors.LastDayBeforeFirstDay(date(2025, 3, 4)), "❌ 最后工作日不能早于用工之日 2025-03-04"),
+    (errors.LastDayTooFarAhead(60), "❌ 最后工作日不能晚于今天之后60天，请重新输入。"),
+    (
+        errors.IdNumberRegistered("王芳", "110101********123X", date(2025, 3, 4)),
+        "❌ 该身份证号码已登记：王芳（110101********123X，用工之日 2025-03-04）。",
+    ),
+    (errors.IdNumberRegistered(concurrent=True), "❌ 该身份证号码已在其他会话中登记"),
+    (errors.IdNumberRegistered(), "❌ 该身份证号码已登记，本次未重复登记。"),
+    (errors.CannotRehire("王芳", "110101********123X"), "❌ 王芳（110101********123X）仍在职"),
+    (errors.RehireUnknown(), "❌ 未找到该身份证号码的员工"),
+    (errors.BackpayNotPriceable("无法测算"), "无法测算"),
+    (errors.BackpayNotPriceable("无版本", no_version=True), "无版本，请输入该日期之后的月份。"),
+]
+
+
+def _error_types(base: type[DomainError] = DomainError) -> set[type[DomainError]]:
+    found: set[type[DomainError]] = set()
+    for sub in base.__subclasses__():
+        found |= _error_types(sub) | ({sub} if sub.__module__ == errors.__name__ else set())
+    return found
+
+
+def test_every_error_type_has_a_sample_here() -> None:
+    assert {type(e) for e, _ in SAMPLES} == _error_types()
+
+
+@pytest.mark.parametrize(("error", "expected"), SAMPLES, ids=lambda v: type(v).__name__)
+def test_each_error_renders_its_wording(error: DomainError, expected: str) -> None:
+    text = refusal(error)
+    assert text.startswith(expected), text
+    assert "\n" not in text and text == text.strip()
+
+
+def test_an_alert_is_plain_text_and_short() -> None:
+    alert = refusal_alert(errors.MonthOutsideEmployment(
+        date(2025, 1, 1), "A&B", SPANS * 20, Operation.LEDGER))
+    assert "A&B" in alert and "&amp;" not in alert and len(alert) == 200
+
+
+def test_a_name_in_a_refusal_is_html_escaped() -> None:
+    text = refusal(errors.CannotRehire("<b>王芳</b>", "110101********123X"))
+    assert "&lt;b&gt;王芳&lt;/b&gt;" in text and "<b>" not in text
+
+
+def test_quoted_user_input_is_escaped_and_shortened() -> None:
+    typed = "<b>" + "x" * 500
+    with pytest.raises(Exception) as raised:
+        parse_month(typed)
+    text = refusal(raised.value)  # type: ignore[arg-type]
+    assert "&lt;b&gt;" in text and "<b>" not in text
+    assert "x" * (ECHO_MAX + 1) not in text and "（共503字）" in text
+
+
+def test_a_type_without_a_macro_fails_loudly() -> None:
+    class Unworded(DomainError):
+        pass
+
+    with pytest.raises(LookupError):
+        refusal(Unworded())
