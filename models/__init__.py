@@ -9,6 +9,7 @@ from models import (  # noqa: F401
     ledger_history,
     ptb_state,
     reminder,
+    robot,
     task,
     upload,
 )

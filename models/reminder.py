@@ -2,7 +2,7 @@
 
 A `reminder` row is one due reminder, unique per (subject, kind, due date), so planning the
 same reminder twice is a no-op. A scheduler tick claims due rows with a lease (`claimed_until`)
-and records each recipient's delivery in `reminder_delivery` right after Telegram accepts it,
+and records each endpoint's delivery in `reminder_delivery` right after its channel accepts it,
 so a crash re-sends at most the one message in flight (see docs/reminders.md).
 `company_settings` holds a company's thresholds and its bound HR group chat.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, Index, TextClause, UniqueConstraint, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
+from policies.reminder_plan import ROBOT_DEFAULT_KINDS
 
 
 class ReminderStatus(StrEnum):
@@ -84,14 +85,24 @@ class Reminder(SQLModel, table=True):
 
 
 class ReminderDelivery(SQLModel, table=True):
-    """One reminder to one chat; written as soon as Telegram accepted the message."""
+    """One reminder to one endpoint; written as soon as the channel accepted the message.
+
+    The row's existence is what "already delivered there" means: a retry sends only to the
+    endpoints without one (docs/reminders.md, the exactly-once window).
+    """
 
     __tablename__ = "reminder_delivery"
-    __table_args__ = (UniqueConstraint("reminder_id", "chat_id"),)
+    __table_args__ = (
+        UniqueConstraint("reminder_id", "endpoint", name="uq_reminder_delivery_endpoint"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reminder_id: int = Field(foreign_key="reminder.id", index=True)
-    chat_id: int = Field(sa_type=BigInteger)
+    #: ``telegram:<chat id>`` or ``robot:<robot_endpoint id>`` (bot.channels.base.Endpoint.key).
+    endpoint: str = Field(max_length=80)
+    #: The Telegram chat, for Telegram endpoints; None for robots.
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    #: The channel's message id when it returns one (Telegram does, robots do not).
     message_id: int | None = Field(default=None, sa_type=BigInteger)
     #: "sent" or "blocked" (Forbidden: the chat blocked the bot or removed it).
     outcome: str = Field(default="sent", max_length=10)
@@ -111,6 +122,9 @@ class CompanySettings(SQLModel, table=True):
     send_hour: int | None = None
     group_chat_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
     group_title: str | None = Field(default=None, max_length=200)
+    #: Notification kinds sent to the company's group robots, comma-separated
+    #: (ReminderKind values); None means `policies.reminder_plan.ROBOT_DEFAULT_KINDS`.
+    robot_notifications: str | None = Field(default=None, max_length=300)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -148,6 +162,16 @@ def failed_reminders(session: Session, company_id: int) -> list[Reminder]:
     return list(session.exec(statement.order_by(col(Reminder.send_at))))
 
 
-def delivered_chats(session: Session, reminder_id: int) -> set[int]:
-    statement = select(ReminderDelivery.chat_id).where(ReminderDelivery.reminder_id == reminder_id)
+def delivered_endpoints(session: Session, reminder_id: int) -> set[str]:
+    """The endpoint keys this reminder already reached (a retry skips them)."""
+    statement = select(ReminderDelivery.endpoint).where(
+        ReminderDelivery.reminder_id == reminder_id
+    )
     return set(session.exec(statement))
+
+
+def robot_kinds(settings: CompanySettings | None) -> frozenset[str]:
+    """The notification kinds a company sends to its robots (the default set when unset)."""
+    if settings is None or settings.robot_notifications is None:
+        return frozenset(ROBOT_DEFAULT_KINDS)
+    return frozenset(k.strip() for k in settings.robot_notifications.split(",") if k.strip())

@@ -88,6 +88,19 @@ class ReminderKind(StrEnum):
     POLICY_UPDATE = "policy_update"
 
 
+#: What a company's group robots (WeCom / Feishu / DingTalk) get unless HR chose otherwise
+#: (company_settings.robot_notifications is NULL): the registration reminders that are urgent
+#: or overdue, and the declaration deadline reminders. The one home of that default.
+ROBOT_DEFAULT_KINDS: frozenset[ReminderKind] = frozenset(
+    {
+        ReminderKind.REGISTRATION_URGENT,
+        ReminderKind.REGISTRATION_OVERDUE,
+        ReminderKind.DECLARATION_UPCOMING,
+        ReminderKind.DECLARATION_DUE,
+    }
+)
+
+
 # Within one subject, a later kind in the same chain makes earlier ones redundant: a day-23
 # reminder still unsent when day 28 is due is not sent separately.
 _CHAINS: tuple[tuple[ReminderKind, ...], ...] = (

@@ -61,7 +61,7 @@ from models.reminder import (
     Reminder,
     ReminderDelivery,
     ReminderStatus,
-    delivered_chats,
+    delivered_endpoints,
     is_open,
     reminders_for_subject,
 )
@@ -194,6 +194,11 @@ def _hr_memberships(session: Session, company_id: int) -> list[Membership]:
 
 def _chat_of(m: Membership) -> int:
     return m.chat_id or m.telegram_user_id
+
+
+def _telegram_key(chat_id: int) -> str:
+    """The delivery row's endpoint key of a Telegram chat (bot.channels.base.Endpoint.key)."""
+    return f"telegram:{chat_id}"
 
 
 def _named(session: Session, m: Membership, text: str) -> str:
@@ -410,12 +415,12 @@ def compose(
             buttons=_buttons(row.id),
         )
         targets.append(Target(Recipient(chat_id=group.group_chat_id, is_group=True), public, None))
-    done = delivered_chats(session, row.id)
+    done = delivered_endpoints(session, row.id)
     return Outgoing(
         reminder_id=row.id,
         company_id=row.company_id,
         kind=kind,
-        targets=[t for t in targets if t.recipient.chat_id not in done],
+        targets=[t for t in targets if _telegram_key(t.recipient.chat_id) not in done],
         already_delivered=len(done),
         is_catch_up=late,
     )
@@ -436,7 +441,7 @@ def _policy_notice(
     hrs = _hr_memberships(session, row.company_id)
     if text is None or not hrs:
         return ReminderStatus.CANCELLED
-    done = delivered_chats(session, row.id)
+    done = delivered_endpoints(session, row.id)
     targets = [
         Target(
             Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id),
@@ -444,7 +449,7 @@ def _policy_notice(
             m.id,
         )
         for m in hrs
-        if _chat_of(m) not in done
+        if _telegram_key(_chat_of(m)) not in done
     ]
     return Outgoing(
         reminder_id=row.id,
@@ -665,6 +670,7 @@ class ReminderScheduler:
                 session.add(
                     ReminderDelivery(
                         reminder_id=reminder_id,
+                        endpoint=_telegram_key(chat_id),
                         chat_id=chat_id,
                         message_id=message_id,
                         at=self.now(),
