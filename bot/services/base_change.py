@@ -24,6 +24,7 @@ from models.ledger import LedgerMonth
 from models.ledger_history import BaseChange, employee_base_changes
 from policies.ledger_rules import LedgerState, base_for_month, month_of
 from policies.library import PolicyLibrary
+from policies.month_price import PriceNote
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,12 @@ class BaseLine:
     old_base: Decimal
     new_base: Decimal
     effective: Decimal
-    note: str | None
+    #: Why ``effective`` differs from ``new_base`` (policies.month_price), as /hire shows it.
+    note: PriceNote | None
 
     @property
     def clamped(self) -> bool:
-        return self.note is not None
+        return self.note is not None and self.note.clamped is not None
 
 
 @dataclass(frozen=True)

@@ -39,49 +39,11 @@ from models.employee import (
 from models.ledger import LedgerMonth, LedgerState, employee_ledger
 from models.ledger_history import EmploymentPeriod
 from models.task import Task, TaskKind
-from policies.contributions import monthly_contribution
 from policies.deadlines import month_of, registration_deadline
 from policies.hiring import FirstDayRefused, check_first_day
 from policies.idnumber import InvalidIdNumber, mask_id_number, validate_id_number
-from policies.library import NoVersionInForce, PolicyLibrary, UnknownRegion
-
-
-@dataclass(frozen=True)
-class MonthPrice:
-    """The first month as the collector will bill it: clamped base and amounts, when known."""
-
-    base: Decimal
-    note: str | None
-    employer: Decimal | None
-    employee: Decimal | None
-
-
-def price_first_month(
-    library: PolicyLibrary | None, city: str, month: date, base: Decimal
-) -> MonthPrice:
-    """Clamp the declared base to the city's floor/ceiling for that month and price it.
-
-    The note names the version (`北京2025年度下限，已按下限调整`) so HR see why the base moved;
-    an unconfirmed version says so rather than presenting the figure as the rule.
-    """
-    if library is None:
-        return MonthPrice(base, None, None, None)
-    region = library.region_or_national(city)
-    try:
-        version = region.version_for(month)
-    except NoVersionInForce:
-        return MonthPrice(base, None, None, None)
-    contribution = monthly_contribution(version, base)
-    note = None
-    if contribution.clamped == "floor":
-        note = f"{version.label}下限 {contribution.base:,.2f}，已按下限调整"
-    elif contribution.clamped == "ceiling":
-        note = f"{version.label}上限 {contribution.base:,.2f}，已按上限调整"
-    if note and version.unconfirmed:
-        note += "；该年度基数未确认，请以当地公布为准"
-    if region.is_national and region.city != city:
-        note = (note + "；" if note else "") + f"{city}暂无专门政策数据，按全国默认规则估算"
-    return MonthPrice(contribution.base, note, contribution.employer, contribution.employee)
+from policies.library import PolicyLibrary, UnknownRegion
+from policies.month_price import PriceNote, price_month
 
 
 @dataclass
@@ -123,7 +85,8 @@ class HirePreview:
     department: str
     base: Decimal
     effective_base: Decimal
-    base_note: str | None
+    #: Why the billed base differs from the typed one (policies.month_price), if it does.
+    base_note: PriceNote | None
     insured_city: str
     deadline: date
     warning: str | None
@@ -331,7 +294,7 @@ def preview(
     first_day = date.fromisoformat(draft.first_day)
     base = Decimal(draft.base)
     city = draft.insured_city or member.city
-    price = price_first_month(library, city, month_of(first_day), base)
+    price = price_month(library, city, month_of(first_day), base)
     with Session(engine) as session:
         department = _department_label(session, member, draft)
     return HirePreview(
@@ -415,7 +378,7 @@ def register_hire(
     Idempotent per draft key: the same draft confirmed again returns the committed result.
     """
     facts = preview(engine, member, draft, today=today, library=library)
-    price = price_first_month(library, facts.insured_city, month_of(facts.first_day), facts.base)
+    price = price_month(library, facts.insured_city, month_of(facts.first_day), facts.base)
     assert draft.id_number
     try:
         with unit_of_work(engine) as session:

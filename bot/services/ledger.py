@@ -33,7 +33,7 @@ from models.ledger_completion import (
 from models.ledger_history import EmploymentPeriod, employee_periods
 from models.task import Task, TaskKind, TaskStatus
 from models.types import utcnow
-from policies.contributions import PriceTerms, monthly_contribution, price_terms
+from policies.contributions import PriceTerms, price_terms
 from policies.deadlines import REGISTRATION_DAYS, registration_deadline
 from policies.ledger_rules import (
     UNPAID_STATES,
@@ -45,7 +45,8 @@ from policies.ledger_rules import (
     month_of,
     previous_month,
 )
-from policies.library import NoVersionInForce, PolicyLibrary
+from policies.library import NoVersionInForce, PolicyLibrary, RegionPolicy
+from policies.month_price import MonthPrice, price_under
 from policies.obligations import MonthDue as ObligationDue
 from policies.obligations import month_due
 from policies.schema import PolicyVersion
@@ -53,26 +54,8 @@ from policies.schema import PolicyVersion
 PAGE_SIZE = 10
 
 
-@dataclass(frozen=True)
-class Priced:
-    """A month's base in force (after the city's floor/ceiling) and, when the policy is known,
-    the employer and employee amounts from the calculator."""
-
-    base: Decimal
-    employer: Decimal | None = None
-    employee: Decimal | None = None
-    note: str | None = None
-
-    def as_row(self) -> dict[str, Decimal | None]:
-        return {
-            "base": self.base,
-            "employer_amount": self.employer,
-            "employee_amount": self.employee,
-        }
-
-
-#: (city, month, declared base) → Priced.
-Pricer = Callable[[str, date, Decimal], Priced]
+#: (city, month, declared base) → the month's price (policies.month_price, the one rule).
+Pricer = Callable[[str, date, Decimal], MonthPrice]
 
 
 def last_day_of_month(month: date) -> date:
@@ -126,43 +109,34 @@ def obligation_due(
 
 
 def month_pricer(library: PolicyLibrary | None) -> Pricer:
-    """Price a month with the city's version in force; without a policy keep the base as is.
+    """``policies.month_price.price_month`` bound to a library, remembering what it computed.
 
-    A pricer lives for one unit of work and remembers what it computed: an import prices tens
-    of thousands of months, but one employee's months share a version and a base.
+    A pricer lives for one unit of work: an import prices tens of thousands of months, but one
+    employee's months share a version and a base, so versions are looked up once per (city,
+    month) and prices computed once per (city, version, base). Same rule, same note as /hire.
     """
-    versions: dict[tuple[str, date], tuple[str, PolicyVersion] | None] = {}
-    priced: dict[tuple[str, str, Decimal], Priced] = {}
+    versions: dict[tuple[str, date], tuple[RegionPolicy, PolicyVersion] | None] = {}
+    priced: dict[tuple[str, str, Decimal], MonthPrice] = {}
 
-    def version_of(city: str, month: date) -> tuple[str, PolicyVersion] | None:
+    def version_of(city: str, month: date) -> tuple[RegionPolicy, PolicyVersion] | None:
         key = (city, month)
         if key not in versions:
             assert library is not None
             region = library.region_or_national(city)
             try:
-                versions[key] = (region.city, region.version_for(month))
+                versions[key] = (region, region.version_for(month))
             except NoVersionInForce:
                 versions[key] = None
         return versions[key]
 
-    def price(city: str, month: date, base: Decimal) -> Priced:
-        if library is None:
-            return Priced(base)
-        found = version_of(city, month)
+    def price(city: str, month: date, base: Decimal) -> MonthPrice:
+        found = version_of(city, month) if library is not None else None
         if found is None:
-            return Priced(base)
-        region_city, version = found
-        key = (region_city, version.id, base)
+            return MonthPrice(base)
+        region, version = found
+        key = (city, version.id, base)
         if key not in priced:
-            contribution = monthly_contribution(version, base)
-            note = None
-            if contribution.clamped == "floor":
-                note = f"低于{region_city}下限，按下限 ¥{contribution.base:,.2f}"
-            elif contribution.clamped == "ceiling":
-                note = f"高于{region_city}上限，按上限 ¥{contribution.base:,.2f}"
-            priced[key] = Priced(
-                contribution.base, contribution.employer, contribution.employee, note
-            )
+            priced[key] = price_under(region, version, city, base)
         return priced[key]
 
     return price
