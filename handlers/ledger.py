@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -244,25 +246,45 @@ async def _bulk_confirm(
     )
 
 
+@dataclass(frozen=True)
+class RolloverJobState:
+    """What the start-up roll-over and the repeating one share through PTB's ``job.data``.
+
+    Typed, so a job reads named fields instead of string keys. The fields never change: one
+    lock, so the two jobs never run the roll-over at once, and a one-slot record of when the
+    last run finished, which the next run reads to skip a pass within the hour (and month).
+    """
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    finished: deque[datetime] = field(default_factory=lambda: deque(maxlen=1))
+
+    @property
+    def last_finished(self) -> datetime | None:
+        return self.finished[-1] if self.finished else None
+
+    def ran_recently(self, now: datetime) -> bool:
+        """A run finished less than an hour ago in the same month: nothing new to create."""
+        last = self.last_finished
+        return (
+            last is not None
+            and (now - last).total_seconds() < 3600
+            and (now.year, now.month) == (last.year, last.month)
+        )
+
+
 async def job_ledger_rollover(context: HRContext) -> None:
     """Create the new month's rows; idempotent, so a missed 1st is caught up on the next run."""
     services = context.services
     now = services.clock.now()
-    state = context.job.data if context.job is not None else None
-    if isinstance(state, dict):
-        last = state.get("last")
-        if (
-            last is not None
-            and (now - last).total_seconds() < 3600
-            and ((now.year, now.month) == (last.year, last.month))
-        ):
-            return
-    lock = state["lock"] if isinstance(state, dict) else asyncio.Lock()
+    data = context.job.data if context.job is not None else None
+    state = data if isinstance(data, RolloverJobState) else RolloverJobState()
+    if state.ran_recently(now):
+        return
     # The first run after start catches up on everything (downtime, older records); later
     # runs only need last month and this one, since every writer completes its own months.
-    full = not isinstance(state, dict) or state.get("last") is None
+    full = state.last_finished is None
     try:
-        async with lock:
+        async with state.lock:
             result = await asyncio.to_thread(
                 ledger.roll_over,
                 services.engine,
@@ -273,8 +295,7 @@ async def job_ledger_rollover(context: HRContext) -> None:
     except Exception:  # a failed tick must not stop the next one
         log.exception("ledger roll-over failed")
         return
-    if isinstance(state, dict):
-        state["last"] = now
+    state.finished.append(now)
     if result.created:
         log.info("ledger roll-over: %s rows for %s companies", result.created, result.companies)
 
@@ -282,7 +303,7 @@ async def job_ledger_rollover(context: HRContext) -> None:
 def schedule_rollover(app: HRApplication) -> None:
     """Run the roll-over at start and on every reminder tick interval (PTB JobQueue)."""
     if app.job_queue is not None:
-        data = {"last": None, "lock": asyncio.Lock()}
+        data = RolloverJobState()
         # `first=0` on a job added before start is in the past when APScheduler starts and is
         # skipped; the start-up catch-up is its own one-off job that may run late.
         app.job_queue.run_once(
