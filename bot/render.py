@@ -52,6 +52,13 @@ def environment() -> Environment:
     return env
 
 
+def macro(template: str, name: str, *args: Any) -> str:
+    """Call macro `name` of `bot/templates/<template>.j2`: wording shared by several messages
+    and by button labels (refusals.j2, labels.j2)."""
+    module = environment().get_template(f"{template}.j2").module
+    return str(getattr(module, name)(*args)).strip()
+
+
 def render(template: str, **context: Any) -> str:
     """Render `bot/templates/<template>.j2`; trailing blank lines are dropped."""
     return environment().get_template(f"{template}.j2").render(**context).strip()

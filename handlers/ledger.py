@@ -26,6 +26,7 @@ from bot.parsing import InputError
 from bot.render import render
 from bot.services import access, ledger
 from bot.services.access import Member
+from bot.services.errors import DomainError
 from handlers.common import (
     answer_stale,
     current_member,
@@ -35,6 +36,7 @@ from handlers.common import (
     pressed,
     reply,
 )
+from handlers.refusals import refusal
 from models.company import Role
 from policies.ledger_rules import LedgerState, format_month, month_of, parse_month
 from policies.library import PolicyLibrary
@@ -193,9 +195,9 @@ async def on_ledger_button(update: Update, context: HRContext) -> None:
             await _bulk_confirm(update, context, member, button)
         else:
             await answer_stale(update)
-    except InputError as error:
+    except (InputError, DomainError) as error:
         await query.answer()
-        await reply(update, error.html)
+        await reply(update, refusal(error))
 
 
 async def _bulk_confirm(

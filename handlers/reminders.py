@@ -14,10 +14,12 @@ from bot.context import HRApplication, HRContext
 from bot.parsing import InputError
 from bot.render import format_day, render
 from bot.services import access, reminders
+from bot.services.errors import DomainError
 from bot.services.ledger import declaration_deadline
 from bot.services.notify import TelegramChannel
 from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
 from handlers.common import current_member, pressed, reply, show_choice
+from handlers.refusals import refusal, refusal_alert
 from models.company import Role
 from policies.reminder_plan import (
     NORMAL_DAY_RANGE,
@@ -81,13 +83,13 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
             text = reminders.view(services.engine, member, reminder_id, now=now, private=private)
             await query.answer()
             await reply(update, text)
-    except InputError as refused:
+    except (InputError, DomainError) as refused:
         if private:
             await query.answer()
-            await reply(update, refused.html)
+            await reply(update, refusal(refused))
         else:
             # In a group the refusal is for the presser only, not for everyone in the group.
-            await query.answer(refused.message[:200], show_alert=True)
+            await query.answer(refusal_alert(refused), show_alert=True)
 
 
 async def cmd_settings(update: Update, context: HRContext) -> None:

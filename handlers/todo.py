@@ -20,9 +20,10 @@ from telegram.ext import (
 from bot.callbacks import EmployeesPage, TodoAbort, TodoMark, TodoPage, TodoToday, matching
 from bot.context import HRContext
 from bot.parsing import InputError, echo, parse_day
-from bot.render import render
+from bot.render import macro, render
 from bot.services import access, reminders, staff, todo
 from bot.services.access import Member
+from bot.services.errors import DateOutOfRange, DomainError
 from handlers.common import (
     checkpoint,
     conversation,
@@ -36,8 +37,8 @@ from handlers.common import (
     reply,
     show_choice,
 )
+from handlers.refusals import refusal
 from models.company import Role
-from policies.formatting import format_day
 
 
 class DoneState(IntEnum):
@@ -61,10 +62,12 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
     rows: list[list[tuple[str, str]]] = []
     for item in view.items:
         if item.kind == "task":
-            label = f"✅ {item.employee_name} {item.title} 已办理"
+            what = macro("labels", "task_label", item.task_kind, item.task_title)
+            label = f"✅ {item.employee_name} {what} 已办理"
             rows.append([(label, TodoMark("done", item.item_id).data)])
         else:
-            label = f"💰 {item.employee_name} {item.title[:3]} 已缴纳"
+            assert item.month is not None
+            label = f"💰 {item.employee_name} {item.month.month}月 已缴纳"
             rows.append([(label, TodoMark("paid", item.item_id).data)])
     rows.append(pager_buttons(lambda n: TodoPage(member.company_id, n), view.page, view.pages))
     text = render(
@@ -108,14 +111,14 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     assert update.callback_query is not None
-    label = todo.item_label(context.services.engine, member, action, item_id)
-    if label is None:
+    subject = todo.mark_subject(context.services.engine, member, action, item_id)
+    if subject is None:
         await update.callback_query.answer(
             "找不到该待办，请发送 /todo 查看最新待办。", show_alert=True
         )
         return ConversationHandler.END
     assert context.user_data is not None
-    name, what = label
+    name, what = subject.employee_name, macro("labels", "subject_label", subject)
     context.user_data[PENDING_KEY] = {
         "action": action,
         "item_id": item_id,
@@ -156,20 +159,17 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
             what = pending.get("what", "社保登记")
             await reply(update, f"✅ 已记录：<b>{name}</b> {what}已办理（{on.isoformat()}）。")
         else:
-            what = todo.mark_month_paid(
+            paid = todo.mark_month_paid(
                 context.services.engine, member, pending["item_id"], paid_on=on, today=today
             )
+            what = escape(f"{paid.employee_name} {macro('labels', 'subject_label', paid)}")
             await reply(update, f"✅ 已记录：<b>{what}</b> 已缴纳（{on.isoformat()}）。")
-    except todo.DateOutOfRange as window:
+    except DateOutOfRange as window:
         context.user_data[PENDING_KEY] = pending
-        await reply(
-            update,
-            f"❌ 日期“{on.isoformat()}”不在可登记的范围内：应在 {format_day(window.earliest)}"
-            f" 至 {format_day(window.latest)} 之间，请重新输入（例如 今天、昨天、12月5日）。",
-        )
+        await reply(update, refusal(window))
         return DoneState.DATE
-    except InputError as error:
-        await reply(update, error.html)
+    except DomainError as error:
+        await reply(update, refusal(error))
     return ConversationHandler.END
 
 

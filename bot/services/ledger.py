@@ -17,8 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from bot.parsing import InputError
 from bot.services.access import Member
+from bot.services.errors import (
+    EmploymentSpan,
+    LedgerRowNotFound,
+    MonthOutsideEmployment,
+    Operation,
+)
 from models import audit
 from models.company import Company
 from models.db import unit_of_work
@@ -518,22 +523,30 @@ def _registration_open(session: Session, company_id: int) -> dict[int, str]:
     return {employee_id: name for employee_id, name in session.exec(statement) if employee_id}
 
 
-def outside_employment(session: Session, company_id: int, row: LedgerMonth) -> str | None:
+def employment_spans(
+    session: Session, company_id: int, employee: Employee
+) -> tuple[EmploymentSpan, ...]:
+    """The employee's employment periods, oldest first (the record's own dates when no
+    period row exists, as for data from before periods were kept)."""
+    assert employee.id is not None
+    spans = tuple(EmploymentSpan(p.first_day, p.last_day)
+                  for p in employee_periods(session, company_id, employee.id))
+    return spans or (EmploymentSpan(employee.first_day, employee.last_day),)
+
+
+def outside_employment(
+    session: Session, company_id: int, row: LedgerMonth, operation: Operation = Operation.LEDGER
+) -> MonthOutsideEmployment | None:
     """Why ``row``'s month cannot be marked: it lies outside every employment period (the
     employee left before it, or it precedes the first day). None when it may be marked."""
     employee = session.get(Employee, row.employee_id)
     if employee is None:
         return None
-    periods = [(p.first_day, p.last_day) for p in employee_periods(session, company_id,
-                                                                   row.employee_id)]
-    periods = periods or [(employee.first_day, employee.last_day)]
-    if any(month_of(first) <= row.month and (last is None or row.month <= month_of(last))
-           for first, last in periods):
+    spans = employment_spans(session, company_id, employee)
+    if any(month_of(s.first_day) <= row.month
+           and (s.last_day is None or row.month <= month_of(s.last_day)) for s in spans):
         return None
-    spans = "、".join(f"{first.isoformat()} 至 {last.isoformat() if last else '今'}"
-                     for first, last in periods)
-    return (f"❌ {format_month(row.month)} 不在{employee.name}的任职期间内（{spans}），"
-            "不能标记。请发送 /ledger 查看任职期间内的月份。")
+    return MonthOutsideEmployment(row.month, employee.name, spans, operation)
 
 
 def _apply_mark(row: LedgerMonth, target: LedgerState, today: date, user_id: int) -> None:
@@ -583,7 +596,7 @@ def mark_month(
             refusal = outside_employment(session, member.company_id, row)
             if refusal is not None:
                 if wanted is not None:
-                    raise InputError(refusal)
+                    raise refusal
                 skipped += 1
                 continue
             if can_mark(row.state, target):
@@ -595,7 +608,7 @@ def mark_month(
             else:
                 skipped += 1
         if wanted is not None and changed + skipped == 0:
-            raise InputError("❌ 未找到该台账记录，可能已被删除。请重新发送 /ledger 查看。")
+            raise LedgerRowNotFound(Operation.LEDGER)
         audit.record(
             session,
             member.company_id,

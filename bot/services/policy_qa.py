@@ -118,6 +118,6 @@ def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> 
             "uncovered": city if city and region.is_national and city not in (
                 region.city, *region.aliases) else None,
             "unconfirmed_figures": unconfirmed_figures(version),
-            "source_dates": "、".join(source_dates),
+            "source_dates": source_dates,
         }
     return {"rows": rows, "own": own}

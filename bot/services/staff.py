@@ -18,7 +18,7 @@ from models.employee import (
     find_employees_by_name,
     list_employees,
 )
-from models.ledger import LEDGER_STATE_LABELS, LedgerState, employee_ledger
+from models.ledger import LedgerState, employee_ledger
 from models.task import employee_tasks
 from policies.idnumber import mask_id_number, normalise
 
@@ -33,9 +33,16 @@ class EmployeeSummary:
     employee_id: int
     name: str
     masked_id: str
-    department: str
+    department: str | None
     first_day: date
-    status: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    title: str
+    due: date
+    done: bool
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,8 @@ class EmployeeDetail:
     base: Decimal
     insured_city: str
     last_day: date | None
-    tasks: list[tuple[str, date, str]]
-    months: list[tuple[date, str]]
+    tasks: list[TaskLine]
+    months: list[tuple[date, LedgerState]]
     #: The base the latest ledger month bills (after the city's floor/ceiling), if any.
     billed_base: Decimal | None = None
     billed_month: date | None = None
@@ -56,9 +63,9 @@ def _summary(employee, department: Department | None) -> EmployeeSummary:  # typ
         employee_id=employee.id,
         name=employee.name,
         masked_id=mask_id_number(employee.id_number),
-        department=department.name if department else "—",
+        department=department.name if department else None,
         first_day=employee.first_day,
-        status="在职" if employee.status == "active" else "已离职",
+        active=employee.status == "active",
     )
 
 
@@ -104,11 +111,11 @@ def _details(session: Session, member: Member, found: list[Employee]) -> list[Em
             session.get(Department, employee.department_id) if employee.department_id else None
         )
         tasks = [
-            (t.title, t.due_date, "已办结" if t.status == "done" else "待办理")
+            TaskLine(t.title, t.due_date, t.status == "done")
             for t in employee_tasks(session, member.company_id, employee.id)
         ]
         rows = employee_ledger(session, member.company_id, employee.id)
-        months = [(row.month, LEDGER_STATE_LABELS[LedgerState(row.state)]) for row in rows]
+        months = [(row.month, LedgerState(row.state)) for row in rows]
         details.append(
             EmployeeDetail(
                 summary=_summary(employee, department),

@@ -8,14 +8,21 @@ from datetime import date, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.parsing import InputError
 from bot.services.access import Member
+from bot.services.errors import (
+    DateOutOfRange,
+    LedgerRowNotFound,
+    MonthAlreadyPaid,
+    Operation,
+    TaskAlreadyDone,
+    TaskNotFound,
+)
 from bot.services.ledger import declaration_deadline, obligation_due, outside_employment
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee
-from models.ledger import LEDGER_STATE_LABELS, LedgerState, ledger_row
-from models.task import TaskKind, TaskStatus, task_by_id
+from models.ledger import LedgerState, ledger_row
+from models.task import TaskStatus, task_by_id
 from models.todo_lines import (
     MonthLine,
     first_open_tasks,
@@ -29,7 +36,6 @@ from policies.library import PolicyLibrary
 from policies.obligations import MonthDue as ObligationDue
 from policies.obligations import is_paid_with_registration
 
-TASK_LABELS = {TaskKind.REGISTRATION: "社保登记", TaskKind.LEAVE: "社保减员"}
 #: Items per /todo page (UX.md: lists longer than a page get ◀ ▶).
 PAGE_SIZE = 10
 
@@ -38,11 +44,15 @@ PAGE_SIZE = 10
 class TodoItem:
     kind: str  # "task" | "month"
     item_id: int
-    title: str
     employee_name: str
     due: date
     days_left: int
-    state_label: str
+    #: A task's kind (the template names it) and its stored title (for kinds it does not know).
+    task_kind: str | None = None
+    task_title: str = ""
+    #: An unpaid month and its state.
+    month: date | None = None
+    state: LedgerState | None = None
     #: A new hire's month due with the registration (首月规则); ``unconfirmed`` says 未确认.
     with_registration: bool = False
     unconfirmed: bool = False
@@ -120,11 +130,11 @@ def todo_page(
         TodoItem(
             kind="task",
             item_id=line.task_id,
-            title=_task_label(line.kind, line.title),
             employee_name=line.employee_name or "",
             due=line.due_date,
             days_left=days_left(line.due_date, today),
-            state_label="待办理",
+            task_kind=line.kind,
+            task_title=line.title,
         )
         for line in tasks
     ]
@@ -135,11 +145,11 @@ def todo_page(
             TodoItem(
                 kind="month",
                 item_id=line.ledger_id,
-                title=f"{line.month.month}月社保待缴纳",
                 employee_name=line.employee_name,
                 due=owed.due,
                 days_left=days_left(owed.due, today),
-                state_label=LEDGER_STATE_LABELS[LedgerState(line.state)],
+                month=line.month,
+                state=LedgerState(line.state),
                 with_registration=owed.with_registration,
                 unconfirmed=owed.unconfirmed,
             )
@@ -158,50 +168,44 @@ def _month_due(
     return obligation_due(library, line.insured_city, line.month, line.first_day)
 
 
-def item_label(
-    engine: Engine, member: Member, action: str, item_id: int
-) -> tuple[str, str] | None:
-    """(employee name, what is being done) for a 已办理 / 已缴纳 button, scoped to the member's
-    company: a registration and a 减员 of the same person must not read alike."""
+@dataclass(frozen=True)
+class MarkSubject:
+    """Whose item a 已办理 / 已缴纳 button marks and what it is: a task (its kind and stored
+    title) or an employee-month; a registration and a 减员 of one person must not read alike."""
+
+    employee_name: str
+    task_kind: str | None = None
+    task_title: str = ""
+    month: date | None = None
+
+
+def mark_subject(engine: Engine, member: Member, action: str, item_id: int) -> MarkSubject | None:
+    """The item behind a 已办理 / 已缴纳 button, scoped to the member's company."""
     with Session(engine) as session:
         if action == "done":
             task = task_by_id(session, member.company_id, item_id)
             employee_id = task.employee_id if task else None
-            what = _task_label(task.kind, task.title) if task else ""
         else:
             row = ledger_row(session, member.company_id, item_id)
             employee_id = row.employee_id if row else None
-            what = f"{row.month.month}月社保" if row else ""
         person = session.get(Employee, employee_id) if employee_id else None
         if person is None or person.company_id != member.company_id:
             return None
-        return person.name, what
-
-
-def _task_label(kind: str, title: str) -> str:
-    if kind in TaskKind._value2member_map_:
-        return TASK_LABELS.get(TaskKind(kind), title)
-    return title
+        if action == "done":
+            assert task is not None
+            return MarkSubject(person.name, task_kind=task.kind, task_title=task.title)
+        assert row is not None
+        return MarkSubject(person.name, month=row.month)
 
 
 #: Before this no date in the ledger is plausible (social insurance as the ledger knows it).
 EARLIEST_PLAUSIBLE = date(1995, 1, 1)
 
 
-class DateOutOfRange(ValueError):
-    """A done/paid date outside [earliest, latest]: before the employee's first day (or the
-    month paid for) or after today; the handler names the allowed range."""
-
-    def __init__(self, earliest: date, latest: date) -> None:
-        super().__init__(f"{earliest} .. {latest}")
-        self.earliest = earliest
-        self.latest = latest
-
-
 def _check_window(on: date, earliest: date, today: date | None) -> None:
     latest = today or date.max
     if not earliest <= on <= latest:
-        raise DateOutOfRange(earliest, latest)
+        raise DateOutOfRange(on, earliest, latest)
 
 
 def complete_task(
@@ -214,9 +218,9 @@ def complete_task(
     with unit_of_work(engine) as session:
         task = task_by_id(session, member.company_id, task_id)
         if task is None:
-            raise InputError("❌ 找不到该待办，可能已被删除。发送 /todo 查看最新待办。")
+            raise TaskNotFound()
         if task.status != TaskStatus.OPEN:
-            raise InputError("该待办已经办结，无需重复操作。发送 /todo 查看最新待办。")
+            raise TaskAlreadyDone()
         first = session.get(Employee, task.employee_id) if task.employee_id else None
         _check_window(done_on, first.first_day if first else EARLIEST_PLAUSIBLE, today)
         task.status = TaskStatus.DONE
@@ -240,23 +244,23 @@ def complete_task(
 
 def mark_month_paid(
     engine: Engine, member: Member, ledger_id: int, *, paid_on: date, today: date | None = None
-) -> str:
-    """已缴纳 for one employee-month. Returns a short description for the reply.
+) -> MarkSubject:
+    """已缴纳 for one employee-month. Returns whose month it was, for the reply.
 
     `paid_on` must lie between the employee's first day (or the month, if earlier) and `today`.
     """
     with unit_of_work(engine) as session:
         row = ledger_row(session, member.company_id, ledger_id)
         if row is None:
-            raise InputError("❌ 找不到该月份记录。发送 /todo 查看最新待办。")
+            raise LedgerRowNotFound(Operation.TODO)
         owner = session.get(Employee, row.employee_id)
         earliest = min(owner.first_day, row.month) if owner else EARLIEST_PLAUSIBLE
         _check_window(paid_on, earliest, today)
         if row.state not in (LedgerState.PENDING, LedgerState.DECLARED, LedgerState.BACKPAYING):
-            raise InputError("该月份已标记为已缴纳，无需重复操作。")
-        refusal = outside_employment(session, member.company_id, row)
+            raise MonthAlreadyPaid()
+        refusal = outside_employment(session, member.company_id, row, Operation.TODO)
         if refusal is not None:
-            raise InputError(refusal)
+            raise refusal
         row.state = (
             LedgerState.BACKPAID if row.state == LedgerState.BACKPAYING else LedgerState.PAID
         )
@@ -273,4 +277,4 @@ def mark_month_paid(
             month=row.month.isoformat(),
             paid_on=paid_on.isoformat(),
         )
-        return f"{person.name if person else ''} {row.month.month}月社保"
+        return MarkSubject(person.name if person else "", month=row.month)

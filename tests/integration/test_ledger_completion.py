@@ -123,9 +123,10 @@ def test_completion_scoped_to_employees_leaves_others_alone(
 
 
 def test_marks_refuse_a_month_outside_the_employment(engine: Engine, member: Member) -> None:
-    from bot.parsing import InputError
+    from bot.services.errors import MonthOutsideEmployment
     from bot.services.ledger import mark_month
     from bot.services.todo import mark_month_paid
+    from handlers.refusals import refusal
     from policies.ledger_rules import LedgerState
 
     with unit_of_work(engine) as session:
@@ -138,10 +139,10 @@ def test_marks_refuse_a_month_outside_the_employment(engine: Engine, member: Mem
         session.flush()
         row_id = row.id
     assert row_id is not None
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(MonthOutsideEmployment) as refused:
         mark_month(engine, member, date(2026, 11, 1), LedgerState.PAID,
                    today=date(2026, 11, 30), row_ids=[row_id])
-    assert "2026-11 不在员工1的任职期间内（2026-06-01 至 2026-10-31）" in refused.value.message
-    with pytest.raises(InputError):
+    assert "2026-11 不在员工1的任职期间内（2026-06-01 至 2026-10-31）" in refusal(refused.value)
+    with pytest.raises(MonthOutsideEmployment):
         mark_month_paid(engine, member, row_id, paid_on=date(2026, 11, 30))
     assert rows(engine)[(a, date(2026, 11, 1))].state == "declared"

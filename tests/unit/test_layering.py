@@ -73,9 +73,6 @@ NOT_YET_CONVERTED = {
     "bot/services/hiring.py",
     "bot/services/leaving.py",
     "bot/services/ledger.py",
-    "bot/services/policy_qa.py",
-    "bot/services/staff.py",
-    "bot/services/todo.py",
     "bot/services/transfer.py",
 }
 
