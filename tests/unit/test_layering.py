@@ -72,7 +72,6 @@ NOT_YET_CONVERTED = {
     "bot/services/base_change.py",
     "bot/services/hiring.py",
     "bot/services/leaving.py",
-    "bot/services/ledger.py",
     "bot/services/transfer.py",
 }
 
