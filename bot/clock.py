@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -35,7 +34,3 @@ class ManualClock:
     def advance(self, delta: timedelta) -> None:
         self._now += delta
 
-
-def today_in(clock: Clock, timezone: str) -> date:
-    """The calendar day in a company's time zone: deadlines are natural days there."""
-    return clock.now().astimezone(ZoneInfo(timezone)).date()

@@ -12,9 +12,10 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from policies.timezones import DEFAULT_TIMEZONE, is_known_zone
 
 DEFAULT_CONFIG = Path("config.toml")
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -60,17 +61,15 @@ class DatabaseSettings(_Section):
 
 
 class CompanyDefaults(_Section):
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     locale: str = "zh_CN"
     invite_valid_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (KeyError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+        if not is_known_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
 

@@ -28,12 +28,12 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import STALE_ANSWER, Button, StaleButton, digest, is_valid, parse
-from bot.clock import today_in
 from bot.context import HRContext
 from bot.persistence import transaction_of
 from bot.services.access import AccessDenied, Member, choose_member, memberships_of
 from handlers.refusals import refusal, refusal_alert
 from models.company import Role
+from policies.timezones import today_in
 
 T = TypeVar("T")
 B = TypeVar("B", bound=Button)
@@ -255,7 +255,8 @@ async def checkpoint(
 
 
 def member_today(context: HRContext, member: Member) -> date:
-    return today_in(context.services.clock, member.timezone)
+    """Today in the member's company's own time zone (policies.timezones.today_in)."""
+    return today_in(member.timezone, context.services.clock.now())
 
 
 def paginate(items: Sequence[T], page: int) -> tuple[list[T], int, int, int]:

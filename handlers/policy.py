@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import PolicyTopic, matching
-from bot.clock import today_in
 from bot.context import HRContext
 from bot.render import render
 from bot.services import policy_qa
@@ -14,6 +13,7 @@ from bot.services.policy_qa import policy_store
 from handlers.common import pressed, reply, show_choice
 from policies.qa import UNCONFIRMED_NOTICE, Answer, Comparison, NoAnswer
 from policies.schema import TOPICS
+from policies.timezones import today_in
 
 TOPICS_PER_ROW = 3
 
@@ -96,7 +96,7 @@ async def cmd_policy_version(update: Update, context: HRContext) -> None:
     assert user is not None
     services = context.services
     asker = policy_qa.asker_context(services.engine, user.id)
-    today = today_in(services.clock, asker.timezone)
+    today = today_in(asker.timezone, services.clock.now())
     library = policy_store(services).library
     wanted = " ".join(context.args or []).strip() or asker.city
     await reply(update, render("policy_version", today=today,

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
+from policies.timezones import DEFAULT_TIMEZONE
 
 
 class Role(StrEnum):
@@ -24,7 +25,7 @@ class Company(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
     city: str = Field(max_length=20)
-    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

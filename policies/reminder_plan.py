@@ -28,6 +28,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from policies.deadlines import REGISTRATION_DAYS
+from policies.timezones import DEFAULT_TIMEZONE
 from policies.workdays import (
     add_working_days,
     is_working_day,
@@ -158,7 +159,7 @@ class ReminderSettings:
     declaration_days_before: int = 5
     backpay_stall_working_days: int = 5
     send_hour: int = 9
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
     def __post_init__(self) -> None:
         _check_range("normal_day", self.normal_day, NORMAL_DAY_RANGE)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.cli.common import print_error
+from bot.cli.common import configured_today, print_error
 from bot.parsing import PLAIN_AMOUNT, InputError, echo, parse_amount
 from bot.render import format_day
 from bot.settings import load_settings
@@ -97,7 +96,7 @@ def _directory(args: argparse.Namespace) -> str:
 
 
 def cmd_backpay(args: argparse.Namespace) -> int:
-    pay_date = args.pay_date or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    pay_date = args.pay_date or configured_today(args)
     try:
         library = load_library(_directory(args))
     except PolicyFileError as error:

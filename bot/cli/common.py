@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
 from bot.settings import Settings, load_settings
 from models.db import make_engine, upgrade_schema
+from policies.timezones import DEFAULT_TIMEZONE, today_in
 
 #: Engines opened by load() during this command; main() disposes them when the command ends,
 #: so no SQLite connection is left to be closed by the garbage collector (Python 3.13 warns).
 _opened: list[Engine] = []
+
+
+def configured_zone(args: argparse.Namespace) -> str:
+    """config.toml's ``[company] timezone``: the zone a command that names no company dates
+    "today" in. The default zone when the settings cannot be read, so a pure calculation
+    (``hrbot backpay``, ``hrbot policies show``) still runs."""
+    try:
+        return load_settings(getattr(args, "config", None)).company.timezone
+    except Exception:  # settings problems must not stop a pure calculation
+        return DEFAULT_TIMEZONE
+
+
+def configured_today(args: argparse.Namespace) -> date:
+    """Today in ``configured_zone``."""
+    return today_in(configured_zone(args), datetime.now(UTC))
 
 
 def load(args: argparse.Namespace, *, migrate: bool = True) -> tuple[Settings, Engine]:

@@ -12,6 +12,7 @@ from bot.services import onboarding
 from models.company import Role
 from policies.formatting import format_day
 from policies.library import PolicyFileError, load_library
+from policies.timezones import DEFAULT_TIMEZONE
 
 DEFAULT_BOT_USERNAME = "your_hrbot"
 
@@ -42,7 +43,8 @@ def _bot_username(args: argparse.Namespace) -> str:
 
 
 def zone_label(timezone: str) -> str:
-    return "北京时间" if timezone == "Asia/Shanghai" else timezone
+    """How a person names the zone: 北京时间 for China's standard time, else the IANA name."""
+    return "北京时间" if timezone == DEFAULT_TIMEZONE else timezone
 
 
 def _print_invite(invite: onboarding.Invite, username: str, timezone: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.cli.backpay import parse_day
-from bot.cli.common import load, print_error
+from bot.cli.common import configured_today, load, print_error
+from bot.cli.company import zone_label
 from bot.clock import SystemClock
 from bot.policy_store import policy_directory
 from bot.render import format_day
@@ -169,12 +169,13 @@ def _record_notices(settings: Settings, engine: Engine, region: RegionPolicy,
     if not record.company_ids:
         print(f"没有参保地为{region.city}的公司，无需通知。")
         return 0
-    first = min(record.send_at.values()).astimezone(ZoneInfo("Asia/Shanghai"))
+    zone = settings.company.timezone
+    first = min(record.send_at.values()).astimezone(ZoneInfo(zone))
     print(f"已记录到 {len(record.company_ids)} 家{region.city}公司的操作日志，"
           f"将通知这 {len(record.company_ids)} 家公司的HR。")
     _print_companies(list(record.companies), region, planned=True)
     print("通知由运行中的机器人发送：工作时间内立即发送，否则在下一个工作日的提醒时间发送。")
-    print(f"最早发送时间：{first:%Y-%m-%d %H:%M}（北京时间）。")
+    print(f"最早发送时间：{first:%Y-%m-%d %H:%M}（{zone_label(zone)}）。")
     return 0
 
 
@@ -206,7 +207,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     try:
         library = load_library(directory)
         region = library.region(args.city)
-        day = args.date or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        day = args.date or configured_today(args)
         version = region.version_for(day)
     except PolicyFileError as error:
         print_error(f"政策文件无效：{error}")
@@ -264,7 +265,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except PolicyFileError as error:
         print_error(f"政策文件无效：{error}")
         return 1
-    day = args.date or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    day = args.date or configured_today(args)
     try:
         result = qa_for(library).answer(args.question, args.city, today=day)
     except NoVersionInForce as error:

@@ -7,7 +7,6 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -18,6 +17,7 @@ from bot.services import transfer
 from bot.services.access import Member
 from models.company import Company, Role
 from policies.library import DEFAULT_DIRECTORY, load_library
+from policies.timezones import today_in
 
 #: Audit rows written from the command line carry this actor id.
 CLI_ACTOR = 0
@@ -80,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_error(getattr(error, "message", str(error)))
         return 2
     library = load_library(settings.policies.directory or DEFAULT_DIRECTORY)
-    today = datetime.now(UTC).astimezone(ZoneInfo(member.timezone)).date()
+    today = today_in(member.timezone, datetime.now(UTC))
     plan = transfer.plan_import(engine, member, table, overrides, today=today, library=library)
     mapping = plan.mapping
     if mapping.needs_choice or mapping.missing:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -55,6 +54,7 @@ from policies.month_price import MonthPrice, price_under
 from policies.obligations import MonthDue as ObligationDue
 from policies.obligations import month_due
 from policies.schema import PolicyVersion
+from policies.timezones import today_in
 
 PAGE_SIZE = 10
 
@@ -147,10 +147,6 @@ def month_pricer(library: PolicyLibrary | None) -> Pricer:
     return price
 
 
-def company_today(company: Company, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(company.timezone)).date()
-
-
 # ---------------------------------------------------------------- roll-over
 
 
@@ -240,7 +236,7 @@ def roll_over(
         by_day: dict[date, list[int]] = {}
         for company in companies:
             assert company.id is not None
-            by_day.setdefault(company_today(company, now), []).append(company.id)
+            by_day.setdefault(today_in(company.timezone, now), []).append(company.id)
         for today, ids in by_day.items():
             since = None if full else previous_month(month_of(today))
             created += complete_ledger(

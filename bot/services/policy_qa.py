@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -22,6 +21,7 @@ from policies.library import (
     PolicyLibrary,
 )
 from policies.qa import Answer, Comparison, NoAnswer, qa_for, render_item
+from policies.timezones import DEFAULT_TIMEZONE, today_in
 from policies.workdays import calendar_caveat
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ __all__ = ["WatchedPolicyStore", "load_policy_store", "policy_directory", "polic
 def policy_store(services: AppServices) -> WatchedPolicyStore:
     """The store built with the application (kept for callers written before it was a field)."""
     return services.policies
-
-def local_today(now: datetime, timezone: str = "Asia/Shanghai") -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
-
 
 @dataclass(frozen=True)
 class AskerContext:
@@ -50,10 +46,10 @@ def asker_context(engine: Engine, telegram_user_id: int) -> AskerContext:
     with Session(engine) as session:
         membership = active_membership(session, telegram_user_id)
         if membership is None:
-            return AskerContext(None, "Asia/Shanghai")
+            return AskerContext(None, DEFAULT_TIMEZONE)
         company = session.get(Company, membership.company_id)
         if company is None:
-            return AskerContext(None, "Asia/Shanghai")
+            return AskerContext(None, DEFAULT_TIMEZONE)
         return AskerContext(company.city, company.timezone)
 
 
@@ -62,7 +58,7 @@ def ask(store: WatchedPolicyStore, engine: Engine, telegram_user_id: int, questi
     """Answer a question in the asker's company city unless the question names another."""
     asker = asker_context(engine, telegram_user_id)
     library = store.current()
-    return qa_for(library).answer(question, asker.city, today=local_today(now, asker.timezone))
+    return qa_for(library).answer(question, asker.city, today=today_in(asker.timezone, now))
 
 
 def answer_topic(store: WatchedPolicyStore, engine: Engine, telegram_user_id: int, topic: str,
@@ -70,7 +66,7 @@ def answer_topic(store: WatchedPolicyStore, engine: Engine, telegram_user_id: in
     asker = asker_context(engine, telegram_user_id)
     library = store.current()
     return qa_for(library).answer_topic(topic, city or asker.city,
-                                        today=local_today(now, asker.timezone))
+                                        today=today_in(asker.timezone, now))
 
 
 def versions_in_force(library: PolicyLibrary, city: str | None, today: date) -> dict[str, Any]:

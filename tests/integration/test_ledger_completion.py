@@ -146,3 +146,23 @@ def test_marks_refuse_a_month_outside_the_employment(engine: Engine, member: Mem
     with pytest.raises(MonthOutsideEmployment):
         mark_month_paid(engine, member, row_id, paid_on=date(2026, 11, 30))
     assert rows(engine)[(a, date(2026, 11, 1))].state == "declared"
+
+
+def test_roll_over_dates_each_company_in_its_own_time_zone(engine: Engine) -> None:
+    """At 01:00 on 1 January in Beijing it is still 31 December in Urumqi (UTC+6, a zone some
+    Xinjiang companies keep): only the Beijing-time company gets its January row yet."""
+    members = []
+    with unit_of_work(engine) as session:
+        for name, zone in (("京馆", "Asia/Shanghai"), ("疆馆", "Asia/Urumqi")):
+            company = Company(name=name, city="北京", timezone=zone)
+            session.add(company)
+            session.flush()
+            assert company.id is not None
+            members.append(Member(1001, company.id, name, "北京", zone, Role.HR))
+        for serial, member in enumerate(members, start=1):
+            add_employee(session, member, serial, date(2026, 12, 1), "8000", "北京")
+    roll_over(engine, now=datetime(2026, 12, 31, 17, tzinfo=UTC), library=LIBRARY)
+    months = {(r.company_id, r.month) for r in rows(engine).values()}
+    beijing, urumqi = (m.company_id for m in members)
+    assert (beijing, date(2027, 1, 1)) in months
+    assert (urumqi, date(2027, 1, 1)) not in months and (urumqi, date(2026, 12, 1)) in months
