@@ -18,11 +18,14 @@ from telegram.ext import (
 )
 
 import handlers
+from bot.channels.robot_channels import build_robot_channels
 from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
+from bot.secret_box import load_secret_box
 from bot.services import operations
+from bot.services.robots import DatabaseRobotTargets
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
 from models.db import make_engine, upgrade_schema
@@ -46,6 +49,7 @@ COMMANDS = [
     BotCommand("policy_version", "生效的政策版本"),
     BotCommand("settings", "提醒设置"),
     BotCommand("bindgroup", "绑定HR提醒群（在群内发送）"),
+    BotCommand("robot", "企业微信/飞书/钉钉群机器人"),
     BotCommand("cancel", "取消当前操作"),
     BotCommand("company", "查看与切换所服务的公司"),
     BotCommand("help", "帮助"),
@@ -77,6 +81,15 @@ async def on_error(update: object, context: HRContext) -> None:
             )
         except Exception:
             log.warning("could not tell the user about the error")
+
+
+async def _close_channels(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the robots' HTTP clients when the Application shuts down."""
+    if isinstance(application, HRApplication):
+        for channel in application.services.channels.values():
+            close = getattr(channel, "aclose", None)
+            if close is not None:
+                await close()
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
@@ -134,7 +147,9 @@ def build_application(
         ).post_init(_post_init)
     else:
         builder = builder.updater(None)
+    builder = builder.post_shutdown(_close_channels)
     application: HRApplication = builder.build()  # type: ignore[assignment]
+    register_robot_channels(application)
     if updates:
         handlers.register_all(application)
         application.add_handler(TypeHandler(Update, persist_now), group=99)
@@ -142,6 +157,22 @@ def build_application(
     if scheduler:
         schedule_jobs(application, mode="run" if updates else "worker")
     return application
+
+
+def register_robot_channels(application: HRApplication) -> None:
+    """The secret box and the WeCom / Feishu / DingTalk adapters; deep links name this bot."""
+    services = application.services
+    settings = services.settings
+    key = settings.secrets.key
+    box = load_secret_box(key.get_secret_value() if key else None, settings.secrets.key_file,
+                          lazy=True)
+    services.secret_box = box
+    services.channels.update(build_robot_channels(
+        DatabaseRobotTargets(services.engine, box),
+        bot_username=lambda: application.bot.username,
+        allow_local=settings.robots.allow_local_webhooks,
+        timeout=settings.robots.timeout_seconds,
+    ))
 
 
 def schedule_jobs(application: HRApplication, *, mode: str = "run") -> None:

@@ -471,3 +471,22 @@ class ImportCancel(Button):
 @button("company:use:{company_id}")
 class CompanyUse(Button):
     company_id: int
+
+
+#: ReminderKind values HR may send to group robots (bot.services.robots.CHOOSABLE_KINDS).
+RobotNotifyKind = Literal[
+    "registration_normal",
+    "registration_urgent",
+    "registration_overdue",
+    "declaration_upcoming",
+    "declaration_due",
+    "policy_update",
+]
+
+
+@button("robot:notify:{company_id}:{kind}")
+class RobotNotifyToggle(Button):
+    """/robot notify: send (or stop sending) one kind of notification to the robots."""
+
+    company_id: int
+    kind: RobotNotifyKind

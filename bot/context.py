@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.channels.base import Channel, ChannelKind
 from bot.clock import Clock
 from bot.persistence import transaction_of
 from bot.policy_store import WatchedPolicyStore
+from bot.secret_box import SecretBox
 from bot.settings import Settings
 
 P = ParamSpec("P")
@@ -33,6 +35,10 @@ class AppServices:
     policies: WatchedPolicyStore
     #: The reminder scheduler, set when the tick is scheduled (bot/app.py schedule_jobs).
     reminders: ReminderScheduler | None = None
+    #: Encrypts secrets at rest (robot webhook URLs); its key is read when first needed.
+    secret_box: SecretBox | None = None
+    #: The delivery channels by kind (bot/app.py registers them).
+    channels: dict[ChannelKind, Channel] = field(default_factory=dict)
 
 
 class HRApplication(Application):  # type: ignore[type-arg]

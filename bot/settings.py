@@ -114,6 +114,24 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class SecretsSettings(_Section):
+    """The key that encrypts secrets at rest (robot webhook URLs; bot/secret_box.py)."""
+
+    #: HRBOT_SECRET_KEY: 32 bytes, urlsafe base64 (`hrbot` never prints it).
+    key: SecretStr | None = None
+    #: Used when no key is set: created on first use with mode 0600.
+    key_file: str = "data/secret.key"
+
+
+class RobotSettings(_Section):
+    """Group robots (WeCom / Feishu / DingTalk)."""
+
+    #: Tests only: accept http://127.0.0.1 webhook URLs (the fake vendor server).
+    allow_local_webhooks: bool = False
+    #: Seconds to wait for a vendor's answer.
+    timeout_seconds: float = Field(default=10, gt=0, le=60)
+
+
 class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -122,6 +140,8 @@ class Settings(_Section):
     policies: PolicySettings = PolicySettings()
     imports: ImportSettings = ImportSettings()
     logging: LoggingSettings = LoggingSettings()
+    secrets: SecretsSettings = SecretsSettings()
+    robots: RobotSettings = RobotSettings()
 
 
 #: Short names the README promises, besides the generic HRBOT_<SECTION>_<KEY>.
@@ -133,6 +153,7 @@ _ALIASES = {
     "HRBOT_TIMEZONE": ("company", "timezone"),
     "HRBOT_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
     "HRBOT_LOG_FORMAT": ("logging", "format"),
+    "HRBOT_SECRET_KEY": ("secrets", "key"),
 }
 
 

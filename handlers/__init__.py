@@ -13,6 +13,7 @@ from handlers import (
     ledger,
     policy,
     reminders,
+    robot,
     start,
     todo,
     transfer,
@@ -28,6 +29,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     """
     refuse_unparseable(app)
     refuse_control_text(app)
-    features = (start, company, hire, todo, reminders, ledger, leave, base, transfer, backpay)
+    features = (start, company, hire, todo, reminders, robot, ledger, leave, base, transfer,
+                backpay)
     for feature in (*features, policy):
         feature.register(app)

@@ -238,7 +238,7 @@ class RobotChannel(ABC):
         self,
         targets: RobotTargets,
         *,
-        bot_username: str,
+        bot_username: str | Callable[[], str],
         client: httpx.AsyncClient | None = None,
         allow_local: bool = False,
         wall_clock: Callable[[], float] = time.time,
@@ -305,7 +305,8 @@ class RobotChannel(ABC):
 
     def compose(self, message: Rendered) -> Composed:
         body = to_flavour(message.html, self.flavour)
-        links = action_links(message.actions, self._bot_username)
+        named = self._bot_username
+        links = action_links(message.actions, named if isinstance(named, str) else named())
         return Composed(title=message.title, body=body, links=tuple(links),
                         links_text=links_block(links, self.flavour))
 
