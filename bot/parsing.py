@@ -8,6 +8,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
+from policies.ledger_rules import iter_months
+from policies.ledger_rules import parse_month as read_month
+
 
 class InputError(ValueError):
     """A user-facing Chinese message explaining the expected input.
@@ -200,3 +203,58 @@ def parse_city_name(text: str) -> str:
     if not 2 <= len(name) <= 10 or not all("\u4e00" <= ch <= "\u9fff" for ch in name):
         raise InputError("请输入参保城市的中文名称，例如：北京、上海、成都。")
     return name
+
+
+MAX_MONTHS = 36
+#: The months a back-payment can concern: from the 1995 Labour Law's social insurance on,
+#: up to the end of this century (the policy library refuses months it has no version for).
+EARLIEST_MONTH = date(1995, 1, 1)
+LATEST_MONTH = date(2099, 12, 1)
+MONTHS_HINT = "例如 2025-12，或 2025-11 2025-12，或 2025-10至2025-12"
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_RANGE = re.compile(r"^(.+?)\s*(?:至|到|~|～|—|--)\s*(.+)$")
+
+
+def parse_months(text: str) -> list[date]:
+    """`2025-12`, `2025-11 2025-12`, `2025-10至2025-12` (any mix), sorted and unique."""
+    months: set[date] = set()
+    for part in _SEPARATORS.split(text.strip()):
+        if not part:
+            continue
+        ranged = _RANGE.match(part)
+        if ranged:
+            first, last = read_month(ranged.group(1)), read_month(ranged.group(2))
+            if first is None or last is None or first > last:
+                raise InputError(f"无法识别月份范围“{echo(part)}”，请重新输入（{MONTHS_HINT}）。")
+            _check_window(first, part)
+            _check_window(last, part)
+            if _month_count(first, last) > MAX_MONTHS:
+                raise InputError(
+                    f"一次最多测算{MAX_MONTHS}个月，请分段输入（{MONTHS_HINT}）。"
+                )
+            months.update(iter_months(first, last))
+            continue
+        month = read_month(part)
+        if month is None:
+            raise InputError(f"无法识别月份“{echo(part)}”，请重新输入（{MONTHS_HINT}）。")
+        _check_window(month, part)
+        months.add(month)
+    if not months:
+        raise InputError(f"请输入要补缴的月份（{MONTHS_HINT}）。")
+    if len(months) > MAX_MONTHS:
+        raise InputError(f"一次最多测算{MAX_MONTHS}个月，请分段输入（{MONTHS_HINT}）。")
+    return sorted(months)
+
+
+def _month_count(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def _check_window(month: date, typed: str) -> None:
+    """Months before social insurance as we know it, or in the next century, are typos; the
+    calendar arithmetic of a range ending at 9999-12 would fail, so refuse them first."""
+    if not EARLIEST_MONTH <= month <= LATEST_MONTH:
+        raise InputError(
+            f"月份“{echo(typed)}”超出可测算范围（{EARLIEST_MONTH:%Y-%m} 至 "
+            f"{LATEST_MONTH:%Y-%m}），请重新输入（{MONTHS_HINT}）。"
+        )

@@ -24,11 +24,12 @@ from bot.callbacks import (
     matching,
 )
 from bot.context import HRContext
-from bot.parsing import InputError, parse_day
-from bot.render import render
+from bot.parsing import MONTHS_HINT, InputError, parse_amount, parse_day, parse_months
+from bot.render import macro, render
 from bot.services import backpay
 from bot.services.access import Member
 from bot.services.backpay import Subject
+from bot.services.errors import DomainError
 from bot.services.policy_qa import policy_store
 from handlers.common import (
     TEXT_ANSWER,
@@ -48,6 +49,7 @@ from handlers.common import (
     show_choice,
     unexpected_answer,
 )
+from handlers.refusals import refusal
 
 
 class BackpayState(IntEnum):
@@ -73,6 +75,11 @@ def _save(context: HRContext, draft: dict[str, Any]) -> None:
 def _clear(context: HRContext) -> None:
     assert context.user_data is not None
     context.user_data.pop(DRAFT_KEY, None)
+
+
+def _months(months: list[date] | tuple[date, ...]) -> str:
+    """`2025-11、2025-12`, as the questions and choices name the months."""
+    return macro("labels", "month_list", months)
 
 
 def _employee_buttons(context: HRContext, member: Member, page: int) -> list[list[tuple[str,
@@ -117,11 +124,11 @@ async def on_page(update: Update, context: HRContext) -> int:
 async def _ask_months(update: Update, context: HRContext, subject: Subject) -> int:
     _save(context, {"subject": subject.to_dict()})
     await checkpoint(update, context, CONVERSATION, BackpayState.MONTHS)
-    unpaid = backpay.describe_months(subject.unpaid)
+    unpaid = _months(subject.unpaid)
     buttons = ([[(f"✅ 按未缴月份（{len(subject.unpaid)}个）", BackpayUnpaidMonths().data)]]
                if subject.unpaid else [])
     await reply(update, render("backpay_ask_months", subject=subject, unpaid=unpaid,
-                               hint=backpay.MONTHS_HINT), buttons)
+                               hint=MONTHS_HINT), buttons)
     return BackpayState.MONTHS
 
 
@@ -133,8 +140,8 @@ async def on_employee(update: Update, context: HRContext) -> int:
         subject = backpay.subject_for_employee(
             context.services.engine, member, pressed(update, BackpayEmployee).employee_id,
             today=member_today(context, member))
-    except InputError as error:
-        await show_choice(update, error.html)
+    except DomainError as error:
+        await show_choice(update, refusal(error))
         return await cmd_backpay(update, context)
     await show_choice(update, f"员工：<b>{subject.name}</b>")
     return await _ask_months(update, context, subject)
@@ -145,7 +152,7 @@ async def on_base(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     try:
-        subject = backpay.subject_for_base(member, message_text(update))
+        subject = backpay.subject_for_base(member, parse_amount(message_text(update)))
     except InputError as error:
         hint = "或点击上面的员工按钮。" if _draft(context).get("has_employees", True) else ""
         await reply(update, f"{error.html}{hint}")
@@ -160,7 +167,7 @@ async def _ask_pay_date(update: Update, context: HRContext, member: Member,
     _save(context, draft)
     await checkpoint(update, context, CONVERSATION, BackpayState.PAY_DATE)
     today = member_today(context, member)
-    await reply(update, render("backpay_ask_pay_date", months=backpay.describe_months(months),
+    await reply(update, render("backpay_ask_pay_date", months=_months(months),
                                example=today.isoformat()),
                 [[("今天", BackpayPayToday().data)]])
     return BackpayState.PAY_DATE
@@ -179,7 +186,7 @@ async def on_unpaid_months(update: Update, context: HRContext) -> int:
     if subject is None or not subject.unpaid:
         await show_choice(update, "请输入要补缴的月份。")
         return BackpayState.MONTHS
-    await show_choice(update, f"补缴月份：<b>{backpay.describe_months(subject.unpaid)}</b>")
+    await show_choice(update, f"补缴月份：<b>{_months(subject.unpaid)}</b>")
     return await _ask_pay_date(update, context, member, list(subject.unpaid))
 
 
@@ -188,12 +195,12 @@ async def on_months(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     try:
-        months = backpay.parse_months(message_text(update))
+        months = parse_months(message_text(update))
         subject = _subject(context)
         if subject is not None:
             backpay.check_months(subject, months)
-    except InputError as error:
-        await reply(update, error.html)
+    except (InputError, DomainError) as error:
+        await reply(update, refusal(error))
         return BackpayState.MONTHS
     return await _ask_pay_date(update, context, member, months)
 
@@ -209,8 +216,8 @@ async def _finish(update: Update, context: HRContext, member: Member, pay_date: 
     library = policy_store(context.services).library
     try:
         view = backpay.compute(library, subject, months, pay_date)
-    except InputError as error:
-        await reply(update, error.html)
+    except DomainError as error:
+        await reply(update, refusal(error))
         return BackpayState.PAY_DATE
     _clear(context)
     await checkpoint(update, context, CONVERSATION, None)

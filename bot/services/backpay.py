@@ -6,7 +6,6 @@ in force, and returns values for the template; nothing is written.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,25 +14,22 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.parsing import InputError, echo, parse_amount
 from bot.services.access import Member
+from bot.services.errors import (
+    BackpayNotPriceable,
+    EmployeeNotFound,
+    EmploymentSpan,
+    MonthOutsideEmployment,
+    Operation,
+)
 from models.employee import EmployeeStatus, employee_by_id, list_employees
 from models.ledger import UNPAID_STATES, LedgerMonth
 from models.ledger_history import employee_periods
 from policies.backpay import BackPayment, BackPaymentError, back_payment
 from policies.contributions import unconfirmed_figures
-from policies.ledger_rules import format_month, iter_months, month_of, parse_month
+from policies.ledger_rules import month_of
 from policies.library import NoVersionInForce, PolicyLibrary
 from policies.schema import INSURANCE_NAMES
-
-MAX_MONTHS = 36
-#: The months a back-payment can concern: from the 1995 Labour Law's social insurance on,
-#: up to the end of this century (the policy library refuses months it has no version for).
-EARLIEST_MONTH = date(1995, 1, 1)
-LATEST_MONTH = date(2099, 12, 1)
-MONTHS_HINT = "例如 2025-12，或 2025-11 2025-12，或 2025-10至2025-12"
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
-_RANGE = re.compile(r"^(.+?)\s*(?:至|到|~|～|—|--)\s*(.+)$")
 
 
 @dataclass(frozen=True)
@@ -87,18 +83,15 @@ class Subject:
 
 
 def check_months(subject: Subject, months: list[date]) -> None:
-    """Refuse months outside the employee's employment, naming the dates it has."""
+    """Refuse months outside the employee's employment (MonthOutsideEmployment names the
+    periods it has)."""
     if not subject.periods:
         return
     for month in months:
         if not any(month_of(first) <= month and (last is None or month <= month_of(last))
                    for first, last in subject.periods):
-            spans = "、".join(f"{first.isoformat()} 至 {last.isoformat() if last else '今'}"
-                             for first, last in subject.periods)
-            example = format_month(month_of(subject.periods[-1][0]))
-            raise InputError(
-                f"❌ {format_month(month)} 不在{subject.name or '该员工'}的任职期间内"
-                f"（{spans}），请输入任职期间内的月份，例如 {example}。")
+            spans = tuple(EmploymentSpan(first, last) for first, last in subject.periods)
+            raise MonthOutsideEmployment(month, subject.name, spans, Operation.BACKPAY)
 
 
 def subject_for_employee(engine: Engine, member: Member, employee_id: int,
@@ -107,7 +100,7 @@ def subject_for_employee(engine: Engine, member: Member, employee_id: int,
     with Session(engine) as session:
         employee = employee_by_id(session, member.company_id, employee_id)
         if employee is None or employee.id is None:
-            raise InputError("该员工不存在或不属于您的公司，请重新选择。")
+            raise EmployeeNotFound(Operation.BACKPAY)
         current = month_of(today)
         statement = select(LedgerMonth.month).where(
             LedgerMonth.company_id == member.company_id,
@@ -125,54 +118,9 @@ def subject_for_employee(engine: Engine, member: Member, employee_id: int,
                        name=employee.name, unpaid=unpaid, periods=tuple(sorted(periods)))
 
 
-def subject_for_base(member: Member, text: str) -> Subject:
-    """A typed base, priced in the company's city."""
-    return Subject(base=parse_amount(text), city=member.city)
-
-
-def parse_months(text: str) -> list[date]:
-    """`2025-12`, `2025-11 2025-12`, `2025-10至2025-12` (any mix), sorted and unique."""
-    months: set[date] = set()
-    for part in _SEPARATORS.split(text.strip()):
-        if not part:
-            continue
-        ranged = _RANGE.match(part)
-        if ranged:
-            first, last = parse_month(ranged.group(1)), parse_month(ranged.group(2))
-            if first is None or last is None or first > last:
-                raise InputError(f"无法识别月份范围“{echo(part)}”，请重新输入（{MONTHS_HINT}）。")
-            _check_window(first, part)
-            _check_window(last, part)
-            if _month_count(first, last) > MAX_MONTHS:
-                raise InputError(
-                    f"一次最多测算{MAX_MONTHS}个月，请分段输入（{MONTHS_HINT}）。"
-                )
-            months.update(iter_months(first, last))
-            continue
-        month = parse_month(part)
-        if month is None:
-            raise InputError(f"无法识别月份“{echo(part)}”，请重新输入（{MONTHS_HINT}）。")
-        _check_window(month, part)
-        months.add(month)
-    if not months:
-        raise InputError(f"请输入要补缴的月份（{MONTHS_HINT}）。")
-    if len(months) > MAX_MONTHS:
-        raise InputError(f"一次最多测算{MAX_MONTHS}个月，请分段输入（{MONTHS_HINT}）。")
-    return sorted(months)
-
-
-def _month_count(first: date, last: date) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-def _check_window(month: date, typed: str) -> None:
-    """Months before social insurance as we know it, or in the next century, are typos; the
-    calendar arithmetic of a range ending at 9999-12 would fail, so refuse them first."""
-    if not EARLIEST_MONTH <= month <= LATEST_MONTH:
-        raise InputError(
-            f"月份“{echo(typed)}”超出可测算范围（{EARLIEST_MONTH:%Y-%m} 至 "
-            f"{LATEST_MONTH:%Y-%m}），请重新输入（{MONTHS_HINT}）。"
-        )
+def subject_for_base(member: Member, base: Decimal) -> Subject:
+    """A bare base (no employee), priced in the company's city."""
+    return Subject(base=base, city=member.city)
 
 
 @dataclass(frozen=True)
@@ -200,16 +148,16 @@ class BackpayView:
 
 def compute(library: PolicyLibrary, subject: Subject, months: list[date],
             pay_date: date) -> BackpayView:
-    """Price the back-payment; refusals come back as InputError with what to enter instead."""
+    """Price the back-payment; months the policies cannot price raise BackpayNotPriceable."""
     check_months(subject, months)
     region = library.region_or_national(subject.city)
     try:
         result = back_payment(region, subject.base, months, pay_date,
                               first_day=subject.first_day)
     except BackPaymentError as error:
-        raise InputError(str(error)) from None
+        raise BackpayNotPriceable(str(error)) from None
     except NoVersionInForce as error:
-        raise InputError(f"{error}，请输入该日期之后的月份。") from None
+        raise BackpayNotPriceable(str(error), no_version=True) from None
     unconfirmed = sorted({label for v in result.versions for label in unconfirmed_figures(v)})
     totals = []
     for index, (key, label) in enumerate(INSURANCE_NAMES.items()):
@@ -230,7 +178,3 @@ def compute(library: PolicyLibrary, subject: Subject, months: list[date],
         cross_year_rule=rules.backpay.cross_year_rule.value,
         cross_year_basis=result.cross_year_basis_note,
     )
-
-
-def describe_months(months: list[date] | tuple[date, ...]) -> str:
-    return "、".join(format_month(m) for m in months)

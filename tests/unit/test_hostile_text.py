@@ -12,9 +12,9 @@ from bot.parsing import (
     echo,
     parse_amount,
     parse_department_name,
+    parse_months,
     parse_person_name,
 )
-from bot.services.backpay import parse_months
 
 
 @pytest.mark.parametrize(
