@@ -490,3 +490,23 @@ class RobotNotifyToggle(Button):
 
     company_id: int
     kind: RobotNotifyKind
+
+
+# ------------------------------------------------------------------ deep links
+
+#: A robot message's 查看 link opens the reminder: https://t.me/<bot>?start=r<reminder id>.
+_REMINDER_PAYLOAD = re.compile(r"r(0|[1-9][0-9]{0,18})")
+
+
+def reminder_payload(reminder_id: int) -> str:
+    """The /start payload that opens reminder `reminder_id` (Action.start_payload)."""
+    return f"r{reminder_id}"
+
+
+def parse_reminder_payload(payload: str) -> int | None:
+    """The reminder id of a `/start r<id>` payload; None for anything else (an invite code)."""
+    match = _REMINDER_PAYLOAD.fullmatch(payload)
+    if match is None:
+        return None
+    value = int(match[1])
+    return value if value <= MAX_ID else None

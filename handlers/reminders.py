@@ -92,6 +92,26 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
             await query.answer(refusal_alert(refused), show_alert=True)
 
 
+async def show_reminder(update: Update, context: HRContext, reminder_id: int) -> None:
+    """/start r<id> — the 查看 link a group robot's message carries: the reminder's view for
+    an HR of its company, in a private chat (the view may show the masked 身份证)."""
+    services = context.services
+    user = update.effective_user
+    assert user is not None
+    company_id = await context.db(
+        access.company_for_row, services.engine, user.id, "reminder", reminder_id)
+    member = await current_member(update, context, Role.HR, company_id=company_id)
+    if member is None:
+        return
+    try:
+        text = await context.db(reminders.view, services.engine, member, reminder_id,
+                                now=services.clock.now(), private=True)
+    except (InputError, DomainError) as refused:
+        await reply(update, refusal(refused))
+        return
+    await reply(update, text)
+
+
 async def cmd_settings(update: Update, context: HRContext) -> None:
     """/settings shows the thresholds; /settings <普通> [<紧急>] changes them."""
     member = await current_member(update, context, Role.HR)

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler
 
+from bot.callbacks import parse_reminder_payload
 from bot.context import HRContext
 from bot.render import render, role_label
 from bot.services.access import member_of
@@ -13,6 +14,7 @@ from bot.services.errors import InviteRefused
 from bot.services.onboarding import redeem_invite
 from handlers.common import reply
 from handlers.refusals import refusal
+from handlers.reminders import show_reminder
 from models.company import Role
 
 
@@ -21,6 +23,9 @@ async def cmd_start(update: Update, context: HRContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     services = context.services
+    if context.args and (reminder_id := parse_reminder_payload(context.args[0])) is not None:
+        await show_reminder(update, context, reminder_id)  # a robot message's 查看 link
+        return
     if context.args:
         if chat.type != ChatType.PRIVATE:
             await reply(update, "请在与机器人的私聊中使用邀请链接，以免邀请码泄露。")

@@ -136,3 +136,26 @@ async def test_choose_notifications_with_buttons(bot: BotHarness) -> None:
     await bot.press(HR, "▫️ 社保登记普通提醒", expect=0)
     edited = bot.api.last(HR)
     assert "✅ 社保登记普通提醒" in edited.text and "（默认）" not in edited.text
+
+
+async def test_start_r_opens_the_reminder_for_an_hr_of_its_company(bot: BotHarness) -> None:
+    """The 查看 link of a robot message: https://t.me/<bot>?start=r<reminder id>."""
+    from test_reminders import at, hire, tick_and_read
+
+    from bot.callbacks import parse_reminder_payload, reminder_payload
+
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    await tick_and_read(bot, at(12, 24))
+    with bot.engine.connect() as connection:
+        reminder_id = connection.execute(text("SELECT min(id) FROM reminder")).scalar_one()
+    assert parse_reminder_payload(reminder_payload(reminder_id)) == reminder_id
+    (view,) = await bot.say(HR, f"/start r{reminder_id}")
+    assert "陈明远" in view.text and "110101********1233" in view.text
+    (stranger,) = await bot.say(STRANGER, f"/start r{reminder_id}")
+    assert "陈明远" not in stranger.text
+    await bot.join_as_hr(9002, company="别家公司")
+    (other,) = await bot.say(9002, f"/start r{reminder_id}")
+    assert "陈明远" not in other.text
+    (missing,) = await bot.say(HR, "/start r999999")
+    assert "找不到该提醒" in missing.text
