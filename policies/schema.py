@@ -313,6 +313,7 @@ _FIELD_WORDS: dict[str, str] = {
     "includes": "说明", "label": "名称", "effective_from": "起始日", "effective_to": "截止日",
     "confidence": "可信度", "note": "备注", "version": "版本",
     "first_months": "新员工首月缴费",
+    "true_up": "基数补差", "published": "公布日期", "fee_free_until": "免滞纳金截止日",
 }
 
 

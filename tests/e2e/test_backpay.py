@@ -67,7 +67,10 @@ async def test_backpay_for_an_employee_defaults_to_the_unpaid_ledger_months(
     assert "养老保险" in result and "工伤保险" in result
     assert "跨年补缴" in result                            # December paid in January
     assert "材料清单" in result and "劳动合同" in result
-    assert "北京2026年度（未公布，沿用2025年度）" in result
+    assert "依据 北京2026年度" in result                     # 京人社发〔2026〕7号 bases
+    # by hand at the 2026 floor 7,270: employer 1163.20 + 712.46 + 36.35 + 14.54,
+    # employee 581.60 + 145.40 + 3 + 36.35
+    assert "2026年12月：基数 ¥7,270.00（按下限），单位 ¥1,926.55，个人 ¥766.35" in result
     assert "未确认" in result
     assert VALID_ID not in result
 
@@ -98,6 +101,23 @@ async def test_backpay_with_a_typed_base_matches_the_cli_figures(bot: BotHarness
     assert "总计 ¥5,340.37" in result
     assert "跨年补缴" in result and "个税完税证明" in result
     assert "北京2025年度；北京2025年度（2026年1–6月）" in result
+
+
+async def test_beijing_july_2026_is_charged_at_the_2025_base_first_then_trued_up(
+        bot: BotHarness) -> None:
+    """京人社发〔2026〕7号 came out 2026-08-21, after July's 25th: July is billed at the 2025
+    floor first and the 补差 to the 2026 floor follows, with no announced fee-free window."""
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/backpay")
+    await bot.say(HR, "5000")
+    await bot.say(HR, "2026-07")
+    result = (await bot.press(HR, "今天"))[0].text
+    # by hand: at 7,162 employer 1145.92 + 701.88 + 35.81 + 14.32, employee 572.96 + 143.24
+    # + 3 + 35.81 → 2652.94; at 7,270 → 2692.90; 补差 39.96
+    assert "2026年7月：基数 ¥7,270.00（按下限）" in result
+    assert "先按上年度基数 ¥7,162.00 缴 ¥2,652.94，补差 ¥39.96（补差期限未确认）" in result
+    # 2652.94 × 0.05 % × 129 days (2026-07-26 … 2026-12-01) = 171.11
+    assert "滞纳金 ¥171.11（截止 2026-07-25，逾期 129 天）" in result
 
 
 async def test_today_button_and_cancel(bot: BotHarness) -> None:

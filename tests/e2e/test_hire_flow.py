@@ -77,9 +77,9 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
     assert "110101********1233" in summary and VALID_ID not in summary
     assert "2026-12-01（周二）" in summary
     assert "2026-12-31（周四）" in summary and "第58条" in summary
-    # 5000 is below Beijing's floor: the summary says it is clamped, by which version, and
-    # that the 2026 figure is carried forward, not confirmed.
-    assert "¥5,000.00" in summary and "下限 7,162.00，已按下限调整" in summary
+    # 5000 is below Beijing's 2026 floor (7,270, 京人社发〔2026〕7号): the summary says it is
+    # clamped, by which version, and that the version is not confirmed (its rates are U).
+    assert "¥5,000.00" in summary and "下限 7,270.00，已按下限调整" in summary
     assert "未确认" in summary
     # The pressed button's message now records the choice.
     assert any(m.text == "参保地：北京" for m in bot.api.sent(HR) if m.edits)
@@ -91,7 +91,7 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
     replies = await bot.press(HR, "✅ 确认")
     done = replies[0].text
     assert "已登记" in done and "截止 2026-12-31（周四），剩余30天" in done
-    assert "12月社保待缴纳（基数 ¥7,162.00，单位" in done
+    assert "12月社保待缴纳（基数 ¥7,270.00，单位" in done
 
     with Session(bot.engine) as session:
         employee = session.exec(select(Employee)).one()
@@ -105,7 +105,7 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
         expected_task = ("registration", date(2026, 12, 31), "open")
         assert (task.kind, task.due_date, task.status) == expected_task
         month = session.exec(select(LedgerMonth)).one()
-        expected_month = (date(2026, 12, 1), "pending", "7162.00")
+        expected_month = (date(2026, 12, 1), "pending", "7270.00")
         assert (month.month, month.state, str(month.base)) == expected_month
         assert month.employer_amount is not None and month.employee_amount is not None
         assert month.employer_amount > month.employee_amount > 0

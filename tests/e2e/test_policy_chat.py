@@ -16,7 +16,7 @@ QUESTIONS = [
     (HR, "上海滞纳金怎么算", "上海", ["0.05%", "每月倒数第二个工作日"]),
     (HR, "医保断缴三个月有什么影响", "北京", ["3个月", "等待期"]),
     (HR, "广州补缴要滞纳金吗", "广州", ["补缴是否加收滞纳金：是"]),
-    (HR, "社保缴费基数是多少", "北京", ["¥7,162.00", "¥35,811.00", "未确认"]),
+    (HR, "社保缴费基数是多少", "北京", ["¥7,270.00", "¥36,348.00", "京人社发〔2026〕7号"]),
     (HR, "每月几号前交社保", "北京", ["每月25日"]),
     (HR, "上海补缴超过6个月怎么办", "上海", ["区社保中心"]),
     (OTHER_HR, "公积金比例是多少", "上海", ["5%", "7%"]),
@@ -84,7 +84,8 @@ async def test_policy_version_shows_what_is_in_force(bot: BotHarness) -> None:
     assert "2026-12-01（周二）" in text
     for city in ("全国", "北京", "上海", "广州", "深圳", "杭州", "成都"):
         assert f"{city}：" in text
-    assert "北京2026年度（未公布，沿用2025年度）" in text and "⚠️ 未确认" in text
+    assert "北京：北京2026年度（2026-07-01起） ⚠️ 未确认" in text
+    assert "杭州2026年度（未公布，沿用2025年度）" in text
     assert "北京详情" in text and "本月缴费截止：2026-12-25（周五）" in text
     other = (await bot.say(HR, "/policy_version 上海"))[0].text
     assert "上海详情" in other and "2026-12-30（周三）" in other

@@ -18,7 +18,7 @@ async def test_a_comparison_is_answered_side_by_side(bot: BotHarness) -> None:
     answer = (await bot.say(HR, "北京和上海的社保基数一样吗"))[0].text
     assert answer.startswith("📖 北京、上海对比·缴费基数"), answer
     assert "▶ 北京" in answer and "▶ 上海" in answer
-    assert "¥7,162.00" in answer and "¥7,546.00" in answer   # 上海2026年度 (2026-12-01)
+    assert "¥7,270.00" in answer and "¥7,546.00" in answer   # both 2026年度 (2026-12-01)
 
 
 async def test_a_question_about_a_bot_task_points_to_the_command(bot: BotHarness) -> None:

@@ -113,7 +113,7 @@ async def test_employee_views_mask_the_id_number(bot: BotHarness) -> None:
     detail = (await bot.say(HR, "/employee 陈明远"))[0].text
     assert "110101********1233" in detail and "¥5,000.00" in detail and "待申报" in detail
     # The declared base is below Beijing's floor: the view says what the ledger bills.
-    assert "2026年12月台账按 ¥7,162.00 计" in detail
+    assert "2026年12月台账按 ¥7,270.00 计" in detail
     assert "没有找到" in (await bot.say(HR, "/employee 张三"))[0].text
     assert "/employee 陈明远" in (await bot.say(HR, "/employee"))[0].text
     # Personal data stays out of group chats.

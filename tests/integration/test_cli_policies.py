@@ -148,9 +148,9 @@ def test_bad_import_changes_nothing(policy_dir, engine, tmp_path, capsys) -> Non
 
 
 def test_show_prints_version_in_force(policy_dir, capsys) -> None:
-    assert main(["policies", "show", "北京", "--date", "2026-08-01"]) == 0
+    assert main(["policies", "show", "杭州", "--date", "2026-08-01"]) == 0
     out = capsys.readouterr().out
-    assert "北京2026年度（未公布，沿用2025年度）" in out
+    assert "杭州2026年度（未公布，沿用2025年度）" in out
     assert "2026年度基数未公布，沿用2025年度" in out
 
 

@@ -16,8 +16,12 @@ def _no_configured_directory(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_show_formats_money_dates_and_unconfirmed_figures(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["policies", "show", "北京", "--date", "2026-12-01"]) == 0
     out = capsys.readouterr().out
-    assert "缴费基数：¥7,162.00（未确认）–¥35,811.00（未确认）" in out
+    assert "缴费基数：¥7,270.00–¥36,348.00" in out      # 京人社发〔2026〕7号, S
     assert "每月截止：2026-12-25（周五）（2026-12）" in out
+    # 杭州 2026 is carried forward (no notice yet): unconfirmed figures say so
+    assert main(["policies", "show", "杭州", "--date", "2026-12-01"]) == 0
+    out = capsys.readouterr().out
+    assert "缴费基数：¥4,986.00（未确认）–¥25,299.00（未确认）" in out
 
 
 def test_show_refuses_a_bad_date_in_chinese(capsys) -> None:  # type: ignore[no-untyped-def]

@@ -66,8 +66,8 @@ def test_answer_uses_the_citys_own_figures(qa) -> None:
 
 
 def test_unconfirmed_figures_are_marked(qa) -> None:
-    result = qa.answer("北京社保缴费基数", None, today=date(2026, 8, 1))
-    assert result.version.label.startswith("北京2026年度")
+    result = qa.answer("杭州社保缴费基数", None, today=date(2026, 8, 1))
+    assert result.version.label.startswith("杭州2026年度")
     assert "未确认" in result.body
     assert result.unconfirmed
     assert "2026年度基数未公布，沿用2025年度" in result.text

@@ -277,3 +277,61 @@ def test_shanghai_2026_bases_follow_the_bureau_notice_with_a_true_up() -> None:
                         date(2026, 12, 1)).months[0]
     assert july.true_up is not None and july.true_up.provisional.base == Decimal("7460")
     assert july.true_up.due is None and july.true_up.unconfirmed
+
+
+def test_beijing_2026_bases_follow_the_notice_with_a_true_up_and_no_fee_free_window() -> None:
+    # addendum §1: 京人社发〔2026〕7号, 7,270–36,348 from 2026-07, 补差 collected later (S)
+    from policies.backpay import back_payment
+
+    beijing = LIBRARY.region("北京")
+    version = beijing.version_for(date(2026, 7, 1))
+    assert version.label == "北京2026年度"
+    assert (version.base.floor.value, version.base.ceiling.value) == (7270, 36348)
+    assert version.base.floor.conf is Confidence.SECONDARY
+    assert "京人社发〔2026〕7号" in version.base.floor.source.name
+    assert version.true_up is not None and version.true_up.fee_free_until is None
+    assert version.true_up.published.value == date(2026, 8, 21)
+    assert version.rates.pension.employer.unconfirmed          # rates still carried forward
+    assert "7,270" in version.rates.medical.employer.note      # the reading used, at the floor
+    assert beijing.version_for(date(2026, 6, 1)).base.floor.value == 7162
+    # July was due 2026-07-25, before publication: billed at 7,162 first, then 7,270.
+    # By hand at 7,162: employer 1145.92 + 701.88 + 35.81 + 14.32 = 1897.93,
+    # employee 572.96 + 143.24 + 3 + 35.81 = 755.01 → 2652.94;
+    # at 7,270: employer 1163.20 + 712.46 + 36.35 + 14.54 = 1926.55,
+    # employee 581.60 + 145.40 + 3 + 36.35 = 766.35 → 2692.90; 补差 39.96.
+    july = back_payment(beijing, Decimal("5000"), [date(2026, 7, 1)], date(2026, 12, 1)).months[0]
+    assert july.true_up is not None
+    assert july.true_up.provisional.total == Decimal("2652.94")
+    assert july.contribution.total == Decimal("2692.90")
+    assert july.true_up.difference == Decimal("39.96")
+    assert july.true_up.due is None and july.true_up.unconfirmed and july.true_up.late_fee == 0
+    # the old-base charge is late from 2026-07-26 to 2026-12-01: 129 days
+    assert july.late_fee == (Decimal("2652.94") * Decimal("0.0005") * 129).quantize(
+        Decimal("0.01"))
+    august = back_payment(beijing, Decimal("40000"), [date(2026, 8, 1)],
+                          date(2026, 12, 1)).months[0]
+    assert august.true_up is None and august.contribution.base == Decimal("36348")
+
+
+def test_chengdu_2026_bases_and_rates_follow_the_addendum_from_july() -> None:
+    # addendum §1: 川人社办发〔2026〕50号 4,699–23,493 from 2026-07, 医保 base the same (S);
+    # rates 医保 8.3 %/2 %, 失业 0.6/0.4, 工伤 class 1 0.24 % (川人社规〔2026〕3号, S)
+    chengdu = LIBRARY.region("成都")
+    june = chengdu.version_for(date(2026, 6, 1))
+    assert june.base.floor.value == 4588 and june.base.floor.unconfirmed
+    version = chengdu.version_for(date(2026, 7, 1))
+    assert (version.base.floor.value, version.base.ceiling.value) == (4699, 23493)
+    assert version.base.floor.conf is Confidence.SECONDARY
+    assert (version.rates.medical.base_floor.value,
+            version.rates.medical.base_ceiling.value) == (4699, 23493)
+    assert not version.rates.medical.employer.unconfirmed
+    # the 1 % unemployment rate has no 2026 extension notice (addendum: notice U)
+    assert version.rates.unemployment.employer.unconfirmed
+    injury = version.rates.work_injury.employer
+    assert injury.value == Decimal("0.0024") and injury.assumption   # class 1 is assumed
+    assert "川人社规〔2026〕3号" in injury.note
+    # by hand at 5,000: employer 800 + 415 + 30 + 12 = 1257.00; employee 400 + 100 + 20 = 520.00
+    contribution = monthly_contribution(version, Decimal("5000"))
+    assert (contribution.employer, contribution.employee) == (Decimal("1257.00"),
+                                                              Decimal("520.00"))
+    assert monthly_contribution(version, Decimal("3000")).base == Decimal("4699")
