@@ -86,11 +86,14 @@ def price_under(
     fallback = city if region.is_national and region.city != city else None
     note = None
     if contribution.clamped is not None or fallback is not None:
+        # the limit's own mark, not the version's: 北京2026年度 is U (rates carried forward)
+        # while its floor 7,270 is a published figure (S), and HR must not be told otherwise
+        limit = version.base.floor if contribution.clamped == "floor" else version.base.ceiling
         note = PriceNote(
             clamped=contribution.clamped,
             limit=contribution.base,
             version_label=version.label,
-            unconfirmed=contribution.clamped is not None and version.unconfirmed,
+            unconfirmed=contribution.clamped is not None and limit.unconfirmed,
             fallback_city=fallback,
         )
     return MonthPrice(contribution.base, contribution.employer, contribution.employee, note)

@@ -77,10 +77,11 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
     assert "110101********1233" in summary and VALID_ID not in summary
     assert "2026-12-01（周二）" in summary
     assert "2026-12-31（周四）" in summary and "第58条" in summary
-    # 5000 is below Beijing's 2026 floor (7,270, 京人社发〔2026〕7号): the summary says it is
-    # clamped, by which version, and that the version is not confirmed (its rates are U).
-    assert "¥5,000.00" in summary and "下限 7,270.00，已按下限调整" in summary
-    assert "未确认" in summary
+    # 5000 is below Beijing's 2026 floor: the summary says it is clamped and by which version.
+    # The floor is published now (京人社发〔2026〕7号, S), so it is no longer called 未确认
+    # (a carried-forward limit still is: tests/unit/policies/test_month_price.py, 杭州).
+    assert "¥5,000.00" in summary and "北京2026年度下限 7,270.00，已按下限调整" in summary
+    assert "未确认" not in summary
     # The pressed button's message now records the choice.
     assert any(m.text == "参保地：北京" for m in bot.api.sent(HR) if m.edits)
 

@@ -48,7 +48,8 @@ def test_the_price_is_the_calculator_on_the_version_in_force(
     if price.note is not None:
         assert price.note.limit == price.base and price.note.version_label == version.label
         assert price.note.fallback_city == (city if region.is_national else None)
-        assert price.note.unconfirmed == (price.clamped and version.unconfirmed)
+        limit = version.base.floor if price.base == floor else version.base.ceiling
+        assert price.note.unconfirmed == (price.clamped and limit.unconfirmed)
 
 
 @given(month=MONTHS, base=BASES)
@@ -63,10 +64,15 @@ def test_a_version_gap_keeps_the_declared_base() -> None:
 
 
 def test_the_note_names_the_version_the_limit_and_what_is_unconfirmed() -> None:
+    # 北京2026年度's floor is published (京人社发〔2026〕7号, S): no 未确认 on the limit
     price = price_month(LIBRARY, "北京", date(2026, 12, 1), Decimal("5000"))
-    assert price.base == Decimal("7162.00") and price.note is not None
-    assert note_text(price.note) == (
-        "北京2026年度（未公布，沿用2025年度）下限 7,162.00，已按下限调整"
+    assert price.base == Decimal("7270.00") and price.note is not None
+    assert note_text(price.note) == "北京2026年度下限 7,270.00，已按下限调整"
+    # 杭州 2026 carries 2025 forward (no notice yet): the limit is unconfirmed and says so
+    carried = price_month(LIBRARY, "杭州", date(2026, 12, 1), Decimal("3000"))
+    assert carried.note is not None
+    assert note_text(carried.note) == (
+        "杭州2026年度（未公布，沿用2025年度）下限 4,986.00，已按下限调整"
         "；该年度基数未确认，请以当地公布为准"
     )
     high = price_month(LIBRARY, "北京", date(2026, 12, 1), Decimal("100000"))
