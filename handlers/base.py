@@ -35,6 +35,7 @@ from bot.parsing import InputError, parse_amount
 from bot.render import render
 from bot.services import base_change
 from bot.services.access import Member
+from bot.services.errors import DomainError
 from bot.services.leaving import StaffChoice
 from handlers.common import (
     TEXT_ANSWER,
@@ -56,6 +57,7 @@ from handlers.common import (
 )
 from handlers.ledger import policy_library
 from handlers.pickers import ActiveEmployeePicker
+from handlers.refusals import refusal
 from policies.ledger_rules import format_month, month_of, next_month, parse_month
 
 
@@ -159,8 +161,8 @@ async def _ask_confirm(update: Update, context: HRContext, member: Member, month
             Decimal(draft["base"]),
             library=policy_library(context.services),
         )
-    except InputError as error:
-        await reply(update, error.html)
+    except DomainError as error:
+        await reply(update, refusal(error))
         return BaseState.MONTH
     draft["month"] = month.isoformat()
     await checkpoint(update, context, CONVERSATION, BaseState.CONFIRM)

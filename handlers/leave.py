@@ -29,7 +29,8 @@ from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
 from bot.services import leaving
-from bot.services.leaving import LEAVE_REASONS, StaffChoice
+from bot.services.errors import DomainError
+from bot.services.leaving import StaffChoice
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
@@ -50,6 +51,8 @@ from handlers.common import (
 )
 from handlers.ledger import policy_library
 from handlers.pickers import ActiveEmployeePicker
+from handlers.refusals import refusal
+from models.ledger_history import LEAVE_REASONS
 
 
 class LeaveState(IntEnum):
@@ -111,9 +114,9 @@ async def on_last_day(update: Update, context: HRContext) -> int:
         leaving.check_last_day(
             context.services.engine, member, draft["employee_id"], last_day, today=today
         )
-    except InputError as error:
-        message = error.html if error.html.startswith("❌") else "❌ " + error.html
-        await reply(update, message)
+    except (InputError, DomainError) as error:
+        message = refusal(error)
+        await reply(update, message if message.startswith("❌") else "❌ " + message)
         return LeaveState.LAST_DAY
     draft["last_day"] = last_day.isoformat()
     buttons = [
@@ -176,9 +179,9 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             today=today,
             library=policy_library(context.services),
         )
-    except InputError as error:
+    except DomainError as error:
         await checkpoint(update, context, CONVERSATION, None)
-        await show_choice(update, error.html)
+        await show_choice(update, refusal(error))
         return ConversationHandler.END
     await checkpoint(update, context, CONVERSATION, None)
     await show_choice(update, f"已确认：{result.name} 离职。")

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.ledger import LedgerMonth
 from models.types import Money, UTCDateTime, utcnow
+
+#: Why a period ended, as stored in `leave_reason` (HR choose the first five in /leave).
+LEAVE_REASONS = ("主动离职", "合同到期", "辞退", "退休", "其他")
+LEAVE_REASON_AT_IMPORT = "导入时已离职"
+
+
+class BaseChangeReason(StrEnum):
+    """Why a base changed, as stored in `base_change.reason`."""
+
+    ADJUSTED = "调整"
+    HIRED = "入职"
+    ANNUAL = "年度调整"
 
 
 class EmploymentPeriod(SQLModel, table=True):

@@ -16,6 +16,14 @@ class TaskKind(StrEnum):
     LEAVE = "leave"  # 减员
 
 
+def task_title(kind: TaskKind, name: str, *, rehire: bool = False) -> str:
+    """The title a task is stored with (`陈明远 社保登记`): the record names what it was when
+    made, and views show it for a kind they have no wording of their own for."""
+    if kind is TaskKind.LEAVE:
+        return f"{name} 减员（社保停保）"
+    return f"{name} 社保登记（再次入职）" if rehire else f"{name} 社保登记"
+
+
 class TaskStatus(StrEnum):
     OPEN = "open"
     DONE = "done"

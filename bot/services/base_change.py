@@ -14,14 +14,14 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.parsing import InputError
 from bot.services.access import Member
+from bot.services.errors import EmployeeNotFound, MonthBeforeFirstDay, Operation
 from bot.services.ledger import Pricer, month_pricer
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee, EmployeeStatus, employee_by_id
 from models.ledger import LedgerMonth
-from models.ledger_history import BaseChange, employee_base_changes
+from models.ledger_history import BaseChange, BaseChangeReason, employee_base_changes
 from policies.ledger_rules import LedgerState, base_for_month, month_of
 from policies.library import PolicyLibrary
 from policies.month_price import PriceNote
@@ -78,15 +78,13 @@ def preview_base_change(
     with Session(engine) as session:
         employee = employee_by_id(session, member.company_id, employee_id)
         if employee is None:
-            raise InputError("❌ 未找到该员工，请发送 /base 重新选择。")
+            raise EmployeeNotFound(Operation.BASE)
         changes = [
             (c.effective_month, c.base)
             for c in employee_base_changes(session, member.company_id, employee_id)
         ]
         if month < month_of(employee.first_day):
-            raise InputError(
-                f"❌ 生效月份不能早于入职月份 {employee.first_day:%Y-%m}，请重新输入。"
-            )
+            raise MonthBeforeFirstDay(employee.first_day)
         return _line(employee, month, base, month_pricer(library), changes)
 
 
@@ -130,7 +128,7 @@ def apply_base_changes(
     new_bases: Mapping[int, Decimal],
     *,
     today: date,
-    reason: str = "调整",
+    reason: BaseChangeReason = BaseChangeReason.ADJUSTED,
     library: PolicyLibrary | None = None,
 ) -> BaseChangeResult:
     """Record each base from `month` on and re-price that employee's pending months."""
@@ -153,7 +151,7 @@ def apply_base_changes(
                         employee_id=employee_id,
                         effective_month=month_of(employee.first_day),
                         base=employee.base,
-                        reason="入职",
+                        reason=BaseChangeReason.HIRED,
                         created_by=member.user_id,
                     )
                 )
@@ -245,6 +243,6 @@ def apply_annual_adjustment(
         month,
         {line.employee_id: line.new_base for line in lines},
         today=today,
-        reason="年度调整",
+        reason=BaseChangeReason.ANNUAL,
         library=library,
     )

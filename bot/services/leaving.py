@@ -10,8 +10,14 @@ from decimal import Decimal
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
-from bot.parsing import InputError
 from bot.services.access import Member
+from bot.services.errors import (
+    CannotRehire,
+    EmployeeNotFound,
+    LastDayBeforeFirstDay,
+    LastDayTooFarAhead,
+    Operation,
+)
 from bot.services.ledger import (
     declaration_deadline,
     record_current_period,
@@ -21,13 +27,12 @@ from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus, employee_by_id
 from models.ledger import LedgerMonth
 from models.ledger_history import EmploymentPeriod, employee_periods
-from models.task import Task, TaskKind
+from models.task import Task, TaskKind, task_title
 from policies.deadlines import registration_deadline
 from policies.idnumber import mask_id_number, normalise
 from policies.ledger_rules import LedgerState, leave_task_deadline, month_of
 from policies.library import PolicyLibrary
 
-LEAVE_REASONS = ("主动离职", "合同到期", "辞退", "退休", "其他")
 MAX_DAYS_AHEAD = 60
 
 
@@ -80,13 +85,11 @@ def check_last_day(
     with Session(engine) as session:
         employee = employee_by_id(session, member.company_id, employee_id)
     if employee is None or employee.status != EmployeeStatus.ACTIVE:
-        raise InputError("❌ 该员工不在职或不存在，请发送 /leave 重新选择。")
+        raise EmployeeNotFound(Operation.LEAVE)
     if last_day < employee.first_day:
-        raise InputError(
-            f"❌ 最后工作日不能早于用工之日 {employee.first_day.isoformat()}，请重新输入。"
-        )
+        raise LastDayBeforeFirstDay(employee.first_day)
     if last_day > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise InputError(f"❌ 最后工作日不能晚于今天之后{MAX_DAYS_AHEAD}天，请重新输入。")
+        raise LastDayTooFarAhead(MAX_DAYS_AHEAD)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def record_leave(
             company_id=member.company_id,
             employee_id=employee.id,
             kind=TaskKind.LEAVE,
-            title=f"{employee.name} 减员（社保停保）",
+            title=task_title(TaskKind.LEAVE, employee.name),
             due_date=due,
         )
         session.add(task)
@@ -187,10 +190,7 @@ def rehire(
     if employee.status != EmployeeStatus.LEFT or (
         employee.last_day is not None and first_day <= employee.last_day
     ):
-        raise InputError(
-            f"❌ {employee.name}（{mask_id_number(employee.id_number)}）仍在职或新的用工之日"
-            "不晚于上次离职日，无法再次入职。"
-        )
+        raise CannotRehire(employee.name, mask_id_number(employee.id_number))
     _current_period(session, member.company_id, employee)
     employee.first_day = first_day
     employee.last_day = None
@@ -210,7 +210,7 @@ def rehire(
         company_id=member.company_id,
         employee_id=employee.id,
         kind=TaskKind.REGISTRATION,
-        title=f"{employee.name} 社保登记（再次入职）",
+        title=task_title(TaskKind.REGISTRATION, employee.name, rehire=True),
         due_date=registration_deadline(first_day),
     )
     session.add(task)

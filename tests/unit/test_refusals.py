@@ -105,3 +105,24 @@ def test_a_type_without_a_macro_fails_loudly() -> None:
 
     with pytest.raises(LookupError):
         refusal(Unworded())
+
+
+def test_every_service_error_has_a_macro() -> None:
+    """Errors defined beside their service (bot/services/robots.py …) are worded here too."""
+    import importlib
+    import pkgutil
+
+    import bot.services
+    from handlers.refusals import _macros
+
+    for module in pkgutil.iter_modules(bot.services.__path__):
+        importlib.import_module(f"bot.services.{module.name}")
+    everywhere: set[type[DomainError]] = set()
+    pending = list(DomainError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        if cls.__module__.startswith("bot.services."):
+            everywhere.add(cls)
+    unworded = sorted(c.__name__ for c in everywhere if not hasattr(_macros(), c.__name__))
+    assert unworded == []
