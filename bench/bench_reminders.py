@@ -33,7 +33,7 @@ from sqlmodel import col
 from bot.clock import ManualClock
 from bot.services.notify import Notification, Recipient
 from bot.services.reminder_delivery import BATCH, ReminderScheduler, claim_due
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Company, Membership
 from models.db import make_engine, upgrade_schema
 from models.employee import Employee

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from policies import reminder_plan
 from policies.timezones import DEFAULT_TIMEZONE, is_known_zone
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -73,22 +74,24 @@ class CompanyDefaults(_Section):
         return value
 
 
-class ReminderSettings(_Section):
-    #: Day 29 is the last that still leaves a natural day before the day-30 deadline.
-    normal_day: int = Field(default=23, ge=1, le=28)
-    urgent_day: int = Field(default=28, ge=2, le=29)
-    declaration_days_before: int = Field(default=5, ge=1, le=15)
-    #: Working hours only: nobody should be woken by a reminder.
-    send_hour: int = Field(default=9, ge=7, le=20)
-    tick_seconds: float = Field(default=60, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    backpay_stall_working_days: int = Field(default=5, ge=1)
+class ReminderConfig(reminder_plan.ReminderSettings):
+    """config.toml ``[reminders]``: the thresholds every company starts from — the rule's own
+    type, ``policies.reminder_plan.ReminderSettings``, with its bounds — plus how the scheduler
+    runs. It declares only the two scheduler fields; a company's zone is ``[company] timezone``
+    or the company's own, never a reminder setting.
+    """
 
-    @model_validator(mode="after")
-    def _ordered(self) -> ReminderSettings:
-        if self.normal_day >= self.urgent_day:
-            raise ValueError("reminders.normal_day must be before reminders.urgent_day")
-        return self
+    #: Seconds between scheduler ticks (the outbox and the ledger roll-over).
+    tick_seconds: float = Field(default=60, gt=0)
+    #: Deliveries a reminder gets before it is marked failed (and listed in /todo).
+    max_attempts: int = Field(default=5, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_zone_here(cls, values: Any) -> Any:
+        if isinstance(values, Mapping) and "timezone" in values:
+            raise ValueError("[reminders] has no timezone: set [company] timezone")
+        return values
 
 
 class ImportSettings(_Section):
@@ -136,7 +139,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     company: CompanyDefaults = CompanyDefaults()
-    reminders: ReminderSettings = ReminderSettings()
+    reminders: ReminderConfig = ReminderConfig()
     policies: PolicySettings = PolicySettings()
     imports: ImportSettings = ImportSettings()
     logging: LoggingSettings = LoggingSettings()

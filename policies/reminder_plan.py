@@ -25,7 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from policies.deadlines import REGISTRATION_DAYS
 from policies.timezones import DEFAULT_TIMEZONE
@@ -150,9 +153,20 @@ def _check_range(field: str, value: int, bounds: tuple[int, int]) -> None:
         raise InvalidReminderSettings(field, bounds, f"{field}={value} outside {low}..{high}")
 
 
-@dataclass(frozen=True)
-class ReminderSettings:
-    """A company's reminder thresholds; invalid combinations cannot be constructed."""
+class ReminderSettings(BaseModel):
+    """A company's reminder thresholds; invalid combinations cannot be constructed.
+
+    The one type of these values. config.toml's ``[reminders]`` section
+    (``bot.settings.ReminderConfig``) is this type plus how the scheduler runs, so the bounds
+    below are also what the config is checked against, and a company's own thresholds
+    (``company_settings``) are applied with ``model_copy(update=...)`` and re-checked by
+    constructing this type. A pydantic model, not a dataclass, for that reason only.
+
+    Constructed directly it raises ``InvalidReminderSettings`` (which field, which bounds: what
+    /settings tells HR); validated as part of the config, pydantic's ``ValidationError``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     normal_day: int = 23
     urgent_day: int = 28
@@ -161,7 +175,14 @@ class ReminderSettings:
     send_hour: int = 9
     timezone: str = DEFAULT_TIMEZONE
 
-    def __post_init__(self) -> None:
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise _invalid_settings(error) from None
+
+    @model_validator(mode="after")
+    def _within_bounds(self) -> ReminderSettings:
         _check_range("normal_day", self.normal_day, NORMAL_DAY_RANGE)
         _check_range("urgent_day", self.urgent_day, URGENT_DAY_RANGE)
         if self.normal_day >= self.urgent_day:
@@ -178,6 +199,7 @@ class ReminderSettings:
         )
         _check_range("send_hour", self.send_hour, SEND_HOUR_RANGE)
         ZoneInfo(self.timezone)  # raises for an unknown zone
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -186,6 +208,15 @@ class ReminderSettings:
     @property
     def send_time(self) -> time:
         return time(self.send_hour)
+
+
+def _invalid_settings(error: ValidationError) -> Exception:
+    """The ``InvalidReminderSettings`` pydantic wrapped, or the error itself (a wrong type)."""
+    for detail in error.errors():
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, InvalidReminderSettings):
+            return cause
+    return error
 
 
 @dataclass(frozen=True)

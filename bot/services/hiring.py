@@ -24,7 +24,7 @@ from bot.services import leaving
 from bot.services.access import Member
 from bot.services.ledger import complete_ledger, obligation_due
 from bot.services.reminder_planning import plan_task_reminders
-from bot.settings import ReminderSettings
+from bot.settings import ReminderConfig
 from models import audit
 from models.db import unit_of_work
 from models.employee import (
@@ -370,7 +370,7 @@ def register_hire(
     *,
     today: date,
     library: PolicyLibrary | None = None,
-    reminder_defaults: ReminderSettings | None = None,
+    reminder_defaults: ReminderConfig | None = None,
 ) -> HireResult:
     """One transaction: employee, registration task (art. 58), first ledger month, audit row.
 

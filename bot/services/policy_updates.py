@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.render import render
 from bot.services.reminder_planning import plan_policy_notice
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
 from models.audit import AuditLog
 from models.company import Company, companies_in_city

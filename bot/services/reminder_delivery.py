@@ -49,7 +49,7 @@ from bot.services.reminder_planning import (
     plan_declarations,
     plan_unplanned_tasks,
 )
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
 from models.company import Company, Membership, Role, active_memberships, company_members
 from models.db import unit_of_work

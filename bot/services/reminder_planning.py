@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from bot.services.ledger import MonthDue, month_end_due
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Company
 from models.employee import Employee
 from models.ledger import LedgerMonth, LedgerState

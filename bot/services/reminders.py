@@ -24,7 +24,7 @@ from bot.services.reminder_planning import (
     replan_company,
 )
 from bot.services.todo import complete_task
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee

@@ -36,7 +36,7 @@ from bot.services.access import Member
 from bot.services.leaving import rehire
 from bot.services.ledger import Pricer, declaration_deadline, month_pricer
 from bot.services.reminder_planning import plan_task_reminders
-from bot.settings import ImportSettings, ReminderSettings
+from bot.settings import ImportSettings, ReminderConfig
 from models import audit
 from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus
@@ -337,7 +337,7 @@ def confirm_import(
     library: PolicyLibrary | None = None,
     progress: Progress | None = None,
     choices: ImportChoices | None = None,
-    reminder_defaults: ReminderSettings | None = None,
+    reminder_defaults: ReminderConfig | None = None,
 ) -> ImportOutcome:
     """Store the valid rows in one transaction; a file imported before changes nothing.
 
@@ -439,7 +439,7 @@ def _department_ids(session: Session, company_id: int, plan: ImportPlan) -> dict
 
 
 def _plan_registration_reminders(
-    session: Session, member: Member, today: date, defaults: ReminderSettings | None
+    session: Session, member: Member, today: date, defaults: ReminderConfig | None
 ) -> None:
     """Plan the reminders of the registration tasks the import opened (as /hire does)."""
     has_rows = select(Reminder.id).where(Reminder.task_id == Task.id).exists()

@@ -20,7 +20,7 @@ from bot.services.access import Member
 from bot.services.notify import DeliveryFailed, Notification, Recipient, RecipientBlocked
 from bot.services.policy_updates import record_policy_update
 from bot.services.reminder_delivery import ReminderScheduler
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models.audit import AuditLog
 from models.company import Company, Membership, Role
 from models.db import unit_of_work

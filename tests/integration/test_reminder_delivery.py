@@ -29,7 +29,7 @@ from bot.services.notify import (
     RetryLater,
 )
 from bot.services.reminder_delivery import ReminderScheduler, Result, claim_due
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Membership, Role
 from models.reminder import CompanySettings, Reminder, ReminderStatus, failed_reminders
 from models.task import Task, TaskStatus

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from bot.clock import ManualClock
 from bot.services.notify import Notification, Recipient
 from bot.services.reminder_delivery import ReminderScheduler
-from bot.settings import ReminderSettings as ReminderDefaults
+from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Company, Membership
 from models.db import make_engine, upgrade_schema
 from models.employee import Employee

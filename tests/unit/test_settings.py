@@ -53,3 +53,24 @@ def test_bad_values_are_refused() -> None:
         load_settings(ROOT / "config.toml", env={"HRBOT_REMINDERS_NORMAL_DAY": "29"})
     with pytest.raises(ValidationError):
         load_settings(ROOT / "config.toml", env={"HRBOT_COMPANY_TIMEZONE": "Mars/Base"})
+
+
+def test_reminders_section_is_the_rules_type_plus_the_scheduler() -> None:
+    """One ReminderSettings: [reminders] is the policy type with its bounds, and declares only
+    how the scheduler runs; companies apply their own thresholds on top of it."""
+    from bot.settings import ReminderConfig
+    from policies.reminder_plan import ReminderSettings
+
+    settings = load_settings(ROOT / "config.toml", env={})
+    assert isinstance(settings.reminders, ReminderSettings)
+    own = set(ReminderConfig.model_fields) - set(ReminderSettings.model_fields)
+    assert own == {"tick_seconds", "max_attempts"}
+    company = settings.reminders.model_copy(update={"normal_day": 20})
+    assert ReminderSettings(**{n: getattr(company, n) for n in ReminderSettings.model_fields})
+    # The rule's bounds are the config's: a 31-working-day stall is no reminder (rule: 1..30).
+    with pytest.raises(ValidationError):
+        load_settings(
+            ROOT / "config.toml", env={"HRBOT_REMINDERS_BACKPAY_STALL_WORKING_DAYS": "31"}
+        )
+    with pytest.raises(ValidationError):
+        load_settings(ROOT / "config.toml", env={"HRBOT_REMINDERS_TIMEZONE": "Asia/Urumqi"})
