@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from enum import IntEnum
 from html import escape
 from typing import Any
@@ -29,11 +30,19 @@ from bot.callbacks import (
     matching,
 )
 from bot.context import HRContext
-from bot.parsing import InputError
+from bot.parsing import (
+    InputError,
+    parse_amount,
+    parse_city_name,
+    parse_day,
+    parse_department_name,
+    parse_person_name,
+)
 from bot.render import render
 from bot.services import hiring
 from bot.services.access import Member
-from bot.services.hiring import HireDraft, HireField
+from bot.services.errors import DomainError
+from bot.services.hiring import HireAnswer, HireDraft, HireField
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
@@ -51,6 +60,10 @@ from handlers.common import (
     show_choice,
     unexpected_answer,
 )
+from handlers.refusals import refusal
+from policies.hiring import FirstDayRefused, check_first_day
+from policies.idnumber import InvalidIdNumber, validate_id_number
+from policies.library import PolicyLibrary
 
 
 class HireState(IntEnum):
@@ -186,6 +199,40 @@ async def _show_confirm(update: Update, context: HRContext, member: Member) -> i
     return HireState.CONFIRM
 
 
+#: Said after an amount refusal that quoted what was typed: the spellings a base may take.
+BASE_SPELLINGS = "；可写 8000、8,000.00、8千 或 1.2万（不支持 8k、八千）。"
+
+
+def read_answer(
+    field: HireField, text: str, *, today: date, library: PolicyLibrary | None
+) -> tuple[HireAnswer, str | None]:
+    """What HR typed for `field` as a value, with the first day's late-registration warning;
+    InputError says what to type instead (each refusal is marked ❌ as the others are)."""
+    if field is HireField.NAME:
+        return parse_person_name(text), None
+    if field is HireField.DEPARTMENT:
+        return parse_department_name(text), None
+    if field is HireField.CITY:
+        known = hiring.known_city(text, library)
+        return known or hiring.library_city(parse_city_name(text), library), None
+    try:
+        if field is HireField.ID_NUMBER:
+            return validate_id_number(text, today=today).value, None
+        if field is HireField.FIRST_DAY:
+            check = check_first_day(parse_day(text, today=today), today=today)
+            return check.first_day, check.warning
+    except (InvalidIdNumber, FirstDayRefused, InputError) as error:
+        raise InputError("❌ " + error.message) from None
+    try:
+        return parse_amount(text), None
+    except InputError as error:
+        # keeps the message's opening quote: ❌ 缴费基数“五千五”不是有效金额…
+        message = "❌ 缴费基数" + error.message
+        if error.message.startswith("“"):
+            message = message.removesuffix("。") + BASE_SPELLINGS
+        raise InputError(message) from None
+
+
 def on_answer(field: HireField, state: HireState, next_state: HireState) -> Callback:
     """A typed answer: validated by the service into the draft, then the next question."""
 
@@ -194,23 +241,22 @@ def on_answer(field: HireField, state: HireState, next_state: HireState) -> Call
         if member is None:
             return ConversationHandler.END
         draft = _draft(context)
+        library = context.services.policies.library
         try:
-            notes = await context.db(
-                hiring.apply_answer,
-                context.services.engine,
-                member,
-                draft,
-                field,
-                message_text(update),
-                today=member_today(context, member),
-                library=context.services.policies.library,
+            value, warning = read_answer(
+                field, message_text(update), today=member_today(context, member), library=library
             )
-        except InputError as error:
-            await reply(update, error.html)
+            former = await context.db(
+                hiring.apply_answer, context.services.engine, member, draft, field, value
+            )
+        except (InputError, DomainError) as error:
+            await reply(update, refusal(error))
             return state
         _save(context, draft)
-        for note in notes:
-            await reply(update, note)
+        if former is not None:
+            await reply(update, render("hire_former_employee", former=former))
+        if warning:
+            await reply(update, warning)
         return await _next_or_confirm(update, context, member, next_state)
 
     callback.__name__ = f"on_{field}"
@@ -270,8 +316,8 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             library=services.policies.library,
             reminder_defaults=services.settings.reminders,
         )
-    except InputError as error:
-        await show_choice(update, error.html)
+    except DomainError as error:
+        await show_choice(update, refusal(error))
         _clear(context)
         return ConversationHandler.END
     _clear(context)

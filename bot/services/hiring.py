@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -12,16 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.parsing import (
-    InputError,
-    parse_amount,
-    parse_city_name,
-    parse_day,
-    parse_department_name,
-    parse_person_name,
-)
 from bot.services import leaving
 from bot.services.access import Member
+from bot.services.errors import IdNumberRegistered
 from bot.services.ledger import complete_ledger, obligation_due
 from bot.services.reminder_planning import plan_task_reminders
 from bot.settings import ReminderConfig
@@ -38,10 +32,10 @@ from models.employee import (
 )
 from models.ledger import LedgerMonth, LedgerState, employee_ledger
 from models.ledger_history import EmploymentPeriod
-from models.task import Task, TaskKind
+from models.task import Task, TaskKind, task_title
 from policies.deadlines import month_of, registration_deadline
-from policies.hiring import FirstDayRefused, check_first_day
-from policies.idnumber import InvalidIdNumber, mask_id_number, validate_id_number
+from policies.hiring import check_first_day
+from policies.idnumber import mask_id_number
 from policies.library import PolicyLibrary, UnknownRegion
 from policies.month_price import PriceNote, price_month
 
@@ -82,7 +76,7 @@ class HirePreview:
     name: str
     masked_id: str
     first_day: date
-    department: str
+    department: str | None
     base: Decimal
     effective_base: Decimal
     #: Why the billed base differs from the typed one (policies.month_price), if it does.
@@ -138,77 +132,44 @@ def _owed_month(
     )
 
 
-def accept_name(text: str) -> str:
-    return parse_person_name(text)
-
-
 @dataclass(frozen=True)
-class AcceptedId:
-    value: str
-    #: A former employee of this company (re-hire), with the sentence that tells HR so.
-    rehire_note: str | None = None
+class FormerEmployee:
+    """The 身份证 typed is a former employee's of this company: 确认 re-hires them with a new
+    employment period, their earlier records kept."""
+
+    name: str
+    masked_id: str
+    last_day: date | None
 
 
-def accept_id_number(engine: Engine, member: Member, text: str, *, today: date) -> AcceptedId:
-    """Validated, normalised 身份证; refuses a current employee's, naming the record masked.
-
-    A former employee's number is accepted: 确认 then re-hires them with a new period.
-    """
-    try:
-        value = validate_id_number(text, today=today).value
-    except InvalidIdNumber as error:
-        raise InputError("❌ " + error.message) from None
+def check_id_number(engine: Engine, member: Member, id_number: str) -> FormerEmployee | None:
+    """A validated 身份证 may be hired: nobody's (None) or a former employee's; a current
+    employee's raises IdNumberRegistered naming the record masked."""
     with Session(engine) as session:
-        existing = employee_by_id_number(session, member.company_id, value)
-    if existing is not None and existing.status == EmployeeStatus.LEFT:
-        left = existing.last_day.isoformat() if existing.last_day else "此前"
-        return AcceptedId(
-            value,
-            f"ℹ️ {existing.name}（{mask_id_number(value)}）曾在本公司任职，{left}离职。"
-            "确认后将按再次入职登记，原有记录保留。",
-        )
-    if existing is not None:
-        raise InputError(
-            f"❌ 该身份证号码已登记：{existing.name}（{mask_id_number(existing.id_number)}，"
-            f"用工之日 {existing.first_day.isoformat()}）。"
-            "请输入其他员工的身份证号码，或发送 /cancel 取消。"
-        )
-    return AcceptedId(value)
+        existing = employee_by_id_number(session, member.company_id, id_number)
+    if existing is None:
+        return None
+    if existing.status == EmployeeStatus.LEFT:
+        return FormerEmployee(existing.name, mask_id_number(id_number), existing.last_day)
+    raise IdNumberRegistered(
+        existing.name, mask_id_number(existing.id_number), existing.first_day
+    )
 
 
-def accept_first_day(text: str, *, today: date) -> tuple[date, str | None]:
-    try:
-        check = check_first_day(parse_day(text, today=today), today=today)
-    except FirstDayRefused as error:
-        raise InputError("❌ " + error.message) from None
-    except InputError as error:
-        raise InputError("❌ " + error.message) from None
-    return check.first_day, check.warning
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
-def accept_department_name(text: str) -> str:
-    return parse_department_name(text)
+def known_city(typed: str, library: PolicyLibrary | None) -> str | None:
+    """A city as the policy library names it (北京市, 京, 沪 → its name), or None when the
+    library does not know the text as typed."""
+    typed = typed.strip()
+    if library is not None and _HAN.fullmatch(typed):
+        return library.canonical_city(typed)
+    return None
 
 
-def accept_base(text: str) -> Decimal:
-    try:
-        return parse_amount(text)
-    except InputError as error:
-        # keeps the message's opening quote: ❌ 缴费基数“五千五”不是有效金额…
-        message = "❌ 缴费基数" + error.message
-        if error.message.startswith("“"):
-            message = (message.removesuffix("。")
-                       + "；可写 8000、8,000.00、8千 或 1.2万（不支持 8k、八千）。")
-        raise InputError(message) from None
-
-
-def accept_city(text: str, library: PolicyLibrary | None = None) -> str:
-    """The insured city as the policy library names it (北京市, 京 → 北京), or as typed."""
-    typed = text.strip()
-    is_chinese = bool(typed) and all("\u4e00" <= ch <= "\u9fff" for ch in typed)
-    if library is not None and is_chinese and (known := library.canonical_city(typed)):
-        return known  # 沪, 上海市 → 上海; pinyin stays refused as before
-    city = parse_city_name(text)
+def library_city(city: str, library: PolicyLibrary | None) -> str:
+    """A well-formed city name, as the library spells its region when it has one."""
     if library is not None:
         try:
             return library.region(city).city
@@ -228,42 +189,38 @@ class HireField(StrEnum):
     CITY = "city"
 
 
-def apply_answer(
-    engine: Engine,
-    member: Member,
-    draft: HireDraft,
-    field: HireField,
-    text: str,
-    *,
-    today: date,
-    library: PolicyLibrary | None,
-) -> list[str]:
-    """Validate one typed answer and write it into the draft.
+#: A typed answer once read: a name, 身份证, department or city (str), a first day, a base.
+HireAnswer = str | date | Decimal
 
-    Returns notes to show before the next question (a late first day, a re-hire); raises
-    InputError with what to type instead, leaving the draft as it was.
+
+def apply_answer(
+    engine: Engine, member: Member, draft: HireDraft, field: HireField, value: HireAnswer
+) -> FormerEmployee | None:
+    """Write one answer, read and validated at the edge, into the draft.
+
+    A 身份证 is checked against the company's records (IdNumberRegistered for a current
+    employee's, leaving the draft as it was); a former employee's is returned so HR are told
+    确认 will re-hire them. A department name is matched to an existing department.
     """
-    notes: list[str] = []
+    former = None
     if field is HireField.NAME:
-        draft.name = accept_name(text)
+        draft.name = str(value)
     elif field is HireField.ID_NUMBER:
-        accepted = accept_id_number(engine, member, text, today=today)
-        draft.id_number, draft.rehire = accepted.value, accepted.rehire_note is not None
-        notes += [accepted.rehire_note] if accepted.rehire_note else []
+        former = check_id_number(engine, member, str(value))
+        draft.id_number, draft.rehire = str(value), former is not None
     elif field is HireField.FIRST_DAY:
-        first_day, warning = accept_first_day(text, today=today)
-        draft.first_day = first_day.isoformat()
-        notes += [warning] if warning else []
+        assert isinstance(value, date)
+        draft.first_day = value.isoformat()
     elif field is HireField.DEPARTMENT:
-        name = accept_department_name(text)
         existing = {d.name: d.id for d in company_departments(engine, member)}
-        draft.department_id = existing.get(name)
-        draft.new_department = None if name in existing else name
+        draft.department_id = existing.get(str(value))
+        draft.new_department = None if value in existing else str(value)
     elif field is HireField.BASE:
-        draft.base = str(accept_base(text))
+        assert isinstance(value, Decimal)
+        draft.base = str(value)
     elif field is HireField.CITY:
-        draft.insured_city = accept_city(text, library)
-    return notes
+        draft.insured_city = str(value)
+    return former
 
 
 def company_departments(engine: Engine, member: Member) -> list[Department]:
@@ -271,14 +228,14 @@ def company_departments(engine: Engine, member: Member) -> list[Department]:
         return departments(session, member.company_id)
 
 
-def _department_label(session: Session, member: Member, draft: HireDraft) -> str:
+def _department_label(session: Session, member: Member, draft: HireDraft) -> str | None:
     if draft.new_department:
         return draft.new_department
     if draft.department_id is not None:
         found = department_by_id(session, member.company_id, draft.department_id)
         if found is not None:
             return found.name
-    return "（未填写）"
+    return None
 
 
 def preview(
@@ -392,9 +349,7 @@ def register_hire(
             if existing is not None and not (
                 draft.rehire and existing.status == EmployeeStatus.LEFT
             ):
-                raise InputError(
-                    "❌ 该身份证号码已在其他会话中登记，本次未重复登记。发送 /employees 查看。"
-                )
+                raise IdNumberRegistered(concurrent=True)
             department_id = draft.department_id
             if draft.new_department:
                 department_id = get_or_create_department(
@@ -432,7 +387,7 @@ def register_hire(
                     company_id=member.company_id,
                     employee_id=employee.id,
                     kind=TaskKind.REGISTRATION,
-                    title=f"{facts.name} 社保登记",
+                    title=task_title(TaskKind.REGISTRATION, facts.name),
                     due_date=facts.deadline,
                 )
                 session.add(task)
@@ -509,4 +464,4 @@ def register_hire(
                 months=owed,
             )
     except IntegrityError:
-        raise InputError("❌ 该身份证号码已登记，本次未重复登记。发送 /employees 查看。") from None
+        raise IdNumberRegistered() from None

@@ -175,7 +175,7 @@ def test_base_change_mid_year_reprices_pending_months_only(engine: Engine, membe
 def test_rehire_through_the_hire_service(engine: Engine, member: Member) -> None:
     """/hire's service re-hires a former employee by 身份证 (the one re-hire path) and refuses
     a current one; the new period's months up to today exist at once."""
-    from bot.parsing import InputError
+    from bot.services.errors import IdNumberRegistered
     from bot.services.hiring import HireDraft, register_hire
 
     today = date(2026, 12, 1)
@@ -195,7 +195,7 @@ def test_rehire_through_the_hire_service(engine: Engine, member: Member) -> None
         hire.rehire = True
         return hire
 
-    with pytest.raises(InputError):
+    with pytest.raises(IdNumberRegistered):
         register_hire(engine, member, draft("8000"), today=today)
     record_leave(engine, member, chen.id, date(2026, 11, 10), "主动离职", today=today)
     register_hire(engine, member, draft("8800"), today=today)
