@@ -417,7 +417,7 @@ def sourced_items(version: PolicyVersion) -> Iterator[tuple[str, Sourced]]:
                     yield from walk(child, f"{path}.{name}" if path else name)
 
     for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
-                    "housing_fund", "true_up"):
+                    "housing_fund", "true_up", "pension"):
         node = getattr(version, section)
         if node is not None:
             yield from walk(node, section)
@@ -594,7 +594,7 @@ def _flatten(version: PolicyVersion, *, for_people: bool = False) -> Iterator[tu
             yield path, str(node)
 
     for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
-                    "housing_fund", "true_up", "first_months"):
+                    "housing_fund", "true_up", "first_months", "pension"):
         if getattr(version, section) is not None:
             yield from walk(getattr(version, section), section)
 

@@ -200,6 +200,32 @@ class MedicalGapRule(Strict):
     waiting_months_employer: Figure[Months]
     waiting_months_individual: Figure[Months]
     effect: Figure[str]
+    retroactive_cover: Figure[bool] | None = None
+    """Whether medical costs incurred during a gap no longer than ``grace_months`` are reimbursed
+    once the months are back-paid. None: the city's rule is not in the library, and nothing may
+    tell an employee their reimbursement is unaffected."""
+
+
+class PensionRule(Strict):
+    """Figures of the basic-pension formula (国发〔2005〕38号 method) the gap estimate uses.
+
+    The formula's constants are national (national.toml); a city may add its province's
+    计发基数 (``payout_base``). A city's field overrides the national one; a missing
+    ``payout_base`` is estimated (and labelled so) by ``policies.impact``.
+    """
+
+    accrual_per_year: Figure[Rate] | None = None
+    """基础养老金: this share of (C + C × I) / 2 per contribution year (1 %)."""
+    personal_account_rate: Figure[Rate] | None = None
+    """Share of the employee's base credited to the personal account each month (8 %)."""
+    payout_age: Figure[int] | None = None
+    """The retirement age the estimate assumes."""
+    payout_months: Figure[Months] | None = None
+    """计发月数 at ``payout_age`` (139 at 60): the personal account is paid out over this."""
+    payout_base: Figure[Yuan] | None = None
+    """计发基数 C: the (provincial) average wage pensions are computed on."""
+    minimum_years: Figure[int] | None = None
+    """Contribution years needed for a monthly pension (15, rising from 2030)."""
 
 
 class HousingFundRule(Strict):
@@ -244,6 +270,8 @@ class PolicyVersion(Strict):
     """Only on the version whose bases were published late; never inherited."""
     first_months: FirstMonthsRule | None = None
     """None: the conservative default of ``policies.obligations`` applies (未确认)."""
+    pension: PensionRule | None = None
+    """Pension-formula figures for the gap estimate (national constants; a city's 计发基数)."""
 
     def covers(self, day: date) -> bool:
         ends = self.effective_to
