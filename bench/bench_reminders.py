@@ -30,8 +30,9 @@ from sqlalchemy import Engine, and_, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
+from bot.channels.base import ChannelKind, Delivered, Endpoint, Rendered
+from bot.channels.present import present
 from bot.clock import ManualClock
-from bot.services.notify import Notification, Recipient
 from bot.services.reminder_delivery import BATCH, ReminderScheduler, claim_due
 from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Company, Membership
@@ -239,8 +240,15 @@ def timed(fn: Callable[[], int], repeat: int, between: Callable[[], None]) -> li
 
 
 class NullChannel:
-    async def deliver(self, recipient: Recipient, note: Notification) -> int:
-        return 1
+    kind = ChannelKind.TELEGRAM
+
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        return Delivered(1)
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
+        return Delivered(1)
 
 
 def main() -> None:
@@ -292,7 +300,8 @@ def main() -> None:
         baseline_s += timed(lambda: update_by_key(engine, ids), 1, reset_and_find)
         claim_s += timed(lambda: len(claim_due(engine, "bench", NOW)), 1, reset_and_find)
     scheduler = ReminderScheduler(
-        engine, ManualClock(NOW), NullChannel(), ReminderDefaults(), worker="bench-tick"
+        engine, ManualClock(NOW), NullChannel(), ReminderDefaults(), present=present,
+        worker="bench-tick",
     )
     scheduler._planned_on = NOW.date()  # time the claim-and-send path only
     claimed: list[int] = []

@@ -18,14 +18,12 @@ from telegram.ext import (
 )
 
 import handlers
-from bot.channels.robot_channels import build_robot_channels
+from bot.bootstrap import register_channels, schedule_reminders
 from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
-from bot.secret_box import load_secret_box
 from bot.services import operations
-from bot.services.robots import DatabaseRobotTargets
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
 from models.db import make_engine, upgrade_schema
@@ -149,7 +147,7 @@ def build_application(
         builder = builder.updater(None)
     builder = builder.post_shutdown(_close_channels)
     application: HRApplication = builder.build()  # type: ignore[assignment]
-    register_robot_channels(application)
+    register_channels(application)
     if updates:
         handlers.register_all(application)
         application.add_handler(TypeHandler(Update, persist_now), group=99)
@@ -159,25 +157,9 @@ def build_application(
     return application
 
 
-def register_robot_channels(application: HRApplication) -> None:
-    """The secret box and the WeCom / Feishu / DingTalk adapters; deep links name this bot."""
-    services = application.services
-    settings = services.settings
-    key = settings.secrets.key
-    box = load_secret_box(key.get_secret_value() if key else None, settings.secrets.key_file,
-                          lazy=True)
-    services.secret_box = box
-    services.channels.update(build_robot_channels(
-        DatabaseRobotTargets(services.engine, box),
-        bot_username=lambda: application.bot.username,
-        allow_local=settings.robots.allow_local_webhooks,
-        timeout=settings.robots.timeout_seconds,
-    ))
-
-
 def schedule_jobs(application: HRApplication, *, mode: str = "run") -> None:
     """Periodic ticks (reminders, ledger roll-over …); the database is their source of truth."""
-    handlers.reminders.schedule_tick(application)
+    schedule_reminders(application)
     handlers.ledger.schedule_rollover(application)
     schedule_heartbeat(application, mode)
 

@@ -1,4 +1,6 @@
-"""Reminder buttons (已办理 / 明天再提醒 / 查看), /settings, /bindgroup and the scheduler tick."""
+"""Reminder buttons (已办理 / 明天再提醒 / 查看), /settings and /bindgroup.
+
+The scheduler and its tick are built in bot/bootstrap.py, the composition root."""
 
 from __future__ import annotations
 
@@ -10,14 +12,11 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ReminderPress, matching
-from bot.context import HRApplication, HRContext
+from bot.context import HRContext
 from bot.parsing import InputError
 from bot.render import format_day, render
 from bot.services import access, reminders
 from bot.services.errors import DomainError
-from bot.services.ledger import declaration_deadline
-from bot.services.notify import TelegramChannel
-from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
 from handlers.common import current_member, pressed, reply, show_choice
 from handlers.refusals import refusal, refusal_alert
 from models.company import Role
@@ -28,10 +27,6 @@ from policies.reminder_plan import (
 )
 
 log = logging.getLogger(__name__)
-
-JOB_NAME = "reminder_tick"
-#: Reminders the tick has in flight at once (PTB's rate limiter paces the sends).
-SENDING_IN_PARALLEL = 8
 
 
 async def on_reminder_button(update: Update, context: HRContext) -> None:
@@ -189,59 +184,7 @@ async def cmd_bindgroup(update: Update, context: HRContext) -> None:
     )
 
 
-async def job_reminder_tick(context: HRContext) -> None:
-    """Claim and send due reminders; the database, not this job, remembers what is due."""
-    job = context.job
-    assert job is not None
-    scheduler: ReminderScheduler = job.data  # type: ignore[assignment]
-    try:
-        report = await scheduler.tick()
-    except Exception:  # a failed tick must not stop the next one
-        log.exception("reminder tick failed")
-        return
-    if report.claimed:
-        log.info("reminder tick: claimed %s, %s", report.claimed, report.results)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_reminder_button, pattern=matching(ReminderPress)))
     app.add_handler(CommandHandler("settings", cmd_settings))
     app.add_handler(CommandHandler("bindgroup", cmd_bindgroup))
-
-
-def schedule_tick(app: HRApplication) -> ReminderScheduler:
-    """Run the reminder tick at start and every `reminders.tick_seconds` (PTB JobQueue)."""
-    services = app.services
-    scheduler = ReminderScheduler(
-        services.engine,
-        services.clock,
-        TelegramChannel(app.bot),
-        services.settings.reminders,
-        # The city's deadline and late fee from the policy library in force.
-        month_due=lambda city, month: declaration_deadline(services.policies.library, city, month),
-        late_fee=late_fee_estimator(lambda: services.policies.library),
-        # A few in flight so PTB's rate limiter (30 msg/s), not round trips, paces delivery.
-        parallel=SENDING_IN_PARALLEL,
-    )
-    services.reminders = scheduler
-    if app.job_queue is not None:
-        # Jobs are added before the Application starts, so `first=0` would already be in the
-        # past when APScheduler starts and the interval trigger would skip it; the start-up run
-        # (the catch-up after downtime) is therefore its own one-off job that may run late.
-        never_skip = {"misfire_grace_time": None, "coalesce": True}
-        app.job_queue.run_once(
-            job_reminder_tick,
-            when=0,
-            data=scheduler,
-            name=f"{JOB_NAME}_start",
-            job_kwargs=never_skip,
-        )
-        app.job_queue.run_repeating(
-            job_reminder_tick,
-            interval=services.settings.reminders.tick_seconds,
-            first=services.settings.reminders.tick_seconds,
-            data=scheduler,
-            name=JOB_NAME,
-            job_kwargs=never_skip,
-        )
-    return scheduler

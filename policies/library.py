@@ -208,6 +208,10 @@ CITY_SHORTHAND: dict[str, str] = {
 }
 
 
+#: The suffix a city's formal name carries (北京 → 北京市); company cities are typed either way.
+CITY_SUFFIX = "市"
+
+
 def _normalise_city(name: str) -> str:
     """The one city canonicaliser: 上海市 / 上海 / 沪 / ＳＨＡＮＧＨＡＩ → one lookup key."""
     name = unicodedata.normalize("NFKC", name).strip().lower()

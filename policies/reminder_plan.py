@@ -90,6 +90,8 @@ class ReminderKind(StrEnum):
     BACKPAY_STALLED = "backpay_stalled"
     #: Not a deadline: the policy library changed for the company's city (政策更新通知).
     POLICY_UPDATE = "policy_update"
+    #: Not a deadline: a chat blocked the bot or a group robot is gone; the other HR are told.
+    RECIPIENT_GONE = "recipient_gone"
 
 
 #: What a company's group robots (WeCom / Feishu / DingTalk) get unless HR chose otherwise

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from bot.channels.present import summary
 from bot.cli.backpay import parse_day
 from bot.cli.common import configured_today, load, print_error
 from bot.cli.company import zone_label
@@ -165,7 +166,8 @@ def _record_notices(settings: Settings, engine: Engine, region: RegionPolicy,
                     changes: list[FieldChange], file_name: str) -> int:
     """Record the change and plan the HR notices; the running bot's reminder tick sends them."""
     record = record_policy_update(engine, region, changes, file_name=file_name,
-                                  now=SystemClock().now(), defaults=settings.reminders)
+                                  now=SystemClock().now(), defaults=settings.reminders,
+                                  notice_html=summary(region, changes))
     if not record.company_ids:
         print(f"没有参保地为{region.city}的公司，无需通知。")
         return 0

@@ -1,20 +1,23 @@
-"""The reminder tick: claim due rows with a lease, send each through the notify channel once.
+"""The outbox tick: claim due rows with a lease, deliver each notification once per endpoint.
 
+A `reminder` row is one notification: a deadline reminder, a policy change notice, or the
+note that a chat or robot is gone. The tick composes it into a typed `Notification` (what,
+to whom), has the edge render it per addressee (the `present` callable the composition root
+passes in) and hands it to the channel adapter of each endpoint (Telegram, group robots).
 Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one writer); each send is fenced
-by a conditional lease renewal and recorded per chat right after Telegram accepts it, so a crash
-re-sends at most the message in flight. RetryAfter postpones, network errors and 5xx back off,
-Forbidden deactivates the chat and tells another HR, and after `max_attempts` the row is
-`failed` and shows in /todo. See docs/reminders.md for the exactly-once window.
+by a conditional lease renewal and recorded per endpoint right after its channel accepts it, so
+a crash re-sends at most the message in flight. RetryLater postpones, network errors and 5xx
+back off, a gone endpoint is switched off and the other HR are told through the outbox, and
+after `max_attempts` the row is `failed` and shows in /todo. See docs/reminders.md.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,20 +28,29 @@ from sqlalchemy import Engine, and_, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.callbacks import ReminderPress
-from bot.clock import Clock
-from bot.render import render
-from bot.services.ledger import MonthDue, month_end_due
-from bot.services.notify import (
+from bot.channels.base import (
     Channel,
+    ChannelKind,
     DeliveryFailed,
-    Notification,
-    Recipient,
-    RecipientBlocked,
+    Endpoint,
+    EndpointGone,
+    Rendered,
     RetryLater,
 )
-from bot.services.policy_updates import notice_text
+from bot.clock import Clock
+from bot.services.ledger import MonthDue, month_end_due
+from bot.services.notifications import (
+    Addressee,
+    DeclarationReminderFacts,
+    EndpointGoneFacts,
+    Facts,
+    Notification,
+    PendingDeclarant,
+    RegistrationReminderFacts,
+)
+from bot.services.policy_updates import notice_facts
 from bot.services.reminder_planning import (
+    GoneWhat,
     add_row,
     close_row,
     companies_to_plan,
@@ -46,7 +58,9 @@ from bot.services.reminder_planning import (
     company_reminder_settings_from,
     local_today,
     parse_declaration_subject,
+    parse_gone_subject,
     plan_declarations,
+    plan_gone_notice,
     plan_unplanned_tasks,
 )
 from bot.settings import ReminderConfig as ReminderDefaults
@@ -64,15 +78,20 @@ from models.reminder import (
     delivered_endpoints,
     is_open,
     reminders_for_subject,
+    robot_kinds,
 )
+from models.robot import RobotEndpoint, active_robots
 from models.task import Task, TaskStatus
 from policies import reminder_plan as plan
 from policies.backpay import back_payment
 from policies.deadlines import registration_deadline
-from policies.formatting import format_day
 from policies.library import PolicyLibrary
 from policies.obligations import is_paid_with_registration
 from policies.reminder_plan import ReminderKind
+
+#: Renders one notification for one addressee (bot/channels/present.py, passed in by the
+#: composition root: services never word a message).
+Present = Callable[[Notification, Addressee], Rendered]
 
 log = logging.getLogger(__name__)
 
@@ -168,26 +187,6 @@ def _release(engine: Engine, ids: Sequence[int], worker: str, at: datetime) -> N
 # Composing
 
 
-@dataclass(frozen=True)
-class Target:
-    recipient: Recipient
-    note: Notification
-    #: Membership to deactivate if the chat blocked the bot; None for the group.
-    membership_id: int | None
-
-
-@dataclass
-class Outgoing:
-    """What one reminder sends, decided inside a transaction and sent outside it."""
-
-    reminder_id: int
-    company_id: int
-    kind: ReminderKind
-    targets: list[Target]
-    already_delivered: int
-    is_catch_up: bool
-
-
 def _hr_memberships(session: Session, company_id: int) -> list[Membership]:
     return company_members(session, company_id, Role.HR)
 
@@ -196,29 +195,33 @@ def _chat_of(m: Membership) -> int:
     return m.chat_id or m.telegram_user_id
 
 
-def _telegram_key(chat_id: int) -> str:
-    """The delivery row's endpoint key of a Telegram chat (bot.channels.base.Endpoint.key)."""
-    return f"telegram:{chat_id}"
-
-
-def _named(session: Session, m: Membership, text: str) -> str:
-    """A private message to someone serving several companies starts with 【公司】: the one
-    place reminders and notices name their company (replies do it in handlers/common.py)."""
+def _company_name_if_several(session: Session, m: Membership) -> str | None:
+    """The company's name when its HR serves several companies: their private text then
+    starts with 【公司】 (the presenter adds it; replies do it in handlers/common.py)."""
     if len(active_memberships(session, m.telegram_user_id)) < 2:
-        return text
+        return None
     company = session.get(Company, m.company_id)
-    if company is None:
-        return text
-    return f"【{html.escape(company.name)}】\n{text}"
+    return company.name if company is not None else None
 
 
-def _buttons(reminder_id: int) -> list[list[tuple[str, str]]]:
+def _private(session: Session, m: Membership, **wording: object) -> Addressee:
+    assert m.id is not None
+    return Addressee(
+        Endpoint.telegram(_chat_of(m)),
+        membership_id=m.id,
+        company_name=_company_name_if_several(session, m),
+        **wording,  # type: ignore[arg-type]
+    )
+
+
+def _robots(session: Session, company_id: int, kind: ReminderKind) -> list[Addressee]:
+    """The company's active group robots, when its setting sends them this kind."""
+    if kind not in robot_kinds(session.get(CompanySettings, company_id)):
+        return []
     return [
-        [
-            ("✅ 已办理", ReminderPress("done", reminder_id).data),
-            ("⏰ 明天再提醒", ReminderPress("snooze", reminder_id).data),
-            ("📄 查看", ReminderPress("view", reminder_id).data),
-        ]
+        Addressee(Endpoint.robot(robot.id, ChannelKind(robot.kind)))
+        for robot in active_robots(session, company_id)
+        if robot.id is not None
     ]
 
 
@@ -268,12 +271,12 @@ def late_fee_estimator(library: Callable[[], PolicyLibrary | None]) -> LateFeeEs
     return estimate
 
 
-def _registration_context(
+def _registration_facts(
     session: Session,
     row: Reminder,
     today: date,
     late_fee: LateFeeEstimate | None,
-) -> dict[str, object] | None:
+) -> RegistrationReminderFacts | None:
     task = session.get(Task, row.task_id) if row.task_id else None
     if task is None or task.status != TaskStatus.OPEN:
         return None
@@ -287,25 +290,25 @@ def _registration_context(
     left_on = (employee.last_day
                if employee.last_day is not None and employee.last_day >= employee.first_day
                else None)
-    return {
-        "name": employee.name,
-        "left_on": left_on,
-        "department": department.name if department else "",
-        "days_employed": plan.days_employed(employee.first_day, today),
-        "deadline": task.due_date,
-        "days_left": (task.due_date - today).days,
-        "days_overdue": (today - task.due_date).days,
-        "month": employee.first_day.replace(day=1),
-        "late_fee": late_fee(employee.insured_city, employee.base, employee.first_day, today,
-                             left_on)
+    return RegistrationReminderFacts(
+        employee_name=employee.name,
+        left_on=left_on,
+        department=department.name if department else "",
+        days_employed=plan.days_employed(employee.first_day, today),
+        deadline=task.due_date,
+        days_left=(task.due_date - today).days,
+        days_overdue=(today - task.due_date).days,
+        month=employee.first_day.replace(day=1),
+        late_fee=late_fee(employee.insured_city, employee.base, employee.first_day, today,
+                          left_on)
         if late_fee is not None and today > task.due_date
         else None,
-    }
+    )
 
 
-def _declaration_context(
+def _declaration_facts(
     session: Session, row: Reminder, today: date, month_due: MonthDue
-) -> dict[str, object] | None:
+) -> DeclarationReminderFacts | None:
     _, month, city = parse_declaration_subject(row.subject)
     deadline = month_due(city, month)
     found = session.exec(
@@ -321,21 +324,20 @@ def _declaration_context(
     ).all()
     # A new hire whose month may go with the registration (first-month rule) is still listed,
     # marked with that later date, so the declaration and /todo say the same thing.
-    names = [
-        f"{name}（新员工，可随登记缴纳至 {format_day(registration_deadline(first_day))}）"
-        if is_paid_with_registration(month, deadline, first_day)
-        else name
+    names = tuple(
+        PendingDeclarant(
+            name,
+            registration_deadline(first_day)
+            if is_paid_with_registration(month, deadline, first_day)
+            else None,
+        )
         for name, first_day in found
-    ]
+    )
     if not names:
         return None
-    return {
-        "city": city,
-        "month": month,
-        "names": list(names),
-        "deadline": deadline,
-        "days_left": (deadline - today).days,
-    }
+    return DeclarationReminderFacts(
+        city=city, month=month, names=names, deadline=deadline, days_left=(deadline - today).days
+    )
 
 
 def compose(
@@ -345,27 +347,30 @@ def compose(
     defaults: ReminderDefaults,
     month_due: MonthDue = month_end_due,
     late_fee: LateFeeEstimate | None = None,
-) -> Outgoing | ReminderStatus:
-    """Decide what a claimed row sends, or the status it ends in without sending."""
+) -> Notification | ReminderStatus:
+    """Decide what a claimed row tells whom, or the status it ends in without sending."""
     assert row.id is not None
     kind = ReminderKind(row.kind)
     settings = company_reminder_settings(session, row.company_id, defaults)
     today = local_today(now, settings.timezone)
+    # 补发: it goes out on a later day than planned (downtime, long retries).
+    late = row.send_at.astimezone(settings.zone).date() < today
     if kind == ReminderKind.POLICY_UPDATE:
-        return _policy_notice(
-            session, row, is_catch_up=row.send_at.astimezone(settings.zone).date() < today
-        )
+        return _policy_notice(session, row, is_catch_up=late)
+    if kind == ReminderKind.RECIPIENT_GONE:
+        return _gone_notice(session, row)
+    facts: RegistrationReminderFacts | DeclarationReminderFacts | None
     if kind in (
         ReminderKind.REGISTRATION_NORMAL,
         ReminderKind.REGISTRATION_URGENT,
         ReminderKind.REGISTRATION_OVERDUE,
     ):
-        context = _registration_context(session, row, today, late_fee)
+        facts = _registration_facts(session, row, today, late_fee)
     elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
-        context = _declaration_context(session, row, today, month_due)
+        facts = _declaration_facts(session, row, today, month_due)
     else:
-        context = None
-    if context is None:
+        facts = None
+    if facts is None:
         return ReminderStatus.CANCELLED
     if _is_superseded(session, row, now):
         return ReminderStatus.SUPERSEDED
@@ -378,88 +383,109 @@ def compose(
         owner = [m for m in hrs if m.telegram_user_id == row.owner_user_id]
         chosen = owner or hrs[:1]
     group = session.get(CompanySettings, row.company_id)
-    # 补发: it goes out on a later day than planned (downtime, long retries).
-    late = row.send_at.astimezone(settings.zone).date() < today
-    common = {**context, "kind": str(kind), "catch_up": late, "due_date": row.due_date}
     has_group = escalated and group is not None and group.group_chat_id is not None
     names = {m.id: m.display_name or str(m.telegram_user_id) for m in hrs}
 
-    def told_besides(member_id: int | None) -> list[str]:
+    def told_besides(member_id: int | None) -> tuple[str, ...]:
         """An urgent reminder names who else was told (UX.md)."""
         if not escalated:
-            return []
-        others = [name for mid, name in names.items() if mid != member_id]
-        return others + (["HR群"] if has_group and member_id is not None else [])
+            return ()
+        return tuple(name for mid, name in names.items() if mid != member_id)
 
-    targets = [
-        Target(
-            Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id),
-            Notification(
-                text=_named(
-                    session,
-                    m,
-                    render("reminder", **common, for_group=False, also_told=told_besides(m.id)),
-                ),
-                buttons=_buttons(row.id),
-                personal=True,
-            ),
-            m.id,
+    addressees = [
+        _private(
+            session,
+            m,
+            also_told=told_besides(m.id),
+            also_group=escalated and has_group,
         )
         for m in chosen
     ]
     if has_group:
         assert group is not None and group.group_chat_id is not None
-        # Group text never carries 身份证 or wages (nor the late fee derived from them).
-        public = Notification(
-            text=render("reminder", **common, for_group=True, also_told=told_besides(None)),
-            buttons=_buttons(row.id),
+        addressees.append(
+            Addressee(Endpoint.telegram(group.group_chat_id, is_group=True),
+                      also_told=told_besides(None))
         )
-        targets.append(Target(Recipient(chat_id=group.group_chat_id, is_group=True), public, None))
+    addressees += _robots(session, row.company_id, kind)
+    return _pending(session, row, kind, facts, addressees, catch_up=late)
+
+
+def _pending(
+    session: Session,
+    row: Reminder,
+    kind: ReminderKind,
+    facts: Facts,
+    addressees: Sequence[Addressee],
+    *,
+    catch_up: bool,
+) -> Notification:
+    """The notification for the endpoints that have no delivery row yet."""
+    assert row.id is not None
     done = delivered_endpoints(session, row.id)
-    return Outgoing(
+    return Notification(
         reminder_id=row.id,
         company_id=row.company_id,
         kind=kind,
-        targets=[t for t in targets if _telegram_key(t.recipient.chat_id) not in done],
+        facts=facts,
+        addressees=tuple(a for a in addressees if a.endpoint.key not in done),
         already_delivered=len(done),
-        is_catch_up=late,
+        catch_up=catch_up,
+        due_date=row.due_date,
     )
 
 
 def _policy_notice(
     session: Session, row: Reminder, *, is_catch_up: bool
-) -> Outgoing | ReminderStatus:
-    """A policy change notice: the recorded summary to every active HR, in private chats.
+) -> Notification | ReminderStatus:
+    """A policy change notice: the recorded change to every active HR, in private chats.
 
     It carries no personal data, but it is not urgent either, so it stays out of the HR group
     (which gets escalated reminders only) and has no buttons; the text points to
     /policy_version. With no HR left to tell it is cancelled (the audit entry remains).
     """
-    assert row.id is not None
     _, audit_id = row.subject.split(":", 1)
-    text = notice_text(session, row.company_id, int(audit_id))
+    facts = notice_facts(session, row.company_id, int(audit_id))
     hrs = _hr_memberships(session, row.company_id)
-    if text is None or not hrs:
+    if facts is None or not hrs:
         return ReminderStatus.CANCELLED
-    done = delivered_endpoints(session, row.id)
-    targets = [
-        Target(
-            Recipient(chat_id=_chat_of(m), user_id=m.telegram_user_id),
-            Notification(_named(session, m, text)),
-            m.id,
-        )
-        for m in hrs
-        if _telegram_key(_chat_of(m)) not in done
-    ]
-    return Outgoing(
-        reminder_id=row.id,
-        company_id=row.company_id,
-        kind=ReminderKind.POLICY_UPDATE,
-        targets=targets,
-        already_delivered=len(done),
-        is_catch_up=is_catch_up,
+    addressees = [_private(session, m) for m in hrs]
+    addressees += _robots(session, row.company_id, ReminderKind.POLICY_UPDATE)
+    return _pending(
+        session, row, ReminderKind.POLICY_UPDATE, facts, addressees, catch_up=is_catch_up
     )
 
+
+def _gone_notice(session: Session, row: Reminder) -> Notification | ReminderStatus:
+    """A chat blocked the bot or a robot is gone: tell the HR still reachable, privately.
+
+    Cancelled when nobody is left to tell (the audit log keeps the block).
+    """
+    what, key = parse_gone_subject(row.subject)
+    facts: EndpointGoneFacts
+    gone_chat: int | None = None
+    if what == GoneWhat.MEMBERSHIP:
+        blocked = session.get(Membership, key)
+        name = blocked.display_name if blocked is not None else ""
+        gone_chat = _chat_of(blocked) if blocked is not None else None
+        facts = EndpointGoneFacts(member_name=name)
+    elif what == GoneWhat.GROUP:
+        facts = EndpointGoneFacts(group=True)
+        gone_chat = key
+    else:
+        robot = session.get(RobotEndpoint, key)
+        facts = EndpointGoneFacts(
+            robot_kind=robot.kind if robot is not None else None,
+            robot_hint=robot.url_hint if robot is not None else None,
+        )
+    addressees = [
+        _private(session, m)
+        for m in _hr_memberships(session, row.company_id)
+        if _chat_of(m) != gone_chat
+    ]
+    if not addressees:
+        return ReminderStatus.CANCELLED
+    return _pending(session, row, ReminderKind.RECIPIENT_GONE, facts, addressees, catch_up=False)
 
 # ---------------------------------------------------------------------------------------------
 # The tick
@@ -496,9 +522,10 @@ class ReminderScheduler:
         self,
         engine: Engine,
         clock: Clock,
-        channel: Channel,
+        channels: Channel | Mapping[ChannelKind, Channel],
         defaults: ReminderDefaults,
         *,
+        present: Present,
         worker: str | None = None,
         month_due: MonthDue = month_end_due,
         late_fee: LateFeeEstimate | None = None,
@@ -508,7 +535,13 @@ class ReminderScheduler:
     ) -> None:
         self.engine = engine
         self.clock = clock
-        self.channel = channel
+        #: One adapter per channel kind (the composition root registers them); a single
+        #: channel is the Telegram one. Endpoints of an unregistered kind are skipped.
+        self.channels: dict[ChannelKind, Channel] = (
+            dict(channels) if isinstance(channels, Mapping) else {channels.kind: channels}
+        )
+        #: Notification × addressee → text and actions (bot/channels/present.py).
+        self.present = present
         self.defaults = defaults
         self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
         self.month_due = month_due
@@ -520,6 +553,10 @@ class ReminderScheduler:
         #: The day the daily planning ran, and the companies whose planning failed that day.
         self._planned_on: date | None = None
         self._planning_failed: set[int] = set()
+        #: Set when a send planned a follow-up notice (a chat is gone): claim once more.
+        self._follow_up = False
+        #: Robot channels that asked every endpoint of theirs to wait, until when.
+        self._paused: dict[ChannelKind, datetime] = {}
         # One tick at a time per process: the start-up run, the repeating job and a test
         # driving the clock share this worker id, and the lease fences other processes only.
         self._ticking = asyncio.Lock()
@@ -540,17 +577,22 @@ class ReminderScheduler:
         One batch per tick left 1,000 due reminders waiting four extra minutes; draining sends
         them back to back at the channel's rate limit. Each batch is its own claim (and lease),
         so other workers keep taking disjoint rows meanwhile. A row sent or retried here is not
-        due again before the tick ends (its next attempt is later), so the loop ends.
+        due again before the tick ends (its next attempt is later), so the loop ends. A send
+        that found a chat gone planned a notice to the other HR, due at once: one more claim
+        sends it within this tick (a gone notice plans no further one to the same chat).
         """
         now = self.now()
         self._plan_day(now)
         report = TickReport()
         while True:
+            self._follow_up = False
             ids = claim_due(
                 self.engine, self.worker, self.now(), lease=self.lease, limit=self.batch
             )
             report.claimed += len(ids)
-            if not await self._send_claimed(ids, report) or len(ids) < self.batch:
+            if not await self._send_claimed(ids, report):
+                return report
+            if len(ids) < self.batch and not self._follow_up:
                 return report
 
     async def _send_claimed(self, ids: list[int], report: TickReport) -> bool:
@@ -638,56 +680,103 @@ class ReminderScheduler:
                 close_row(row, decided, now)
                 return Result(decided), None
         delivered = decided.already_delivered
-        blocked: list[Target] = []
-        for target in decided.targets:
+        gone = 0
+        failure: str | None = None
+        limited: RetryLater | None = None
+        for to in decided.addressees:
+            channel = self.channels.get(to.endpoint.kind)
+            if channel is None:
+                log.info(
+                    "reminder %s: no %s adapter registered, %s skipped",
+                    reminder_id, to.endpoint.kind, to.endpoint.key,
+                )
+                continue
+            paused = self._paused.get(to.endpoint.kind)
+            if paused is not None and paused > self.now():
+                wait = RetryLater((paused - self.now()).total_seconds(), whole_channel=False)
+                limited = wait if limited is None or wait.seconds > limited.seconds else limited
+                continue
             try:
-                message_id = await self.channel.deliver(target.recipient, target.note)
-            except RetryLater as error:  # flood control: the whole bot waits
+                accepted = await channel.send_text(to.endpoint, self.present(decided, to))
+            except RetryLater as error:
                 until = self.now() + timedelta(seconds=error.seconds)
-                self._postpone(reminder_id, until, str(error))
-                return Result.RATE_LIMITED, until
-            except RecipientBlocked as error:
-                self._record_blocked(reminder_id, target, str(error))
-                blocked.append(target)
+                if to.endpoint.kind == ChannelKind.TELEGRAM and error.whole_channel:
+                    # Telegram's flood control: the whole bot waits
+                    self._postpone(reminder_id, until, str(error))
+                    return Result.RATE_LIMITED, until
+                if error.whole_channel:  # every robot of this vendor waits
+                    self._paused[to.endpoint.kind] = until
+                # a robot's limit: the other endpoints go on, this notification waits
+                if limited is None or error.seconds > limited.seconds:
+                    limited = error
+                continue
+            except EndpointGone as error:
+                self._record_gone(reminder_id, to, str(error))
+                gone += 1
                 continue
             except DeliveryFailed as error:  # network, timeout, 5xx, bad request
-                return self._failed_attempt(reminder_id, str(error)), None
-            # The exactly-once window is here: accepted by Telegram, not yet committed below.
-            self._record_delivery(reminder_id, target.recipient.chat_id, message_id)
+                if to.endpoint.kind == ChannelKind.TELEGRAM:
+                    return self._failed_attempt(reminder_id, str(error)), None
+                # a robot's failure must not hold back the Telegram chats after it
+                failure = failure or f"{to.endpoint.key}: {error}"
+                continue
+            # The exactly-once window is here: accepted by the channel, not yet committed below.
+            self._record_delivery(reminder_id, to.endpoint, accepted.message_id)
             delivered += 1
-        for target in blocked:
-            await self._tell_other_hr(decided.company_id, target)
+        if limited is not None:
+            until = self.now() + timedelta(seconds=limited.seconds)
+            self._postpone(reminder_id, until, str(limited))
+            return Result.RETRY, None
+        if failure is not None:
+            return self._failed_attempt(reminder_id, failure), None
         if delivered == 0:
-            if blocked:
+            if gone:
                 # Everyone blocked the bot: try again with whoever is still active.
                 return self._failed_attempt(reminder_id, "all recipients blocked the bot"), None
             return self._failed_attempt(reminder_id, "no HR chat to deliver to"), None
-        return self._mark_sent(reminder_id, decided.is_catch_up), None
+        return self._mark_sent(reminder_id, decided.catch_up), None
 
-    def _record_delivery(self, reminder_id: int, chat_id: int, message_id: int | None) -> None:
+    def _record_delivery(
+        self, reminder_id: int, endpoint: Endpoint, message_id: int | None
+    ) -> None:
         try:
             with unit_of_work(self.engine) as session:
                 session.add(
                     ReminderDelivery(
                         reminder_id=reminder_id,
-                        endpoint=_telegram_key(chat_id),
-                        chat_id=chat_id,
+                        endpoint=endpoint.key,
+                        chat_id=endpoint.address
+                        if endpoint.kind == ChannelKind.TELEGRAM
+                        else None,
                         message_id=message_id,
                         at=self.now(),
                     )
                 )
         except IntegrityError:
-            # Another worker recorded this chat first: the lease ran out mid-send and the
+            # Another worker recorded this endpoint first: the lease ran out mid-send and the
             # message went out twice. Keep going; docs/reminders.md explains the window.
-            log.warning("reminder %s was delivered twice to one chat", reminder_id)
+            log.warning("reminder %s was delivered twice to one endpoint", reminder_id)
 
-    def _record_blocked(self, reminder_id: int, target: Target, error: str) -> None:
+    def _record_gone(self, reminder_id: int, to: Addressee, error: str) -> None:
+        """Stop sending to a gone endpoint and, in the same transaction, plan the notice that
+        tells the other HR (delivered by the tick like any reminder)."""
         now = self.now()
         with unit_of_work(self.engine) as session:
             row = session.get(Reminder, reminder_id)
             assert row is not None
-            if target.membership_id is not None:
-                membership = session.get(Membership, target.membership_id)
+            endpoint = to.endpoint
+            planned = None
+            if endpoint.kind != ChannelKind.TELEGRAM:
+                robot = session.get(RobotEndpoint, endpoint.address)
+                if robot is not None and robot.active:
+                    robot.active = False
+                    robot.last_error = error[:300]
+                    audit.record(session, row.company_id, None, "robot.gone", robot_id=robot.id)
+                    planned = plan_gone_notice(
+                        session, row.company_id, GoneWhat.ROBOT, endpoint.address, now=now
+                    )
+            elif to.membership_id is not None:
+                membership = session.get(Membership, to.membership_id)
                 if membership is not None and membership.active:
                     membership.active = False
                     audit.record(
@@ -695,43 +784,26 @@ class ReminderScheduler:
                         row.company_id,
                         None,
                         "membership.blocked_bot",
-                        membership_id=target.membership_id,
+                        membership_id=to.membership_id,
+                    )
+                    planned = plan_gone_notice(
+                        session, row.company_id, GoneWhat.MEMBERSHIP, to.membership_id, now=now
                     )
             else:
                 settings = session.get(CompanySettings, row.company_id)
-                if settings is not None and settings.group_chat_id == target.recipient.chat_id:
+                if settings is not None and settings.group_chat_id == endpoint.address:
                     settings.group_chat_id = None
                     settings.group_title = None
                     settings.updated_at = now
                     audit.record(session, row.company_id, None, "group.unbound_forbidden")
-            row.last_error = f"Forbidden: {error}"[:300]
+                    planned = plan_gone_notice(
+                        session, row.company_id, GoneWhat.GROUP, endpoint.address, now=now
+                    )
+            if planned is not None:
+                self._follow_up = True
+            row.last_error = f"Gone: {error}"[:300] if endpoint.kind != ChannelKind.TELEGRAM \
+                else f"Forbidden: {error}"[:300]
             row.updated_at = now
-
-    async def _tell_other_hr(self, company_id: int, target: Target) -> None:
-        """A chat blocked the bot: tell the HR who are still reachable (best effort)."""
-        with unit_of_work(self.engine) as session:
-            others = [
-                (m, _chat_of(m))
-                for m in _hr_memberships(session, company_id)
-                if _chat_of(m) != target.recipient.chat_id
-            ]
-            who = "HR群" if target.recipient.is_group else "一位HR"
-            if target.membership_id is not None:
-                blocked = session.get(Membership, target.membership_id)
-                if blocked is not None and blocked.display_name:
-                    who = f"HR {blocked.display_name}"
-        note = Notification(
-            text=render("reminder_blocked", who=who, group=target.recipient.is_group)
-        )
-        for member, chat_id in others:
-            try:
-                await self.channel.deliver(
-                    Recipient(chat_id=chat_id, user_id=member.telegram_user_id), note
-                )
-            except DeliveryFailed as error:
-                log.warning(
-                    "could not tell company %s about a blocked chat: %s", company_id, error
-                )
 
     def _postpone(self, reminder_id: int, until: datetime, reason: str) -> None:
         with self.engine.begin() as connection:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_
@@ -125,6 +126,47 @@ def plan_policy_notice(
         subject=policy_update_subject(audit_id),
         planned=plan.notice_send_time(now, settings),
     )
+
+
+class GoneWhat(StrEnum):
+    """What stopped accepting messages: an HR's private chat, the HR group, a group robot."""
+
+    MEMBERSHIP = "membership"
+    GROUP = "group"
+    ROBOT = "robot"
+
+
+def gone_subject(what: GoneWhat, key: int) -> str:
+    """A recipient-gone notice names what is gone: ``gone:membership:<id>``,
+    ``gone:group:<chat id>`` or ``gone:robot:<id>``."""
+    return f"gone:{what}:{key}"
+
+
+def parse_gone_subject(subject: str) -> tuple[GoneWhat, int]:
+    _, what, key = subject.split(":", 2)
+    return GoneWhat(what), int(key)
+
+
+def plan_gone_notice(
+    session: Session, company_id: int, what: GoneWhat, key: int, *, now: datetime
+) -> Reminder | None:
+    """Tell the company's other HR that a chat or robot is gone, through the outbox: due at
+    once, in the caller's transaction (the one that records the block), at most once a day
+    per gone endpoint. None when today's notice exists already."""
+    subject = gone_subject(what, key)
+    today = now.date()
+    exists = session.exec(
+        select(Reminder.id).where(
+            Reminder.company_id == company_id,
+            Reminder.subject == subject,
+            Reminder.kind == ReminderKind.RECIPIENT_GONE,
+            Reminder.due_date == today,
+        )
+    ).first()
+    if exists is not None:
+        return None
+    planned = PlannedReminder(ReminderKind.RECIPIENT_GONE, today, today, now)
+    return add_row(session, company_id=company_id, subject=subject, planned=planned)
 
 
 def add_row(

@@ -13,11 +13,19 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import models  # noqa: F401  (registers every table)
+from bot.channels.base import (
+    ChannelKind,
+    Delivered,
+    DeliveryFailed,
+    Endpoint,
+    EndpointGone,
+    Rendered,
+)
+from bot.channels.present import policy_update_html, present
 from bot.cli import main
 from bot.clock import ManualClock
 from bot.services import reminders
 from bot.services.access import Member
-from bot.services.notify import DeliveryFailed, Notification, Recipient, RecipientBlocked
 from bot.services.policy_updates import record_policy_update
 from bot.services.reminder_delivery import ReminderScheduler
 from bot.settings import ReminderConfig as ReminderDefaults
@@ -155,16 +163,23 @@ def test_show_prints_version_in_force(policy_dir, capsys) -> None:
 
 
 class FakeChannel:
+    kind = ChannelKind.TELEGRAM
+
     def __init__(self, blocked: set[int]) -> None:
         self.sent: list[tuple[int, str]] = []
         self.blocked = blocked
 
-    async def deliver(self, recipient: Recipient, note: Notification) -> int:
-        assert not recipient.is_group and not note.buttons
-        if recipient.chat_id in self.blocked:
-            raise RecipientBlocked("blocked")
-        self.sent.append((recipient.chat_id, note.text))
-        return len(self.sent)
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        assert not endpoint.is_group and not message.actions
+        if endpoint.address in self.blocked:
+            raise EndpointGone("blocked")
+        self.sent.append((endpoint.address, message.html))
+        return Delivered(len(self.sent))
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
+        raise DeliveryFailed("unsupported")
 
 
 def test_the_tick_delivers_the_notice_to_hr_of_every_company_in_the_region(engine) -> None:
@@ -178,13 +193,14 @@ def test_the_tick_delivers_the_notice_to_hr_of_every_company_in_the_region(engin
     record = record_policy_update(engine, new, changes, file_name="beijing.toml",
                                   now=TUESDAY_MORNING)
     assert record.company_ids == [first, second, blocked]
-    assert "北京社保政策已更新" in record.text and "版本" in record.text
+    text = policy_update_html(record.facts)
+    assert "北京社保政策已更新" in text and "版本" in text
     channel = FakeChannel(blocked={2003})
     clock = ManualClock(TUESDAY_MORNING)
-    scheduler = ReminderScheduler(engine, clock, channel, ReminderDefaults())
+    scheduler = ReminderScheduler(engine, clock, channel, ReminderDefaults(), present=present)
     asyncio.run(scheduler.tick())
     assert sorted(chat for chat, _ in channel.sent) == [2001, 2002]
-    assert all(text == record.text for _, text in channel.sent)
+    assert all(sent == text for _, sent in channel.sent)
     with Session(engine) as session:
         hr = session.exec(select(Membership).where(Membership.telegram_user_id == 2003)).one()
     assert not hr.active  # Forbidden: the blocked chat is deactivated, the others still told
@@ -197,7 +213,14 @@ def test_the_tick_delivers_the_notice_to_hr_of_every_company_in_the_region(engin
 
 
 class DownChannel:
-    async def deliver(self, recipient: Recipient, note: Notification) -> int:
+    kind = ChannelKind.TELEGRAM
+
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        raise DeliveryFailed("502 Bad Gateway")
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
         raise DeliveryFailed("502 Bad Gateway")
 
 
@@ -209,7 +232,7 @@ def test_an_undeliverable_notice_ends_failed_and_shows_in_todo(engine) -> None:
                          now=TUESDAY_MORNING)
     defaults = ReminderDefaults()
     clock = ManualClock(TUESDAY_MORNING)
-    scheduler = ReminderScheduler(engine, clock, DownChannel(), defaults)
+    scheduler = ReminderScheduler(engine, clock, DownChannel(), defaults, present=present)
     for _ in range(defaults.max_attempts):
         asyncio.run(scheduler.tick())
         clock.advance(timedelta(hours=1))

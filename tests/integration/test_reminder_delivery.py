@@ -8,30 +8,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.channels.base import (
+    ChannelKind,
+    Delivered,
+    DeliveryError,
+    DeliveryFailed,
+    Endpoint,
+    EndpointGone,
+    Rendered,
+    RetryLater,
+)
+from bot.channels.present import present
 from bot.clock import ManualClock
 from bot.services import onboarding
 from bot.services import reminders as svc
 from bot.services.access import Member
 from bot.services.hiring import HireDraft, register_hire
 from bot.services.ledger import month_due_from
-from bot.services.notify import (
-    DeliveryError,
-    DeliveryFailed,
-    Notification,
-    Recipient,
-    RecipientBlocked,
-    RetryLater,
-)
 from bot.services.reminder_delivery import ReminderScheduler, Result, claim_due
 from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Membership, Role
-from models.reminder import CompanySettings, Reminder, ReminderStatus, failed_reminders
+from models.reminder import (
+    CompanySettings,
+    Reminder,
+    ReminderDelivery,
+    ReminderStatus,
+    failed_reminders,
+)
+from models.robot import RobotEndpoint
 from models.task import Task, TaskStatus
 from policies.library import load_library
 from policies.reminder_plan import InvalidReminderSettings
@@ -74,15 +85,22 @@ class ScriptedChannel:
     def fail(self, chat_id: int, *errors: DeliveryError) -> None:
         self.faults.setdefault(chat_id, []).extend(errors)
 
-    async def deliver(self, recipient: Recipient, note: Notification) -> int:
-        assert not (note.personal and recipient.is_group)
-        if recipient.chat_id in self.blocked:
-            raise RecipientBlocked("Forbidden: bot was blocked by the user")
-        queue = self.faults.get(recipient.chat_id)
+    kind = ChannelKind.TELEGRAM
+
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        assert not (message.personal and endpoint.is_group)
+        if endpoint.address in self.blocked:
+            raise EndpointGone("Forbidden: bot was blocked by the user")
+        queue = self.faults.get(endpoint.address)
         if queue:
             raise queue.pop(0)
-        self.sent.append(Sent(recipient.chat_id, note.text, recipient.is_group))
-        return len(self.sent)
+        self.sent.append(Sent(endpoint.address, message.html, endpoint.is_group))
+        return Delivered(len(self.sent))
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
+        raise DeliveryFailed("unsupported")
 
     def take(self) -> list[Sent]:
         out, self.sent = self.sent, []
@@ -146,7 +164,7 @@ def world(engine: Engine) -> World:
     defaults = ReminderDefaults(max_attempts=3)
     # Declaration reminders stay out of the way unless a test asks for them.
     scheduler = ReminderScheduler(
-        engine, clock, channel, defaults, worker="test-a", month_due=far_future
+        engine, clock, channel, defaults, present=present, worker="test-a", month_due=far_future
     )
     member = Member(
         user_id=HR,
@@ -326,7 +344,8 @@ async def test_crash_after_delivery_is_not_resent(world: World, monkeypatch) -> 
     assert len(world.channel.take()) == 1
     monkeypatch.undo()
     restarted = ReminderScheduler(
-        world.engine, world.clock, world.channel, world.scheduler.defaults, worker="test-b"
+        world.engine, world.clock, world.channel, world.scheduler.defaults, present=present,
+        worker="test-b",
     )
     world.clock.set(at("2026-12-24", 9, 10))
     await restarted.tick()
@@ -423,6 +442,7 @@ async def test_two_schedulers_share_the_rows(world: World) -> None:
         world.clock,
         world.channel,
         world.scheduler.defaults,
+        present=present,
         worker="test-b",
         batch=7,
     )
@@ -479,3 +499,191 @@ async def test_reminders_in_flight_together_are_each_sent_once(world: World) -> 
     report = await world.scheduler.tick()
     assert report.claimed == 9 and report.results == {Result.SENT: 9}
     assert len({s.text for s in world.channel.take()}) == 9
+
+
+# ---------------------------------------------------------------------------------------------
+# The outbox per endpoint (issue 10): Telegram chats and group robots, each with its own row
+
+
+@dataclass
+class FakeRobot:
+    """A WeCom robot adapter double: records what it is given; scripted faults per robot."""
+
+    kind: ChannelKind = ChannelKind.WECOM
+    sent: list[tuple[int, Rendered]] = field(default_factory=list)
+    faults: list[DeliveryError] = field(default_factory=list)
+
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        assert endpoint.is_group and endpoint.kind == self.kind
+        if message.personal:
+            raise ValueError("personal data must not reach a robot")
+        if self.faults:
+            raise self.faults.pop(0)
+        self.sent.append((endpoint.address, message))
+        return Delivered()
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
+        raise DeliveryFailed("unsupported")
+
+
+def add_robot(world: World, kind: str = "wecom") -> int:
+    with Session(world.engine) as session:
+        robot = RobotEndpoint(
+            company_id=world.member.company_id,
+            kind=kind,
+            url_ciphertext="not-a-real-ciphertext",
+            url_hint="qyapi.weixin.qq.com…abcd",
+            created_by_user_id=HR,
+        )
+        session.add(robot)
+        session.commit()
+        assert robot.id is not None
+        return robot.id
+
+
+def with_robot_adapter(world: World) -> FakeRobot:
+    robot = FakeRobot()
+    world.scheduler.channels[ChannelKind.WECOM] = robot
+    return robot
+
+
+def deliveries(world: World) -> list[tuple[int, str]]:
+    with Session(world.engine) as session:
+        rows = session.exec(select(ReminderDelivery).order_by(col(ReminderDelivery.id)))
+        return [(d.reminder_id, d.endpoint) for d in rows]
+
+
+async def test_a_due_reminder_reaches_each_endpoint_once(world: World) -> None:
+    bind_group(world)
+    robot_id = add_robot(world)
+    robot = with_robot_adapter(world)
+    task_id = world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))  # day 23: HR only (robots get urgent ones)
+    assert robot.sent == []
+    robot.faults.append(DeliveryFailed("HTTP 502"))
+    sent = await world.tick_at(at("2026-12-29", 9))  # day 28, urgent
+    assert sorted(s.chat_id for s in sent) == sorted([HR, HR2, GROUP])
+    urgent = next(r for r in world.rows(task_id) if r.kind == "registration_urgent")
+    assert urgent.status == ReminderStatus.PENDING and urgent.attempts == 1
+    # the retry goes to the robot only: the chats have their delivery rows
+    assert await world.tick_at(at("2026-12-29", 9, 1)) == []
+    ((address, message),) = robot.sent
+    assert address == robot_id and "紧急" in message.html and not message.personal
+    assert any(a.start_payload == f"r{urgent.id}" for a in message.actions)
+    assert next(r for r in world.rows(task_id) if r.id == urgent.id).status == ReminderStatus.SENT
+    assert sorted(e for rid, e in deliveries(world) if rid == urgent.id) == sorted(
+        [f"telegram:{HR}", f"telegram:{HR2}", f"telegram:{GROUP}", f"robot:{robot_id}"]
+    )
+    assert await world.tick_at(at("2026-12-29", 9, 30)) == [] and len(robot.sent) == 1
+
+
+async def test_robot_text_never_carries_the_late_fee(world: World) -> None:
+    world.scheduler.late_fee = lambda *args: Decimal("123.45")
+    add_robot(world)
+    robot = with_robot_adapter(world)
+    world.hire("2026-12-01")
+    for day in ("2026-12-24", "2026-12-29"):
+        await world.tick_at(at(day, 9))
+    sent = await world.tick_at(at("2027-01-04", 9))  # overdue
+    assert any("¥123.45" in s.text for s in sent if s.chat_id == HR)
+    overdue = [m for _, m in robot.sent if "已逾期" in m.html]
+    assert overdue and all("¥123.45" not in m.html and "滞纳金" not in m.html for m in overdue)
+
+
+async def test_a_robot_without_an_adapter_is_skipped_and_telegram_still_delivered(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    robot_id = add_robot(world)
+    task_id = world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    with caplog.at_level("INFO", logger="bot.services.reminder_delivery"):
+        sent = await world.tick_at(at("2026-12-29", 9))
+    assert sorted(s.chat_id for s in sent) == sorted([HR, HR2])
+    assert f"robot:{robot_id} skipped" in caplog.text
+    urgent = next(r for r in world.rows(task_id) if r.kind == "registration_urgent")
+    assert urgent.status == ReminderStatus.SENT
+
+
+async def test_the_company_setting_chooses_what_robots_get(world: World) -> None:
+    add_robot(world)
+    robot = with_robot_adapter(world)
+    with Session(world.engine) as session:
+        session.add(CompanySettings(company_id=world.member.company_id,
+                                    robot_notifications="registration_normal"))
+        session.commit()
+    world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    await world.tick_at(at("2026-12-29", 9))
+    assert [("入职已满" in m.html, "紧急" in m.html) for _, m in robot.sent] == [(True, False)]
+
+
+async def test_a_limited_robot_postpones_only_its_notification(world: World) -> None:
+    add_robot(world)
+    robot = with_robot_adapter(world)
+    first = world.hire("2026-12-01", name="陈明远")
+    second = world.hire("2026-12-01", name="赵敏")
+    for day in ("2026-12-24",):
+        await world.tick_at(at(day, 9))
+    robot.faults.append(RetryLater(60, "errcode 45009", whole_channel=False))
+    sent = await world.tick_at(at("2026-12-29", 9))
+    assert len(sent) == 4  # both urgent reminders reached both HR at once
+    assert len(robot.sent) == 1  # the second reminder's robot message went on
+    rows = {t: next(r for r in world.rows(t) if r.kind == "registration_urgent")
+            for t in (first, second)}
+    waiting = [r for r in rows.values() if r.status == ReminderStatus.PENDING]
+    assert len(waiting) == 1 and waiting[0].attempts == 0
+    assert waiting[0].next_attempt_at == at("2026-12-29", 9) + timedelta(seconds=60)
+    assert await world.tick_at(at("2026-12-29", 9, 1)) == []  # Telegram is not sent again
+    assert len(robot.sent) == 2
+    assert all(
+        r.status == ReminderStatus.SENT
+        for t in (first, second)
+        for r in world.rows(t)
+        if r.kind == "registration_urgent"
+    )
+
+
+async def test_a_gone_robot_is_switched_off_and_hr_are_told_through_the_outbox(
+    world: World,
+) -> None:
+    robot_id = add_robot(world)
+    robot = with_robot_adapter(world)
+    world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    robot.faults.append(EndpointGone("errcode 93000: invalid webhook url"))
+    sent = await world.tick_at(at("2026-12-29", 9))
+    told = [s for s in sent if "群机器人" in s.text]
+    assert sorted(s.chat_id for s in told) == sorted([HR, HR2])
+    assert "企业微信" in told[0].text and "qyapi.weixin.qq.com…abcd" in told[0].text
+    with Session(world.engine) as session:
+        gone = session.get(RobotEndpoint, robot_id)
+        assert gone is not None and not gone.active and "93000" in (gone.last_error or "")
+        notice = session.exec(select(Reminder).where(Reminder.kind == "recipient_gone")).one()
+    assert notice.subject == f"gone:robot:{robot_id}" and notice.status == ReminderStatus.SENT
+    assert sorted(e for rid, e in deliveries(world) if rid == notice.id) == sorted(
+        [f"telegram:{HR}", f"telegram:{HR2}"]
+    )
+    await world.tick_at(at("2026-12-30", 9))
+    assert len(robot.sent) == 0  # a removed robot gets nothing
+
+
+async def test_the_blocked_note_is_an_outbox_row_retried_when_telegram_fails_once(
+    world: World,
+) -> None:
+    world.hire("2026-12-01")
+    world.channel.blocked.add(HR)
+    world.channel.fail(HR2, DeliveryFailed("NetworkError: 502"))
+    assert await world.tick_at(at("2026-12-24", 9)) == []  # the note to HR2 failed once
+    with Session(world.engine) as session:
+        hr = session.exec(select(Membership).where(Membership.telegram_user_id == HR)).one()
+        notice = session.exec(select(Reminder).where(Reminder.kind == "recipient_gone")).one()
+    assert notice.subject == f"gone:membership:{hr.id}"
+    assert (notice.status, notice.attempts) == (ReminderStatus.PENDING, 1)
+    sent = await world.tick_at(at("2026-12-24", 9, 1))
+    told = [s for s in sent if "王芳已屏蔽机器人" in s.text]
+    assert [s.chat_id for s in told] == [HR2]
+    assert (notice.id, f"telegram:{HR2}") in deliveries(world)
+    await world.tick_at(at("2026-12-24", 9, 30))
+    assert not [s for s in world.channel.take() if "屏蔽" in s.text]  # told once

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bot.channels.base import ChannelKind, Delivered, Endpoint, Rendered
+from bot.channels.present import present
 from bot.clock import ManualClock
-from bot.services.notify import Notification, Recipient
 from bot.services.reminder_delivery import ReminderScheduler
 from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Company, Membership
@@ -162,23 +163,31 @@ class CountingChannel:
 
 
 class WorkerChannel:
+    kind = ChannelKind.TELEGRAM
+
     def __init__(self, shared: CountingChannel, name: str) -> None:
         self.shared = shared
         self.name = name
 
-    async def deliver(self, recipient: Recipient, note: Notification) -> int:
-        reminder_id = int(note.buttons[0][0][1].rsplit(":", 1)[1])
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        reminder_id = int(message.actions[0].callback_data.rsplit(":", 1)[1])
         await asyncio.sleep(0)  # let the other worker's transactions interleave
         with self.shared.lock:
             self.shared.delivered[reminder_id] += 1
             self.shared.by_worker[self.name] += 1
-            return sum(self.shared.delivered.values())
+            return Delivered(sum(self.shared.delivered.values()))
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
+        raise NotImplementedError
 
 
 def run_worker(url: str, channel: WorkerChannel, barrier: threading.Barrier) -> None:
     engine = make_engine(url)
     scheduler = ReminderScheduler(
-        engine, ManualClock(NOW), channel, ReminderDefaults(), worker=channel.name, batch=25
+        engine, ManualClock(NOW), channel, ReminderDefaults(), present=present,
+        worker=channel.name, batch=25,
     )
 
     async def drain() -> None:

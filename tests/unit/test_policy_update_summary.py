@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.services.policy_updates import summary
+from bot.channels.present import summary
 from policies.library import DEFAULT_DIRECTORY, diff_regions, load_library
 
 

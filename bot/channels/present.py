@@ -1,0 +1,168 @@
+"""Notifications into words: the one place an outbox notification becomes text and actions.
+
+Services decide what to tell whom (bot/services/notifications.py); this module renders each
+notification for one addressee from the templates (reminder.j2, policy_update.j2,
+reminder_blocked.j2) into a `Rendered` that any channel can send. A private HR chat may read
+personal facts (the late fee, derived from wages) and gets the 【公司】 prefix when the person
+serves several companies; a group chat or a robot never gets personal facts. The same text goes
+to robots, which convert the HTML subset themselves; the 查看 action carries a deep-link
+payload (``r<reminder id>``) so a robot message can link back to the bot.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.callbacks import ReminderPress
+from bot.channels.base import Action, Rendered
+from bot.render import format_day, render
+from bot.services.notifications import (
+    Addressee,
+    DeclarationReminderFacts,
+    EndpointGoneFacts,
+    Notification,
+    PendingDeclarant,
+    PolicyChangeFacts,
+    RegistrationReminderFacts,
+)
+from bot.services.policy_updates import change_facts
+from policies.library import FieldChange, RegionPolicy
+from policies.reminder_plan import ReminderKind
+
+#: What each kind of notification is called (titles of robot messages, /todo's failed list).
+KIND_LABELS: dict[ReminderKind, str] = {
+    ReminderKind.REGISTRATION_NORMAL: "社保登记提醒",
+    ReminderKind.REGISTRATION_URGENT: "社保登记紧急提醒",
+    ReminderKind.REGISTRATION_OVERDUE: "社保登记逾期提醒",
+    ReminderKind.DECLARATION_UPCOMING: "社保申报提醒",
+    ReminderKind.DECLARATION_DUE: "社保申报截止提醒",
+    ReminderKind.BACKPAY_STALLED: "补缴进度提醒",
+    ReminderKind.POLICY_UPDATE: "社保政策更新通知",
+    ReminderKind.RECIPIENT_GONE: "提醒接收方失效通知",
+}
+
+#: The vendors' names as HR know them.
+ROBOT_LABELS = {"wecom": "企业微信", "feishu": "飞书", "dingtalk": "钉钉"}
+
+#: Shown in the "already told" line for the HR group.
+GROUP_NAME = "HR群"
+
+
+def start_payload(reminder_id: int) -> str:
+    """The deep-link payload that opens a reminder in the bot (t.me/<bot>?start=r<id>)."""
+    return f"r{reminder_id}"
+
+
+def reminder_actions(reminder_id: int) -> tuple[Action, ...]:
+    """已办理 / 明天再提醒 / 查看; only 查看 has a link form (robots cannot take presses)."""
+    return (
+        Action("✅ 已办理", ReminderPress("done", reminder_id).data),
+        Action("⏰ 明天再提醒", ReminderPress("snooze", reminder_id).data),
+        Action("📄 查看", ReminderPress("view", reminder_id).data, start_payload(reminder_id)),
+    )
+
+
+def policy_update_html(facts: PolicyChangeFacts) -> str:
+    """The policy change notice (HTML), also what `hrbot policies import` records."""
+    if facts.recorded_html is not None:
+        return facts.recorded_html
+    return render(
+        "policy_update",
+        region={"city": facts.city},
+        changes=[
+            {"version": c.version, "label": c.label, "old": c.old, "new": c.new}
+            for c in facts.changes
+        ],
+        more=facts.more,
+    )
+
+
+def _reminder_html(note: Notification, to: Addressee) -> str:
+    facts = note.facts
+    for_group = not to.is_private
+    also_told = list(to.also_told) + ([GROUP_NAME] if to.also_group else [])
+    common: dict[str, object] = {
+        "kind": str(note.kind),
+        "catch_up": note.catch_up,
+        "due_date": note.due_date,
+        "for_group": for_group,
+        "also_told": also_told,
+    }
+    if isinstance(facts, RegistrationReminderFacts):
+        return render(
+            "reminder",
+            **common,
+            name=facts.employee_name,
+            left_on=facts.left_on,
+            department=facts.department,
+            days_employed=facts.days_employed,
+            deadline=facts.deadline,
+            days_left=facts.days_left,
+            days_overdue=facts.days_overdue,
+            month=facts.month,
+            # 滞纳金 is derived from wages: never in a group or robot message
+            late_fee=None if for_group else facts.late_fee,
+        )
+    assert isinstance(facts, DeclarationReminderFacts)
+    return render(
+        "reminder",
+        **common,
+        city=facts.city,
+        month=facts.month,
+        names=[_declarant(n) for n in facts.names],
+        deadline=facts.deadline,
+        days_left=facts.days_left,
+    )
+
+
+def _declarant(declarant: PendingDeclarant) -> str:
+    """A new hire whose month may go with the registration is marked with that later date, so
+    the declaration reminder and /todo say the same thing."""
+    until = declarant.with_registration_until
+    if until is None:
+        return declarant.name
+    return f"{declarant.name}（新员工，可随登记缴纳至 {format_day(until)}）"
+
+
+def _gone_html(facts: EndpointGoneFacts) -> str:
+    if facts.robot_kind is not None:
+        return render(
+            "reminder_blocked",
+            robot_kind=facts.robot_kind,
+            robot_label=ROBOT_LABELS.get(facts.robot_kind, facts.robot_kind),
+            robot_hint=facts.robot_hint or "",
+        )
+    if facts.group:
+        who = GROUP_NAME
+    elif facts.member_name:
+        who = f"HR {facts.member_name}"
+    else:
+        who = "一位HR"
+    return render("reminder_blocked", robot_kind=None, who=who, group=facts.group)
+
+
+def present(note: Notification, to: Addressee) -> Rendered:
+    """`note` as `to` reads it: text, actions and whether it is personal."""
+    facts = note.facts
+    actions: tuple[Action, ...] = ()
+    personal = False
+    if isinstance(facts, RegistrationReminderFacts | DeclarationReminderFacts):
+        text = _reminder_html(note, to)
+        actions = reminder_actions(note.reminder_id)
+        # A private reminder may name the late fee; it is marked so no adapter sends it to a
+        # group by mistake.
+        personal = to.is_private
+    elif isinstance(facts, PolicyChangeFacts):
+        text = policy_update_html(facts)
+    else:
+        text = _gone_html(facts)
+    if to.is_private and to.company_name:
+        text = f"【{html.escape(to.company_name)}】\n{text}"
+    return Rendered(
+        title=KIND_LABELS[note.kind], html=text, actions=actions, personal=personal
+    )
+
+
+def summary(region: RegionPolicy, changes: list[FieldChange]) -> str:
+    """The notice HR get for `changes` of `region` after `hrbot policies import`."""
+    return policy_update_html(change_facts(region, changes))

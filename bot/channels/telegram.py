@@ -1,0 +1,95 @@
+"""The Telegram adapter of the channel contract (bot/channels/base.py).
+
+Sends the rendered HTML with its actions as one row of inline buttons, and turns
+python-telegram-bot's errors into the contract's: RetryAfter (flood control, which holds for
+the whole bot) → RetryLater(whole_channel=True), Forbidden (the chat blocked the bot or
+removed it) → EndpointGone, any other TelegramError → DeliveryFailed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.base import (
+    Action,
+    ChannelKind,
+    Delivered,
+    DeliveryFailed,
+    Endpoint,
+    EndpointGone,
+    Rendered,
+    RetryLater,
+)
+
+
+def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
+    """The actions as one row of inline buttons (None without actions)."""
+    if not actions:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(a.label, callback_data=a.callback_data) for a in actions]]
+    )
+
+
+class TelegramChannel:
+    kind = ChannelKind.TELEGRAM
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
+        if message.personal and endpoint.is_group:
+            raise ValueError("personal data must not be sent to a group chat")
+        sent = await _translated(
+            lambda: self._bot.send_message(
+                chat_id=endpoint.address,
+                text=message.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message.actions),
+            )
+        )
+        return Delivered(sent.message_id)
+
+    async def send_file(
+        self, endpoint: Endpoint, filename: str, content: bytes, caption: Rendered | None
+    ) -> Delivered:
+        if caption is not None and caption.personal and endpoint.is_group:
+            raise ValueError("personal data must not be sent to a group chat")
+        sent = await _translated(
+            lambda: self._bot.send_document(
+                chat_id=endpoint.address,
+                document=content,
+                filename=filename,
+                caption=caption.html if caption is not None else None,
+                parse_mode=ParseMode.HTML if caption is not None else None,
+                reply_markup=keyboard(caption.actions) if caption is not None else None,
+            )
+        )
+        return Delivered(sent.message_id)
+
+
+async def _translated(send: Callable[[], Awaitable[Message]]) -> Message:
+    """Run one Bot API call; its errors come out as the contract's DeliveryErrors."""
+    try:
+        return await send()
+    except RetryAfter as error:
+        raise RetryLater(_retry_after_seconds(error), str(error), whole_channel=True) from error
+    except Forbidden as error:
+        raise EndpointGone(str(error)) from error
+    except TelegramError as error:  # NetworkError, TimedOut, BadRequest, 5xx
+        raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
+
+
+def _retry_after_seconds(error: RetryAfter) -> float:
+    """`retry_after` is int or timedelta depending on PTB_TIMEDELTA; accept both, no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

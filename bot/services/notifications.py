@@ -1,0 +1,139 @@
+"""Notifications as typed values: what the outbox tells whom, never how it reads.
+
+The reminder tick (bot/services/reminder_delivery.py) turns a claimed `reminder` row into a
+`Notification`: its kind, company, facts (one frozen dataclass per kind) and the endpoints
+still waiting for it (`Addressee`s). Wording, buttons and the 【公司】 prefix are made at the
+edge (bot/channels/present.py) from the templates, once per addressee, and a channel adapter
+(bot/channels/) puts the result on the wire. Facts that only private HR chats may see (the
+late fee, derived from wages) are marked in their dataclass; the presenter leaves them out of
+group and robot text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from bot.channels.base import Endpoint
+from policies.reminder_plan import ReminderKind
+
+
+@dataclass(frozen=True)
+class RegistrationReminderFacts:
+    """社保登记 of one new hire is due or overdue (kinds registration_normal/urgent/overdue)."""
+
+    employee_name: str
+    department: str
+    #: The last day worked, when the employee left before being registered.
+    left_on: date | None
+    days_employed: int
+    deadline: date
+    days_left: int
+    days_overdue: int
+    #: The first month owed (the month of the first day).
+    month: date
+    #: 滞纳金 run up so far (overdue only, when the policy can price it). Private chats only.
+    late_fee: Decimal | None
+
+
+@dataclass(frozen=True)
+class PendingDeclarant:
+    """An employee whose month is still 待申报; `with_registration_until` is set for a new hire
+    whose month may be paid with the registration (first-month rule) by that day."""
+
+    name: str
+    with_registration_until: date | None = None
+
+
+@dataclass(frozen=True)
+class DeclarationReminderFacts:
+    """A city's month is still 待申报 for some employees (declaration_upcoming/due)."""
+
+    city: str
+    month: date
+    names: tuple[PendingDeclarant, ...]
+    deadline: date
+    days_left: int
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """One changed figure as HR read it (labels and values from the policy library)."""
+
+    version: str
+    label: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class PolicyChangeFacts:
+    """The policy library changed for the company's city (policy_update).
+
+    `recorded_html` is the notice text that imports before issue 10 stored whole; newer
+    imports store the changes and the text is made when the notice is sent.
+    """
+
+    city: str
+    changes: tuple[PolicyChange, ...] = ()
+    #: Changes left out of the message (HR can ask /policy_version).
+    more: int = 0
+    recorded_html: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointGoneFacts:
+    """A chat blocked the bot (or removed it), or a group robot stopped accepting messages;
+    the company's other HR are told (recipient_gone)."""
+
+    #: The HR whose private chat is gone (display name; "" when unknown).
+    member_name: str | None = None
+    #: The bound HR group is gone.
+    group: bool = False
+    #: The robot that is gone: its vendor ("wecom" …) and masked URL.
+    robot_kind: str | None = None
+    robot_hint: str | None = None
+
+
+Facts = (
+    RegistrationReminderFacts | DeclarationReminderFacts | PolicyChangeFacts | EndpointGoneFacts
+)
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """One endpoint a notification goes to, with what its wording depends on."""
+
+    endpoint: Endpoint
+    #: The HR membership behind a private chat (deactivated when the chat blocks the bot).
+    membership_id: int | None = None
+    #: Who else was told (an urgent reminder names them, UX.md): other HR by name …
+    also_told: tuple[str, ...] = ()
+    #: … and whether the HR group was told too.
+    also_group: bool = False
+    #: Set when the person serves several companies: their text starts with 【公司】.
+    company_name: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        """A private HR chat: the only audience that may read personal facts."""
+        return not self.endpoint.is_group
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What one claimed reminder row sends, decided in a transaction and sent outside it."""
+
+    reminder_id: int
+    company_id: int
+    kind: ReminderKind
+    facts: Facts
+    #: Endpoints without a delivery row yet (a retry sends only to these).
+    addressees: tuple[Addressee, ...]
+    #: Endpoints that already have one.
+    already_delivered: int
+    #: 补发: it goes out on a later day than planned.
+    catch_up: bool
+    #: The day the rule names (shown in 补发).
+    due_date: date
