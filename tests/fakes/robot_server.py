@@ -48,6 +48,12 @@ class FakeRobot:
     script: deque[str] = field(default_factory=deque)
     removed: bool = False
     sent_at: deque[float] = field(default_factory=deque)
+    #: Hold the next request open (a crash test kills the sender meanwhile): "after_accept"
+    #: records the message first (the vendor has it, the sender never hears), "before_accept"
+    #: does not. `arrived` is set when the held request came in; `release` lets it answer.
+    hold: str | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 # The vendors' answers (error bodies as their documentation and users' reports show them).
@@ -174,10 +180,20 @@ class RobotServer:
             return 404, {"error": "not found"}
         with self._lock:
             robot = self._robots.get((kind, credential))
-            outcome = self._judge(kind, robot, query, content_type, raw)
-            self.requests.append((f"{kind}:{credential[-4:]}", _code_of(outcome)))
+            hold = robot.hold if robot is not None else None
             if robot is not None:
-                robot.answers.append(_code_of(outcome))
+                robot.hold = None
+            if hold == "before_accept":
+                outcome: dict[str, Any] = {}
+            else:
+                outcome = self._judge(kind, robot, query, content_type, raw)
+                self.requests.append((f"{kind}:{credential[-4:]}", _code_of(outcome)))
+                if robot is not None:
+                    robot.answers.append(_code_of(outcome))
+        if hold is not None and robot is not None:
+            robot.arrived.set()
+            robot.release.wait(timeout=60)
+            return 503, {"error": "held"}
         return 200, outcome
 
     def _judge(self, kind: ChannelKind, robot: FakeRobot | None, query: dict[str, list[str]],
