@@ -492,6 +492,68 @@ class RobotNotifyToggle(Button):
     kind: RobotNotifyKind
 
 
+#: policies.backpay_case.CaseState values.
+CaseStateWord = Literal[
+    "draft", "submitted", "accepted", "needs_materials", "completed", "rejected"
+]
+#: policies.backpay_case.CaseReason values.
+CaseReasonWord = Literal["onboarding", "wrong_data", "missed", "other"]
+
+
+@button("case:open:{employee_id}")
+class CaseOpen(Button):
+    """办理补缴: open a case for the employee's unpaid months (overdue reminder, /ledger)."""
+
+    employee_id: int
+
+
+@button("case:bp:{token}")
+class CaseFromBackpay(Button):
+    """生成补缴案例 under a /backpay result; `token` names the result kept in user_data."""
+
+    token: Token
+
+
+@button("case:reason:{reason}")
+class CaseReasonPick(Button):
+    reason: CaseReasonWord
+
+
+@button("case:pay:today")
+class CasePayToday(Button):
+    pass
+
+
+@button("case:paid:planned")
+class CasePaidAsPlanned(Button):
+    pass
+
+
+@button("case:show:{case_id}")
+class CaseShow(Button):
+    case_id: int
+
+
+@button("case:mv:{case_id}:{current}:{wanted}")
+class CaseMove(Button):
+    """A state button of one case, shown for `current`: refused once the case moved on."""
+
+    case_id: int
+    current: CaseStateWord
+    wanted: CaseStateWord
+
+
+@button("case:docs:{case_id}")
+class CaseDocuments(Button):
+    case_id: int
+
+
+@button("case:page:{company_id}:{page}")
+class CasesPage(Button):
+    company_id: int
+    page: int
+
+
 # ------------------------------------------------------------------ deep links
 
 #: A robot message's 查看 link opens the reminder: https://t.me/<bot>?start=r<reminder id>.

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bot.parsing import echo
 from models.company import Role
+from policies.backpay_case import CaseState
 from policies.formatting import format_day
 from policies.idnumber import mask_id_number
 from policies.ledger_rules import format_month as format_year_month
@@ -32,6 +33,11 @@ def role_label(role: str) -> str:
     return ROLE_LABELS[Role(role)]
 
 
+def case_state_label(state: str) -> str:
+    """待提交, 已提交 … for a stored CaseState value."""
+    return CaseState(state).label
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -49,6 +55,7 @@ def environment() -> Environment:
     env.filters["mask_id"] = mask_id_number
     env.filters["echo"] = echo
     env.filters["role"] = role_label
+    env.filters["case_state"] = case_state_label
     return env
 
 

@@ -2,6 +2,7 @@
 
 from models import (  # noqa: F401
     audit,
+    backpay_case,
     company,
     employee,
     heartbeat,

@@ -19,7 +19,9 @@ from models.company import (
     current_first,
     make_current,
 )
+from models.backpay_case import BackpayCase
 from models.db import unit_of_work
+from models.employee import Employee
 from models.ledger import LedgerMonth
 from models.reminder import Reminder
 from models.task import Task
@@ -112,7 +114,13 @@ class _OwnedRow(Protocol):
 
 
 #: The rows a button can point at, by the name handlers use for them.
-OWNED_ROWS: dict[str, type] = {"reminder": Reminder, "task": Task, "ledger": LedgerMonth}
+OWNED_ROWS: dict[str, type] = {
+    "reminder": Reminder,
+    "task": Task,
+    "ledger": LedgerMonth,
+    "case": BackpayCase,
+    "employee": Employee,
+}
 
 
 def company_for_row(engine: Engine, user_id: int, kind: str, row_id: int) -> int | None:

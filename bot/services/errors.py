@@ -180,3 +180,45 @@ class BackpayNotPriceable(DomainError):
 
     reason: str
     no_version: bool = False
+
+
+# ---------------------------------------------------------------- back-payment cases
+
+
+@dataclass(eq=False)
+class CaseNotFound(DomainError):
+    """No such case in the member's company (gone, another company's, or a forged id)."""
+
+
+@dataclass(eq=False)
+class CaseMoveRefused(DomainError):
+    """The case is `current` and cannot become `wanted`; `possible` are the moves it allows
+    (CaseState values, in button order; empty once the case is closed)."""
+
+    current: str
+    wanted: str
+    possible: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class NoGapMonths(DomainError):
+    """The employee has no unpaid month up to now that is not already in a case."""
+
+    employee_name: str
+
+
+@dataclass(eq=False)
+class CaseMonthsTaken(DomainError):
+    """Some of the months are already in an open case (补缴中) or paid."""
+
+    employee_name: str
+    months: tuple[date, ...]
+
+
+@dataclass(eq=False)
+class PaymentDateBeforeOpening(DomainError):
+    """An actual payment date before the months it pays for, or after today."""
+
+    on: date
+    earliest: date
+    latest: date

@@ -1,0 +1,562 @@
+"""/cases: back-payment cases (补缴案例) — open one, follow the office's answers, get the files.
+
+Telegram I/O only: bot/services/cases.py decides and refuses; the state buttons shown are the
+moves policies.backpay_case allows, and every press is checked again by the service.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.callbacks import (
+    CaseDocuments,
+    CaseFromBackpay,
+    CaseMove,
+    CaseOpen,
+    CasePaidAsPlanned,
+    CasePayToday,
+    CaseReasonPick,
+    CasesPage,
+    CaseShow,
+    StaleButton,
+    matching,
+)
+from bot.context import HRContext
+from bot.parsing import InputError, parse_day
+from bot.render import macro, render
+from bot.services import access, cases
+from bot.services.access import Member
+from bot.services.errors import CaseMoveRefused, DomainError
+from bot.services.policy_qa import policy_store
+from handlers.common import (
+    TEXT_ANSWER,
+    add_conversation,
+    answer_stale,
+    checkpoint,
+    conversation,
+    current_hr,
+    current_member,
+    edit_pressed,
+    end_conversation,
+    member_for_button,
+    member_today,
+    message_text,
+    pager_buttons,
+    paginate,
+    pressed,
+    reply,
+    show_choice,
+    unexpected_answer,
+)
+from handlers.refusals import refusal
+from models.company import Role
+from policies.backpay_case import CaseReason, CaseState
+
+CONVERSATION = "case"
+DRAFT_KEY = "case_draft"
+#: The last /backpay result of an employee, kept for its 生成补缴案例 button.
+BACKPAY_RESULT_KEY = "backpay_last_result"
+NOTE_LIMIT = 200
+
+
+class CaseStep(IntEnum):
+    REASON = 0
+    REASON_TEXT = 1
+    PAY_DATE = 2
+    REJECT_NOTE = 3
+    PAID_ON = 4
+
+
+#: Moves that need an answer first: the office's reason, the actual payment date.
+_ASKING_MOVES = (CaseState.REJECTED.value, CaseState.COMPLETED.value)
+
+
+def _is_asking_move(data: object) -> bool:
+    try:
+        button = callbacks.parse(data)
+    except StaleButton:
+        return False
+    return isinstance(button, CaseMove) and button.wanted in _ASKING_MOVES
+
+
+def _is_plain_move(data: object) -> bool:
+    try:
+        button = callbacks.parse(data)
+    except StaleButton:
+        return False
+    return isinstance(button, CaseMove) and button.wanted not in _ASKING_MOVES
+
+
+# ---------------------------------------------------------------- the /backpay hand-over
+
+
+def remember_backpay_result(
+    context: HRContext, employee_id: int, months: list[date], pay_date: date
+) -> str:
+    """Keep an employee's /backpay result for its 生成补缴案例 button; the button's data."""
+    assert context.user_data is not None
+    token = secrets.token_hex(6)
+    context.user_data[BACKPAY_RESULT_KEY] = {
+        "token": token,
+        "employee_id": employee_id,
+        "months": [m.isoformat() for m in months],
+        "pay_date": pay_date.isoformat(),
+    }
+    return CaseFromBackpay(token).data
+
+
+# ---------------------------------------------------------------- views
+
+
+def _case_buttons(view: cases.CaseView) -> list[list[tuple[str, str]]]:
+    moves = [
+        (macro("case_buttons", "move", state.value),
+         CaseMove(view.id, view.state.value, state.value).data)
+        for state in view.possible
+    ]
+    return [moves[:2], moves[2:], [("📄 生成文件", CaseDocuments(view.id).data)]]
+
+
+async def _show_case(update: Update, view: cases.CaseView, notice: str = "",
+                     *, edit: bool = False) -> None:
+    text = render("case_view", view=view, notice=notice)
+    if edit and update.callback_query is not None:
+        await edit_pressed(update, text, _case_buttons(view))
+    else:
+        await reply(update, text, _case_buttons(view))
+
+
+async def _list(context: HRContext, member: Member,
+                page: int) -> tuple[str, list[list[tuple[str, str]]]]:
+    lines = await context.db(cases.list_open, context.services.engine, member,
+                             member_today(context, member))
+    shown, page, pages, offset = paginate(lines, page)
+    buttons = [[(macro("case_buttons", "line", line), CaseShow(line.id).data)]
+               for line in shown]
+    buttons.append(pager_buttons(lambda n: CasesPage(member.company_id, n), page, pages))
+    text = render("cases_list", lines=shown, total=len(lines), offset=offset)
+    return text, buttons
+
+
+async def cmd_cases(update: Update, context: HRContext) -> None:
+    """`/cases`: the open back-payment cases with state, age and amount."""
+    member = await current_hr(update, context)
+    if member is None:
+        return
+    await reply(update, *await _list(context, member, 1))
+
+
+async def _case_member(update: Update, context: HRContext, case_id: int) -> Member | None:
+    """The presser as HR of the case's company (a forged id resolves to their current one,
+    where the service finds no such case)."""
+    user = update.effective_user
+    assert user is not None
+    company_id = access.company_for_row(context.services.engine, user.id, "case", case_id)
+    return await current_member(update, context, Role.HR, company_id=company_id)
+
+
+async def _refuse(update: Update, error: DomainError | InputError) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await reply(update, refusal(error))
+
+
+async def on_page(update: Update, context: HRContext) -> None:
+    button = pressed(update, CasesPage)
+    member = await member_for_button(update, context, button.company_id, Role.HR)
+    if member is None:
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await edit_pressed(update, *await _list(context, member, button.page))
+
+
+async def on_show(update: Update, context: HRContext) -> None:
+    case_id = pressed(update, CaseShow).case_id
+    member = await _case_member(update, context, case_id)
+    if member is None:
+        return
+    try:
+        view = await context.db(cases.case_view, context.services.engine, member, case_id,
+                                member_today(context, member))
+    except DomainError as error:
+        await _refuse(update, error)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _show_case(update, view)
+
+
+async def _move(update: Update, context: HRContext, member: Member, button: CaseMove, *,
+                note: str | None = None, paid_on: date | None = None) -> bool:
+    """Record the move; the case's message shows the new state. False when refused."""
+    now = context.services.clock.now()
+    try:
+        moved = await context.db(
+            cases.move_case, context.services.engine, member,
+            policy_store(context.services).library, button.case_id, CaseState(button.wanted),
+            expected=CaseState(button.current), today=member_today(context, member), now=now,
+            note=note, paid_on=paid_on,
+        )
+    except DomainError as error:
+        await _refuse(update, error)
+        return False
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    notice = f"✅ 已更新为“{moved.view.state.label}”。"
+    await _show_case(update, moved.view, notice, edit=update.callback_query is not None)
+    return True
+
+
+async def on_plain_move(update: Update, context: HRContext) -> None:
+    """已提交, 已受理, 需补充材料: recorded at once, dated today."""
+    button = pressed(update, CaseMove)
+    member = await _case_member(update, context, button.case_id)
+    if member is None:
+        return
+    await _move(update, context, member, button)
+
+
+async def on_documents(update: Update, context: HRContext) -> None:
+    """生成文件: the case's documents as files, in this private chat only."""
+    case_id = pressed(update, CaseDocuments).case_id
+    member = await _case_member(update, context, case_id)
+    if member is None:
+        return
+    assert update.callback_query is not None
+    try:
+        files = await context.db(cases.case_documents, context.services.engine, member,
+                                 case_id, member_today(context, member))
+    except DomainError as error:
+        await _refuse(update, error)
+        return
+    await update.callback_query.answer()
+    chat = update.effective_chat
+    assert chat is not None
+    for document in files.files:
+        await chat.send_document(document.content, filename=document.filename)
+    if files.impact_note:
+        await reply(update, files.impact_note)
+
+
+# ---------------------------------------------------------------- the conversation
+
+
+def _draft(context: HRContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    return dict(context.user_data.get(DRAFT_KEY) or {})
+
+
+def _save(context: HRContext, draft: dict[str, Any]) -> None:
+    assert context.user_data is not None
+    context.user_data[DRAFT_KEY] = draft
+
+
+def _reason_buttons() -> list[list[tuple[str, str]]]:
+    picks = [(reason.label, CaseReasonPick(reason.value).data) for reason in CaseReason]
+    return [picks[:2], picks[2:]]
+
+
+async def _ask_reason(update: Update, context: HRContext, draft: dict[str, Any]) -> int:
+    _save(context, draft)
+    await checkpoint(update, context, CONVERSATION, CaseStep.REASON)
+    months = [date.fromisoformat(m) for m in draft["months"]]
+    await reply(update, render("case_ask_reason", name=draft["name"], months=months),
+                _reason_buttons())
+    return CaseStep.REASON
+
+
+async def on_open(update: Update, context: HRContext) -> int:
+    """办理补缴 (overdue reminder, /ledger): the employee's unpaid months."""
+    employee_id = pressed(update, CaseOpen).employee_id
+    user = update.effective_user
+    assert user is not None
+    company_id = access.company_for_row(context.services.engine, user.id, "employee",
+                                        employee_id)
+    member = await current_member(update, context, Role.HR, company_id=company_id)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        subject = await context.db(cases.gap_subject, context.services.engine, member,
+                                   employee_id, member_today(context, member))
+    except DomainError as error:
+        await _refuse(update, error)
+        return ConversationHandler.END
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    return await _ask_reason(update, context, {
+        "company_id": member.company_id, "employee_id": subject.employee_id,
+        "name": subject.name, "months": [m.isoformat() for m in subject.months],
+    })
+
+
+async def on_from_backpay(update: Update, context: HRContext) -> int:
+    """生成补缴案例 under a /backpay result: its months and payment date."""
+    token = pressed(update, CaseFromBackpay).token
+    member = await current_hr(update, context)
+    if member is None:
+        return ConversationHandler.END
+    assert context.user_data is not None
+    kept = context.user_data.get(BACKPAY_RESULT_KEY) or {}
+    if kept.get("token") != token:
+        await answer_stale(update)
+        return ConversationHandler.END
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    try:
+        subject = await context.db(cases.gap_subject, context.services.engine, member,
+                                   kept["employee_id"], member_today(context, member))
+        name = subject.name
+    except DomainError:
+        name = ""  # no open month left: open_case will say which months are taken
+    return await _ask_reason(update, context, {
+        "company_id": member.company_id, "employee_id": kept["employee_id"], "name": name,
+        "months": kept["months"], "pay_date": kept["pay_date"],
+    })
+
+
+async def on_reason(update: Update, context: HRContext) -> int:
+    reason = CaseReason(pressed(update, CaseReasonPick).reason)
+    draft = _draft(context)
+    if not draft.get("months"):
+        return await _expired(update, context)
+    draft["reason"] = reason.value
+    _save(context, draft)
+    await show_choice(update, f"补缴原因：<b>{reason.label}</b>")
+    if reason is CaseReason.OTHER:
+        await checkpoint(update, context, CONVERSATION, CaseStep.REASON_TEXT)
+        await reply(update, render("case_ask_reason_text"))
+        return CaseStep.REASON_TEXT
+    return await _after_reason(update, context, draft)
+
+
+async def on_reason_text(update: Update, context: HRContext) -> int:
+    text = message_text(update).strip()
+    if not text or len(text) > NOTE_LIMIT:
+        await reply(update, render("case_ask_reason_text"))
+        return CaseStep.REASON_TEXT
+    draft = _draft(context)
+    draft["reason_text"] = text
+    return await _after_reason(update, context, draft)
+
+
+async def _after_reason(update: Update, context: HRContext, draft: dict[str, Any]) -> int:
+    _save(context, draft)
+    if draft.get("pay_date"):
+        return await _create(update, context, date.fromisoformat(draft["pay_date"]))
+    member = await current_member(update, context, Role.HR, company_id=draft["company_id"])
+    if member is None:
+        return ConversationHandler.END
+    await checkpoint(update, context, CONVERSATION, CaseStep.PAY_DATE)
+    await reply(update, render("case_ask_pay_date",
+                               example=member_today(context, member).isoformat()),
+                [[("今天", CasePayToday().data)]])
+    return CaseStep.PAY_DATE
+
+
+async def on_pay_today(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR,
+                                  company_id=_draft(context).get("company_id"))
+    if member is None:
+        return ConversationHandler.END
+    today = member_today(context, member)
+    await show_choice(update, f"计划缴费日期：<b>{today.isoformat()}</b>")
+    return await _create(update, context, today)
+
+
+async def on_pay_date(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR,
+                                  company_id=_draft(context).get("company_id"))
+    if member is None:
+        return ConversationHandler.END
+    try:
+        pay_date = parse_day(message_text(update), today=member_today(context, member))
+    except InputError as error:
+        await reply(update, error.html)
+        return CaseStep.PAY_DATE
+    return await _create(update, context, pay_date)
+
+
+async def _create(update: Update, context: HRContext, pay_date: date) -> int:
+    draft = _draft(context)
+    if not draft.get("months") or not draft.get("reason"):
+        return await _expired(update, context)
+    member = await current_member(update, context, Role.HR, company_id=draft["company_id"])
+    if member is None:
+        return ConversationHandler.END
+    try:
+        view = await context.db(
+            cases.open_case, context.services.engine, member,
+            policy_store(context.services).library, employee_id=draft["employee_id"],
+            months=[date.fromisoformat(m) for m in draft["months"]], pay_date=pay_date,
+            reason=CaseReason(draft["reason"]), reason_text=draft.get("reason_text"),
+            today=member_today(context, member), now=context.services.clock.now(),
+        )
+    except DomainError as error:
+        await reply(update, refusal(error))
+        if draft.get("pay_date"):  # from /backpay: nothing to type again
+            return await end_conversation(update, context, CONVERSATION,
+                                          render("case_cancelled"), DRAFT_KEY)
+        return CaseStep.PAY_DATE
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT_KEY, None)
+    context.user_data.pop(BACKPAY_RESULT_KEY, None)
+    await checkpoint(update, context, CONVERSATION, None)
+    await _show_case(update, view, "✅ 已创建补缴案例，台账中这些月份已标记为补缴中。")
+    return ConversationHandler.END
+
+
+async def _expired(update: Update, context: HRContext) -> int:
+    return await end_conversation(update, context, CONVERSATION, render("case_cancelled"),
+                                  DRAFT_KEY)
+
+
+async def on_asking_move(update: Update, context: HRContext) -> int:
+    """已驳回 asks the office's reason, 已完成 the actual payment date."""
+    button = pressed(update, CaseMove)
+    member = await _case_member(update, context, button.case_id)
+    if member is None:
+        return ConversationHandler.END
+    try:
+        view = await context.db(cases.case_view, context.services.engine, member,
+                                button.case_id, member_today(context, member))
+        if view.state.value != button.current or CaseState(button.wanted) not in view.possible:
+            raise CaseMoveRefused(view.state, button.wanted,
+                                  tuple(s.value for s in view.possible))
+    except DomainError as error:
+        await _refuse(update, error)
+        return ConversationHandler.END
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    _save(context, {"company_id": member.company_id, "case_id": button.case_id,
+                    "current": button.current, "wanted": button.wanted,
+                    "planned": view.planned_pay_date.isoformat()})
+    if button.wanted == CaseState.REJECTED.value:
+        await checkpoint(update, context, CONVERSATION, CaseStep.REJECT_NOTE)
+        await reply(update, render("case_ask_reject_note"))
+        return CaseStep.REJECT_NOTE
+    await checkpoint(update, context, CONVERSATION, CaseStep.PAID_ON)
+    planned = view.planned_pay_date
+    await reply(update, render("case_ask_paid_on",
+                               example=member_today(context, member).isoformat()),
+                [[(f"按计划日期 {planned.isoformat()}", CasePaidAsPlanned().data)]])
+    return CaseStep.PAID_ON
+
+
+def _pending_move(context: HRContext) -> CaseMove | None:
+    draft = _draft(context)
+    if not draft.get("case_id"):
+        return None
+    return CaseMove(draft["case_id"], draft["current"], draft["wanted"])
+
+
+async def _finish_move(update: Update, context: HRContext, step: CaseStep, *,
+                       note: str | None = None, paid_on: date | None = None) -> int:
+    button = _pending_move(context)
+    if button is None:
+        return await _expired(update, context)
+    member = await current_member(update, context, Role.HR,
+                                  company_id=_draft(context)["company_id"])
+    if member is None:
+        return ConversationHandler.END
+    if not await _move(update, context, member, button, note=note, paid_on=paid_on):
+        return step
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT_KEY, None)
+    await checkpoint(update, context, CONVERSATION, None)
+    return ConversationHandler.END
+
+
+async def on_reject_note(update: Update, context: HRContext) -> int:
+    text = message_text(update).strip()
+    if not text or len(text) > NOTE_LIMIT:
+        await reply(update, render("case_ask_reject_note"))
+        return CaseStep.REJECT_NOTE
+    return await _finish_move(update, context, CaseStep.REJECT_NOTE, note=text)
+
+
+async def on_paid_as_planned(update: Update, context: HRContext) -> int:
+    planned = _draft(context).get("planned")
+    if planned is None:
+        return await _expired(update, context)
+    await show_choice(update, f"实际缴费日期：<b>{planned}</b>")
+    return await _finish_move(update, context, CaseStep.PAID_ON,
+                              paid_on=date.fromisoformat(planned))
+
+
+async def on_paid_on(update: Update, context: HRContext) -> int:
+    member = await current_member(update, context, Role.HR,
+                                  company_id=_draft(context).get("company_id"))
+    if member is None:
+        return ConversationHandler.END
+    try:
+        paid_on = parse_day(message_text(update), today=member_today(context, member))
+    except InputError as error:
+        await reply(update, error.html)
+        return CaseStep.PAID_ON
+    return await _finish_move(update, context, CaseStep.PAID_ON, paid_on=paid_on)
+
+
+async def cmd_cancel(update: Update, context: HRContext) -> int:
+    return await end_conversation(update, context, CONVERSATION, render("case_cancelled"),
+                                  DRAFT_KEY)
+
+
+on_unexpected = unexpected_answer(
+    button="该按钮已失效，请按最新消息操作。",
+    text="请按提示输入，或点击上一条消息中的按钮；发送 /cancel 取消。",
+)
+
+
+def build_conversation() -> ConversationHandler[Any]:
+    return conversation(
+        CONVERSATION,
+        entry_points=[
+            CallbackQueryHandler(on_open, pattern=matching(CaseOpen)),
+            CallbackQueryHandler(on_from_backpay, pattern=matching(CaseFromBackpay)),
+            CallbackQueryHandler(on_asking_move, pattern=_is_asking_move),
+        ],
+        states={
+            CaseStep.REASON: [CallbackQueryHandler(on_reason, pattern=matching(CaseReasonPick))],
+            CaseStep.REASON_TEXT: [MessageHandler(TEXT_ANSWER, on_reason_text)],
+            CaseStep.PAY_DATE: [
+                CallbackQueryHandler(on_pay_today, pattern=matching(CasePayToday)),
+                MessageHandler(TEXT_ANSWER, on_pay_date),
+            ],
+            CaseStep.REJECT_NOTE: [MessageHandler(TEXT_ANSWER, on_reject_note)],
+            CaseStep.PAID_ON: [
+                CallbackQueryHandler(on_paid_as_planned, pattern=matching(CasePaidAsPlanned)),
+                MessageHandler(TEXT_ANSWER, on_paid_on),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cmd_cancel),
+            CallbackQueryHandler(on_unexpected, pattern=matching(
+                CaseReasonPick, CasePayToday, CasePaidAsPlanned)),
+            MessageHandler(~filters.COMMAND, on_unexpected),
+        ],
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("cases", cmd_cases))
+    app.add_handler(CallbackQueryHandler(on_show, pattern=matching(CaseShow)))
+    app.add_handler(CallbackQueryHandler(on_page, pattern=matching(CasesPage)))
+    app.add_handler(CallbackQueryHandler(on_plain_move, pattern=_is_plain_move))
+    app.add_handler(CallbackQueryHandler(on_documents, pattern=matching(CaseDocuments)))
+    add_conversation(app, build_conversation(),
+                     stale="该补缴案例操作已结束，请发送 /cases 重新查看。")
