@@ -7,6 +7,7 @@ from telegram.ext import Application
 from handlers import (
     backpay,
     base,
+    cases,
     company,
     hire,
     leave,
@@ -30,6 +31,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     refuse_unparseable(app)
     refuse_control_text(app)
     features = (start, company, hire, todo, reminders, robot, ledger, leave, base, transfer,
-                backpay)
+                backpay, cases)
     for feature in (*features, policy):
         feature.register(app)

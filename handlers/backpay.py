@@ -31,6 +31,7 @@ from bot.services.access import Member
 from bot.services.backpay import Subject
 from bot.services.errors import DomainError
 from bot.services.policy_qa import policy_store
+from handlers.cases import remember_backpay_result
 from handlers.common import (
     TEXT_ANSWER,
     add_conversation,
@@ -221,7 +222,11 @@ async def _finish(update: Update, context: HRContext, member: Member, pay_date: 
         return BackpayState.PAY_DATE
     _clear(context)
     await checkpoint(update, context, CONVERSATION, None)
-    await reply(update, render("backpay_result", view=view))
+    buttons = []
+    if subject.employee_id is not None:
+        data = remember_backpay_result(context, subject.employee_id, months, pay_date)
+        buttons = [[("🧾 生成补缴案例", data)]]
+    await reply(update, render("backpay_result", view=view), buttons)
     return ConversationHandler.END
 
 

@@ -30,8 +30,8 @@ from bot.callbacks import (
     CasePaidAsPlanned,
     CasePayToday,
     CaseReasonPick,
-    CasesPage,
     CaseShow,
+    CasesPage,
     StaleButton,
     matching,
 )

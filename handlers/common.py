@@ -383,6 +383,7 @@ CONVERSATION_LABELS = {
     "base": "基数调整",
     "todo_mark": "待办办理",
     "backpay": "补缴测算",
+    "case": "补缴案例",
 }
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.services.errors import AccessDenied, NotInCompany
 from models import audit
+from models.backpay_case import BackpayCase
 from models.company import (
     Company,
     Membership,
@@ -19,7 +20,6 @@ from models.company import (
     current_first,
     make_current,
 )
-from models.backpay_case import BackpayCase
 from models.db import unit_of_work
 from models.employee import Employee
 from models.ledger import LedgerMonth

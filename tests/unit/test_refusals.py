@@ -58,6 +58,24 @@ SAMPLES: list[tuple[DomainError, str]] = [
     (errors.RehireUnknown(), "❌ 未找到该身份证号码的员工"),
     (errors.BackpayNotPriceable("无法测算"), "无法测算"),
     (errors.BackpayNotPriceable("无版本", no_version=True), "无版本，请输入该日期之后的月份。"),
+    (errors.CaseNotFound(), "❌ 找不到该补缴案例，可能不属于您当前的公司。"),
+    (
+        errors.CaseMoveRefused("draft", "completed", ("submitted",)),
+        "❌ 该案例当前为“待提交”，不能改为“已完成”，未做任何更改。当前可以改为：已提交。",
+    ),
+    (
+        errors.CaseMoveRefused("completed", "rejected", ()),
+        "❌ 该案例当前为“已完成”，不能改为“已驳回”，未做任何更改。该案例已结束，不能再更改。",
+    ),
+    (errors.NoGapMonths("王芳"), "王芳目前没有未缴纳且未在补缴中的月份"),
+    (
+        errors.CaseMonthsTaken("王芳", (date(2026, 12, 1),)),
+        "❌ 王芳的 2026-12 已在补缴中或已缴纳，不能重复办理。",
+    ),
+    (
+        errors.PaymentDateBeforeOpening(date(2027, 2, 1), date(2026, 12, 1), date(2027, 1, 20)),
+        "❌ 实际缴费日期“2027-02-01”应在 2026-12-01（周二） 至 2027-01-20（周三） 之间",
+    ),
 ]
 
 

@@ -1,0 +1,176 @@
+"""Back-payment cases (补缴案例) end to end: opened from /backpay or an overdue reminder, moved
+through the office's answers by buttons, the ledger following; refusals for illegal moves,
+forged buttons and other companies' cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from harness import HR, OTHER_HR, SHANGHAI, BotHarness
+from sqlmodel import Session, select
+
+from bot.callbacks import CaseMove, CaseShow
+from models.backpay_case import BackpayCase, CaseEvent
+from models.ledger import LedgerMonth
+from policies.backpay import back_payment
+from policies.library import load_library
+
+VALID_ID = "110101199003071233"
+
+
+def at(month: int, day: int, hour: int = 10, year: int = 2027) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=SHANGHAI)
+
+
+async def hire(bot: BotHarness, user: int = HR, name: str = "陈明远",
+               id_number: str = VALID_ID) -> None:
+    """北京, 用工之日 2026-12-01, base 5000 (below the floor)."""
+    await bot.say(user, "/hire")
+    await bot.say(user, name)
+    await bot.say(user, id_number)
+    await bot.say(user, "12月1日")
+    await bot.say(user, "后厨")
+    await bot.say(user, "5000")
+    await bot.press(user, "北京（默认）")
+    replies = await bot.press(user, "✅ 确认")
+    assert "已登记" in replies[0].text
+
+
+def ledger_states(bot: BotHarness) -> dict[date, str]:
+    with Session(bot.engine) as session:
+        return {r.month: r.state for r in session.exec(select(LedgerMonth))}
+
+
+async def backpay_december(bot: BotHarness, pay_date: str = "2027-01-20",
+                           user: int = HR) -> str:
+    """/backpay for 陈明远, December 2026, paid on `pay_date`: the result's text."""
+    await bot.say(user, "/backpay")
+    await bot.press(user, "陈明远")
+    await bot.say(user, "2026-12")
+    (result,) = await bot.say(user, pay_date)
+    assert "补缴测算结果" in result.text
+    assert [label for label, _ in result.buttons] == ["🧾 生成补缴案例"]
+    return result.text
+
+
+async def test_case_from_backpay_through_the_office_to_backpaid(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    bot.clock.set(at(1, 15))
+    result = await backpay_december(bot)
+
+    (asked,) = await bot.press(HR, "🧾 生成补缴案例")
+    assert "办理补缴" in asked.text and "陈明远" in asked.text and "2026-12" in asked.text
+    assert [b for b, _ in asked.buttons] == ["入职信息未同步", "员工信息有误", "遗漏申报", "其他"]
+    (case,) = await bot.press(HR, "入职信息未同步")
+    assert "已创建补缴案例" in case.text and "｜待提交" in case.text
+    assert "110101********1233" in case.text and VALID_ID not in case.text
+    expected = back_payment(load_library().region("北京"), Decimal("5000"),
+                            [date(2026, 12, 1)], date(2027, 1, 20), first_day=date(2026, 12, 1))
+    assert f"总计 ¥{expected.total:,.2f}" in case.text
+    assert f"¥{expected.total:,.2f}" in result  # the same figures /backpay showed
+    assert [b for b, _ in case.buttons] == ["📤 已提交", "📄 生成文件"]
+    assert ledger_states(bot)[date(2026, 12, 1)] == "backpaying"
+
+    await bot.press(HR, "📤 已提交", expect=0)
+    shown = bot.api.message(HR, case.message_id)
+    assert "｜已提交" in shown.text and "待提交 → 已提交" in shown.text
+    assert [b for b, _ in shown.buttons] == [
+        "📥 已受理", "📎 需补充材料", "❌ 已驳回", "📄 生成文件"]
+    for press, state in (("📎 需补充材料", "需补充材料"), ("📤 已提交", "已提交"),
+                         ("📥 已受理", "已受理")):
+        await bot.press(HR, press, expect=0)
+        assert f"｜{state}" in bot.api.message(HR, case.message_id).text
+
+    # /cases lists it while open, with state, age and amount
+    (listing,) = await bot.say(HR, "/cases")
+    assert "陈明远" in listing.text and "已受理" in listing.text
+    assert f"¥{expected.total:,.2f}" in listing.text
+
+    bot.clock.set(at(1, 22))
+    (asked,) = await bot.press(HR, "✅ 已完成")
+    assert "实际缴费日期" in asked.text
+    (done,) = await bot.say(HR, "2027-01-22")
+    later = back_payment(load_library().region("北京"), Decimal("5000"),
+                         [date(2026, 12, 1)], date(2027, 1, 22), first_day=date(2026, 12, 1))
+    assert "｜已完成" in done.text and "该案例已结束" in done.text
+    assert f"滞纳金重新计算为 ¥{later.late_fee:,.2f}" in done.text
+    difference = later.late_fee - expected.late_fee
+    assert difference > 0 and f"比计划多 ¥{difference:,.2f}" in done.text
+    assert [b for b, _ in done.buttons] == ["📄 生成文件"]
+    assert ledger_states(bot)[date(2026, 12, 1)] == "backpaid"
+    (ledger,) = await bot.say(HR, "/ledger 2026-12")
+    assert "已补缴 1 人" in ledger.text
+    (listing,) = await bot.say(HR, "/cases")
+    assert "目前没有进行中的补缴案例" in listing.text
+    with Session(bot.engine) as session:
+        events = session.exec(select(CaseEvent).order_by(CaseEvent.id)).all()
+        assert [e.to_state for e in events] == [
+            "draft", "submitted", "needs_materials", "submitted", "accepted", "completed"]
+        assert all(e.by == HR for e in events)
+
+
+async def test_rejected_case_puts_the_months_back(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    bot.clock.set(at(1, 15))
+    await backpay_december(bot)
+    await bot.press(HR, "🧾 生成补缴案例")
+    (asked,) = await bot.press(HR, "其他")
+    assert "简要说明补缴原因" in asked.text
+    (case,) = await bot.say(HR, "员工入职资料晚交")
+    assert "其他：员工入职资料晚交" in case.text
+    await bot.press(HR, "📤 已提交", expect=0)
+    (asked,) = await bot.press(HR, "❌ 已驳回")
+    assert "驳回原因" in asked.text
+    (rejected,) = await bot.say(HR, "缺少劳动合同")
+    assert "｜已驳回" in rejected.text and "已提交 → 已驳回" in rejected.text
+    assert "缺少劳动合同" in rejected.text
+    assert ledger_states(bot)[date(2026, 12, 1)] == "pending"
+    # the months are free again: a new case can take them
+    await backpay_december(bot)
+    await bot.press(HR, "🧾 生成补缴案例")
+    (again,) = await bot.press(HR, "遗漏申报")
+    assert "已创建补缴案例" in again.text
+
+
+async def test_illegal_and_forged_moves_change_nothing(bot: BotHarness) -> None:
+    company = await bot.join_as_hr(HR)
+    await hire(bot)
+    bot.clock.set(at(1, 15))
+    await backpay_december(bot)
+    await bot.press(HR, "🧾 生成补缴案例")
+    (case,) = await bot.press(HR, "遗漏申报")
+    with Session(bot.engine) as session:
+        case_id = session.exec(select(BackpayCase.id)).one()
+    assert case_id is not None
+    # a forged button: 待提交 → 已完成 is not a move the case allows
+    mark = bot.api.mark()
+    forged = CaseMove(case_id, "draft", "completed").data
+    bot.api.press_button(HR, case.message_id, forged, strict=False)
+    (refused,) = await bot.api.wait_for_messages(HR, since=mark, timeout=15)
+    assert "当前为“待提交”，不能改为“已完成”" in refused.text
+    assert "当前可以改为：已提交" in refused.text
+    # an outdated button: shown for 待提交 after the case moved on
+    await bot.press(HR, "📤 已提交", expect=0)
+    mark = bot.api.mark()
+    forged = CaseMove(case_id, "draft", "submitted").data
+    bot.api.press_button(HR, case.message_id, forged, strict=False)
+    (refused,) = await bot.api.wait_for_messages(HR, since=mark, timeout=15)
+    assert "当前为“已提交”" in refused.text and "已受理、需补充材料、已驳回" in refused.text
+    with Session(bot.engine) as session:
+        assert session.exec(select(BackpayCase.state)).one() == "submitted"
+        assert len(session.exec(select(CaseEvent)).all()) == 2
+    # another company's HR cannot see or move it
+    await bot.join_as_hr(OTHER_HR, company="别家公司")
+    (listing,) = await bot.say(OTHER_HR, "/cases")
+    assert "目前没有进行中的补缴案例" in listing.text
+    for data in (CaseShow(case_id).data, CaseMove(case_id, "submitted", "accepted").data):
+        mark = bot.api.mark()
+        bot.api.press_button(OTHER_HR, listing.message_id, data, strict=False)
+        (refused,) = await bot.api.wait_for_messages(OTHER_HR, since=mark, timeout=15)
+        assert "找不到该补缴案例" in refused.text and "陈明远" not in refused.text
+    with Session(bot.engine) as session:
+        assert session.exec(select(BackpayCase.state)).one() == "submitted"
+    assert company != bot.companies["别家公司"]
