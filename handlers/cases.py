@@ -36,6 +36,7 @@ from bot.callbacks import (
     matching,
 )
 from bot.context import HRContext
+from bot.documents import case_documents
 from bot.parsing import InputError, parse_day
 from bot.render import macro, render
 from bot.services import access, cases
@@ -239,18 +240,19 @@ async def on_documents(update: Update, context: HRContext) -> None:
         return
     assert update.callback_query is not None
     try:
-        files = await context.db(cases.case_documents, context.services.engine, member,
-                                 case_id, member_today(context, member))
+        facts = await context.db(cases.case_facts, context.services.engine, member,
+                                 policy_store(context.services).library, case_id,
+                                 member_today(context, member))
     except DomainError as error:
         await _refuse(update, error)
         return
     await update.callback_query.answer()
+    # full 身份证: this is HR's private chat (current_member refuses groups)
+    files = await context.db(case_documents, facts, full_id=True)
     chat = update.effective_chat
     assert chat is not None
-    for document in files.files:
+    for document in files:
         await chat.send_document(document.content, filename=document.filename)
-    if files.impact_note:
-        await reply(update, files.impact_note)
 
 
 # ---------------------------------------------------------------- the conversation

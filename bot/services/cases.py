@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.documents.facts import CaseFacts
+from bot.documents.facts import CaseReason as DocumentReason
 from bot.services import backpay
 from bot.services.access import Member
 from bot.services.errors import (
@@ -34,11 +36,13 @@ from models.company import Company, Membership
 from models.db import unit_of_work
 from models.employee import Employee, employee_by_id
 from models.ledger import LedgerMonth
-from policies.backpay import BackPayment
+from policies.backpay import BackPayment, BackPaymentMonth
 from policies.backpay_case import CaseReason, CaseState, IllegalMove, move, possible_moves
+from policies.contributions import ContributionItem, MonthlyContribution
 from policies.idnumber import mask_id_number
 from policies.ledger_rules import LedgerState, month_of
-from policies.library import PolicyLibrary
+from policies.library import PolicyLibrary, RegionPolicy
+from policies.schema import PolicyVersion
 from policies.timezones import today_in
 
 #: Ledger states a case may take a month from (not yet paid, not in another case).
@@ -474,3 +478,58 @@ def _move_ledger(session: Session, case: BackpayCase, member: Member, now: datet
             row.state = before.get(row.month) or LedgerState.PENDING
         row.marked_by = member.user_id
         row.updated_at = now
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _version(region: RegionPolicy, version_id: str, month: date) -> PolicyVersion:
+    """The version that priced a frozen month: by its id, else the one in force that month."""
+    return next((v for v in region.versions if v.id == version_id), None) \
+        or region.version_for(month)
+
+
+def thawed_months(region: RegionPolicy, case: BackpayCase) -> tuple[BackPaymentMonth, ...]:
+    """The frozen months as the calculator's own types, every figure as stored at opening."""
+    months = []
+    for data in case.months:
+        frozen = FrozenMonth.from_json(data)
+        version = _version(region, frozen.version, frozen.month)
+        contribution = MonthlyContribution(
+            version=version, declared_base=case.base, base=frozen.base,
+            clamped=frozen.clamped,  # type: ignore[arg-type]
+            items=tuple(ContributionItem(i.insurance, i.base, i.clamped,  # type: ignore[arg-type]
+                                         i.employer, i.employee) for i in frozen.items),
+        )
+        months.append(BackPaymentMonth(
+            month=frozen.month, due=frozen.due, contribution=contribution,
+            overdue_days=frozen.overdue_days, late_fee=frozen.late_fee,
+            with_registration=frozen.with_registration,
+            rule_unconfirmed=frozen.rule_unconfirmed,
+        ))
+    return tuple(months)
+
+
+def case_facts(engine: Engine, member: Member, library: PolicyLibrary, case_id: int,
+               today: date) -> CaseFacts:
+    """What the case's documents print (bot.documents.case_documents): the frozen figures,
+    the employee with the full 身份证 (the documents mask it unless HR's private copy), the
+    reason. Reading only; the documents are made at the edge."""
+    with Session(engine) as session:
+        case = case_by_id(session, member.company_id, case_id)
+        if case is None:
+            raise CaseNotFound()
+        employee = session.get(Employee, case.employee_id)
+        company = session.get(Company, case.company_id)
+        assert employee is not None and company is not None
+    region = library.region_or_national(case.city)
+    return CaseFacts(
+        company_name=company.name, employee_name=employee.name,
+        id_number=employee.id_number, city=case.city, base=case.base,
+        months=thawed_months(region, case), reason=DocumentReason[CaseReason(case.reason).name],
+        planned_payment_date=case.planned_pay_date,
+        policy_version=_version(region, case.policy_version, case.planned_pay_date),
+        opened_on=today_in(company.timezone, case.opened_at), letter_date=today,
+        reason_text=case.reason_text or "", first_day=case.first_day,
+    )
+

@@ -4,13 +4,18 @@ forged buttons and other companies' cases."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from harness import HR, OTHER_HR, SHANGHAI, BotHarness
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from bot.callbacks import CaseMove, CaseShow
+from bot.cli import main
 from models.backpay_case import BackpayCase, CaseEvent
 from models.ledger import LedgerMonth
 from policies.backpay import back_payment
@@ -54,7 +59,31 @@ async def backpay_december(bot: BotHarness, pay_date: str = "2027-01-20",
     return result.text
 
 
-async def test_case_from_backpay_through_the_office_to_backpaid(bot: BotHarness) -> None:
+def sheet_numbers(data: bytes | None) -> set[Decimal]:
+    """Every number typed into the workbook (formulas left out)."""
+    assert data is not None
+    book = load_workbook(io.BytesIO(data))
+    return {Decimal(str(cell.value)).quantize(Decimal("0.01"))
+            for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+            if isinstance(cell.value, int | float | Decimal) and not isinstance(cell.value, bool)}
+
+
+def sheet_text(data: bytes | None) -> str:
+    assert data is not None
+    book = load_workbook(io.BytesIO(data))
+    return " ".join(str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows()
+                    for cell in row if cell.value is not None)
+
+
+def cli_backpay(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    """`hrbot backpay … --json`, as HR would run it."""
+    capsys.readouterr()
+    assert main(["backpay", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+async def test_case_from_backpay_through_the_office_to_backpaid(
+        bot: BotHarness, capsys: pytest.CaptureFixture[str]) -> None:
     await bot.join_as_hr(HR)
     await hire(bot)
     bot.clock.set(at(1, 15))
@@ -72,6 +101,21 @@ async def test_case_from_backpay_through_the_office_to_backpaid(bot: BotHarness)
     assert f"¥{expected.total:,.2f}" in result  # the same figures /backpay showed
     assert [b for b, _ in case.buttons] == ["📤 已提交", "📄 生成文件"]
     assert ledger_states(bot)[date(2026, 12, 1)] == "backpaying"
+
+    files = await bot.press(HR, "📄 生成文件", expect=3)
+    assert [f.document_name for f in files] == [
+        "社保补缴申报表_陈明远_2026-12.xlsx", "社保补缴说明函_陈明远_2026-12.docx",
+        "跨年补缴权益影响说明_陈明远_2026-12.docx"]
+    figures = sheet_numbers(files[0].document_bytes)
+    cli = cli_backpay(capsys, "--city", "北京", "--base", "5000", "--month", "2026-12",
+                      "--pay-date", "2027-01-20")
+    (month,) = cli["months"]
+    for item in month["items"]:  # the sheet types the parts; its totals are formulas
+        assert {Decimal(item["employer"]), Decimal(item["employee"])} <= figures
+    assert Decimal(month["base"]) in figures and Decimal(cli["late_fee"]) in figures
+    assert sum(Decimal(i["employer"]) for i in month["items"]) == Decimal(cli["employer"])
+    assert Decimal(cli["late_fee"]) == expected.late_fee
+    assert VALID_ID in sheet_text(files[0].document_bytes)  # HR's private copy: full 身份证
 
     await bot.press(HR, "📤 已提交", expect=0)
     shown = bot.api.message(HR, case.message_id)
