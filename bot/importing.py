@@ -39,6 +39,7 @@ from bot.parsing import (
 from policies.hiring import FirstDayRefused, check_first_day
 from policies.idnumber import InvalidIdNumber, validate_id_number
 from policies.ledger_rules import month_of, parse_month
+from policies.library import PolicyLibrary
 
 MAX_ROWS = 20_000
 SUPPORTED_SUFFIXES = (".xlsx", ".csv")
@@ -706,3 +707,13 @@ def normalise_id(text: str) -> str:
     if not text:
         raise InputError("身份证号码为空。")
     return text.replace(" ", "").upper()
+
+
+def known_cities(library: PolicyLibrary | None) -> frozenset[str] | None:
+    """Cities an import may name; None (anything) when no library is loaded."""
+    if library is None:
+        return None
+    names = set()
+    for city, _key in library.city_aliases().items():
+        names.add(city.removesuffix("市"))
+    return frozenset(names) or None

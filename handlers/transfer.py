@@ -30,6 +30,7 @@ from bot.callbacks import (
     matching,
 )
 from bot.context import HRContext
+from bot.exporting import export_workbook
 from bot.importing import FIELD_BY_KEY, IGNORE, ImportFileError, SheetTable, match_headers
 from bot.parsing import echo
 from bot.render import render
@@ -436,7 +437,7 @@ async def cmd_export(update: Update, context: HRContext) -> None:
     member = await current_member(update, context, Role.HR)
     if member is None:
         return
-    data = await asyncio.to_thread(transfer.export_workbook, context.services.engine, member)
+    data = await asyncio.to_thread(export_workbook, context.services.engine, member)
     today = member_today(context, member)
     chat = update.effective_chat
     assert chat is not None

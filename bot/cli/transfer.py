@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.cli.common import load, print_error
+from bot.exporting import export_workbook
 from bot.importing import FIELD_BY_KEY, IGNORE
 from bot.services import transfer
 from bot.services.access import Member
@@ -136,6 +137,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if member is None:
         print_error(f"没有ID为 {args.company} 的公司，请用 hrbot company list 查看。")
         return 2
-    args.out.write_bytes(transfer.export_workbook(engine, member))
+    args.out.write_bytes(export_workbook(engine, member))
     print(f"已导出到 {args.out}（含身份证号码与缴费基数，请妥善保管）。")
     return 0

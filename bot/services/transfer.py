@@ -7,14 +7,12 @@ as already done, and any row whose 身份证 is already on file is left as it is
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
 
@@ -26,11 +24,11 @@ from bot.importing import (
     SheetTable,
     build_preview,
     errors_workbook,
+    known_cities,
     match_headers,
     read_table,
     table_from_json,
     table_to_json,
-    text_cell,
 )
 from bot.services.access import Member
 from bot.services.leaving import rehire
@@ -42,6 +40,7 @@ from models.db import unit_of_work
 from models.employee import Department, Employee, EmployeeStatus
 from models.ledger import LedgerMonth
 from models.ledger_history import (
+    LEAVE_REASON_AT_IMPORT,
     EmploymentPeriod,
     ImportBatch,
     company_ledger,
@@ -49,7 +48,7 @@ from models.ledger_history import (
     import_batch_by_hash,
 )
 from models.reminder import Reminder
-from models.task import Task, TaskKind, TaskStatus
+from models.task import Task, TaskKind, TaskStatus, task_title
 from models.types import utcnow
 from models.upload import (
     PendingUpload,
@@ -61,7 +60,6 @@ from policies.deadlines import registration_deadline
 from policies.ledger_rules import (
     LedgerState,
     employment_months,
-    format_month,
     month_of,
     next_month,
     previous_month,
@@ -182,16 +180,6 @@ class ImportPlan:
 
     def errors_file(self) -> bytes:
         return errors_workbook(self.table, self.preview.errors)
-
-
-def known_cities(library: PolicyLibrary | None) -> frozenset[str] | None:
-    """Cities an import may name; None (anything) when no library is loaded."""
-    if library is None:
-        return None
-    names = set()
-    for city, _key in library.city_aliases().items():
-        names.add(city.removesuffix("市"))
-    return frozenset(names) or None
 
 
 def read_import_table(
@@ -500,7 +488,7 @@ def _insert_new(
                 "first_day": row.first_day,
                 "last_day": row.last_day,
                 "tracked_from": plan.tracked_from(row),
-                "leave_reason": "导入时已离职" if row.last_day else None,
+                "leave_reason": LEAVE_REASON_AT_IMPORT if row.last_day else None,
                 "created_at": stamp,
             }
         )
@@ -511,7 +499,7 @@ def _insert_new(
                     "company_id": member.company_id,
                     "employee_id": employee_id,
                     "kind": TaskKind.REGISTRATION.value,
-                    "title": f"{row.name} 社保登记",
+                    "title": task_title(TaskKind.REGISTRATION, row.name),
                     "due_date": deadline,
                     "status": "open",
                     "created_at": stamp,
@@ -559,34 +547,57 @@ def _insert_months(
 # ---------------------------------------------------------------- export
 
 
-EMPLOYEE_HEADERS = (
-    "姓名", "身份证号", "入职日期", "离职日期", "部门", "缴费基数", "参保地", "状态", "已缴月份",
-)  # fmt: skip
-LEDGER_HEADERS = (
-    "姓名", "身份证号", "月份", "状态", "缴费基数", "单位缴纳", "个人缴纳", "申报日期", "缴纳日期",
-)  # fmt: skip
 PAID_STATES = (LedgerState.PAID.value, LedgerState.BACKPAID.value)
 
 
-def format_paid_months(months: list[date]) -> str:
-    """`2026-01~2026-06,2026-08`: the 已缴月份 spelling the importer reads back."""
-    spans: list[list[date]] = []
-    for month in sorted(months):
-        if spans and _month_index(month) == _month_index(spans[-1][1]) + 1:
-            spans[-1][1] = month
-        else:
-            spans.append([month, month])
-    return ",".join(
-        format_month(a) if a == b else f"{format_month(a)}~{format_month(b)}" for a, b in spans
-    )
+@dataclass(frozen=True)
+class ExportedEmployee:
+    name: str
+    id_number: str
+    first_day: date
+    last_day: date | None
+    department: str | None
+    base: Decimal
+    insured_city: str
+    active: bool
+    #: Months paid in the current employment period (the importer reads them back).
+    paid_months: tuple[date, ...]
 
 
-def _month_index(month: date) -> int:
-    return month.year * 12 + month.month
+@dataclass(frozen=True)
+class ExportedMonth:
+    name: str
+    id_number: str
+    month: date
+    state: LedgerState
+    base: Decimal
+    employer_amount: Decimal | None
+    employee_amount: Decimal | None
+    declared_on: date | None
+    paid_on: date | None
 
 
-def export_workbook(engine: Engine, member: Member) -> bytes:
-    """The company's employees (re-importable) and every ledger month, as .xlsx."""
+@dataclass(frozen=True)
+class ExportedPeriod:
+    name: str
+    id_number: str
+    first_day: date
+    last_day: date | None
+    leave_reason: str | None
+
+
+@dataclass(frozen=True)
+class CompanyExport:
+    """Everything /export writes: employees (re-importable), every ledger month, every
+    employment period; bot/exporting.py lays it out as a workbook."""
+
+    employees: list[ExportedEmployee]
+    months: list[ExportedMonth]
+    periods: list[ExportedPeriod]
+
+
+def company_export(engine: Engine, member: Member) -> CompanyExport:
+    """The company's employees, ledger and employment periods, in one read."""
     with Session(engine) as session:
         statement = (
             select(Employee, Department)
@@ -602,53 +613,42 @@ def export_workbook(engine: Engine, member: Member) -> bytes:
         if row.state in PAID_STATES:
             paid.setdefault(row.employee_id, []).append(row.month)
     names = {e.id: (e.name, e.id_number) for e, _ in staff}
-    book = Workbook(write_only=True)
-    people = book.create_sheet("员工")
-    _append(people, list(EMPLOYEE_HEADERS))
-    for employee, department in staff:
-        current = [m for m in paid.get(employee.id or 0, []) if m >= month_of(employee.first_day)]
-        _append(
-            people,
-            [
-                employee.name,
-                employee.id_number,
-                employee.first_day,
-                employee.last_day,
-                department.name if department else "",
-                employee.base,
-                employee.insured_city,
-                "在职" if employee.status == EmployeeStatus.ACTIVE else "离职",
-                format_paid_months(current),
-            ],
+    employees = [
+        ExportedEmployee(
+            name=employee.name,
+            id_number=employee.id_number,
+            first_day=employee.first_day,
+            last_day=employee.last_day,
+            department=department.name if department else None,
+            base=employee.base,
+            insured_city=employee.insured_city,
+            active=employee.status == EmployeeStatus.ACTIVE,
+            paid_months=tuple(
+                m for m in paid.get(employee.id or 0, []) if m >= month_of(employee.first_day)
+            ),
         )
-    months = book.create_sheet("台账")
-    _append(months, list(LEDGER_HEADERS))
-    for row in ledger:
-        name, id_number = names.get(row.employee_id, ("", ""))
-        _append(
-            months,
-            [
-                name,
-                id_number,
-                format_month(row.month),
-                LedgerState(row.state).label,
-                row.base,
-                row.employer_amount,
-                row.employee_amount,
-                row.declared_on,
-                row.paid_on,
-            ],
+        for employee, department in staff
+    ]
+    months = [
+        ExportedMonth(
+            *names.get(row.employee_id, ("", "")),
+            month=row.month,
+            state=LedgerState(row.state),
+            base=row.base,
+            employer_amount=row.employer_amount,
+            employee_amount=row.employee_amount,
+            declared_on=row.declared_on,
+            paid_on=row.paid_on,
         )
-    periods = book.create_sheet("任职期间")
-    _append(periods, ["姓名", "身份证号", "入职日期", "离职日期", "离职原因"])
-    for period in history:
-        name, id_number = names.get(period.employee_id, ("", ""))
-        _append(periods, [name, id_number, period.first_day, period.last_day, period.leave_reason])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _append(sheet: WriteOnlyWorksheet, values: Sequence[object]) -> None:
-    """Every user value as a string cell: a name like `=HYPERLINK(...)` stays text."""
-    sheet.append([text_cell(sheet, value) for value in values])
+        for row in ledger
+    ]
+    periods = [
+        ExportedPeriod(
+            *names.get(period.employee_id, ("", "")),
+            first_day=period.first_day,
+            last_day=period.last_day,
+            leave_reason=period.leave_reason,
+        )
+        for period in history
+    ]
+    return CompanyExport(employees, months, periods)

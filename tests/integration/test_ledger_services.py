@@ -12,12 +12,13 @@ from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 import models  # noqa: F401  (registers every table)
+from bot.exporting import export_workbook
 from bot.importing import read_table
 from bot.services.access import Member
 from bot.services.base_change import apply_base_changes, preview_annual_adjustment
 from bot.services.leaving import record_leave
 from bot.services.ledger import mark_month, month_view, roll_over
-from bot.services.transfer import confirm_import, export_workbook, plan_import
+from bot.services.transfer import confirm_import, plan_import
 from models.company import Company, Role
 from models.db import unit_of_work
 from models.employee import Employee
