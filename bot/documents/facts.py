@@ -76,7 +76,10 @@ class CaseFacts:
     reason_text: str = ""
     changed_fields: tuple[ChangedField, ...] = ()
     first_day: date | None = None
-    """The employment's first day of work, when known (the impact note names it)."""
+    """The employment's first day of work, when known."""
+    national_version: PolicyVersion | None = None
+    """The national version on the payment date (pension-formula figures of the impact note);
+    None: taken from the packaged policy library."""
 
     def __post_init__(self) -> None:
         if not self.months:
@@ -89,7 +92,8 @@ class CaseFacts:
                           id_number: str, reason: CaseReason, opened_on: date,
                           letter_date: date, reason_text: str = "",
                           changed_fields: tuple[ChangedField, ...] = (),
-                          first_day: date | None = None) -> CaseFacts:
+                          first_day: date | None = None,
+                          national_version: PolicyVersion | None = None) -> CaseFacts:
         """The facts of a case opened from the calculator's result ``backpay``."""
         return cls(company_name=company_name, employee_name=employee_name,
                    id_number=id_number, city=backpay.region.city, base=backpay.base,
@@ -97,7 +101,8 @@ class CaseFacts:
                    planned_payment_date=backpay.pay_date,
                    policy_version=backpay.rules_version, opened_on=opened_on,
                    letter_date=letter_date, reason_text=reason_text,
-                   changed_fields=changed_fields, first_day=first_day)
+                   changed_fields=changed_fields, first_day=first_day,
+                   national_version=national_version)
 
     @property
     def month_starts(self) -> list[date]:

@@ -7,6 +7,8 @@ from io import BytesIO
 from docx import Document as new_document
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, RGBColor
 from openpyxl import Workbook
 
 from bot.documents.text import Block
@@ -24,9 +26,33 @@ def document_bytes(document: Document) -> bytes:
     return out.getvalue()
 
 
+#: fonts every Chinese Word/WPS install has (python-docx's template names only Latin fonts)
+BODY_FONT_EAST_ASIA = "SimSun"
+HEADING_FONT_EAST_ASIA = "SimHei"
+
+
+def _east_asian_font(style, name: str) -> None:  # type: ignore[no-untyped-def]
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _a4_with_chinese_fonts(document: Document) -> None:
+    """A4 portrait (python-docx's template is US Letter) and East Asian fonts on the styles."""
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
+        section.top_margin = section.bottom_margin = Mm(25)
+    _east_asian_font(document.styles["Normal"], BODY_FONT_EAST_ASIA)
+    for name in ("Title", "Heading 2"):
+        style = document.styles[name]
+        _east_asian_font(style, HEADING_FONT_EAST_ASIA)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+
+
 def document_from_blocks(items: list[Block]) -> Document:
     """A Word document with one paragraph per block (title, headings, bullets, right-aligned)."""
     document = new_document()
+    _a4_with_chinese_fonts(document)
     for block in items:
         if block.kind == "title":
             paragraph = document.add_heading(block.text, level=0)

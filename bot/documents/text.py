@@ -32,11 +32,12 @@ def chinese_date(value: date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
+@lru_cache(maxsize=2)
+def environment(html: bool = False) -> Environment:
+    """The documents' templates; ``html`` escapes values for a Telegram (HTML) chat message."""
     env = Environment(
         loader=PackageLoader("bot", "templates/documents"),
-        autoescape=False,
+        autoescape=html,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -52,6 +53,47 @@ def environment() -> Environment:
 def render_text(template: str, **context: Any) -> str:
     """Render ``bot/templates/documents/<template>.j2`` as plain text."""
     return environment().get_template(f"{template}.j2").render(**context).strip()
+
+
+def render_html(template: str, **context: Any) -> str:
+    """The same template with every value HTML-escaped (for ``chat_message``)."""
+    return environment(html=True).get_template(f"{template}.j2").render(**context).strip()
+
+
+def chat_message(rendered_html: str) -> str:
+    """A document rendered by ``render_html`` as a Telegram HTML message: title and headings
+    bold, a blank line before each heading and before the signature, bullets as •."""
+    lines: list[str] = []
+    previous: BlockKind | None = None
+    for block in blocks(rendered_html):
+        if block.kind == "heading" or (block.kind == "right" and previous != "right"):
+            lines.append("")
+        if block.kind in ("title", "heading"):
+            lines.append(f"<b>{block.text}</b>")
+        elif block.kind == "bullet":
+            lines.append(f"• {block.text}")
+        else:
+            lines.append(block.text)
+        previous = block.kind
+    return "\n".join(lines)
+
+
+def month_runs(months: list[date]) -> list[tuple[date, date]]:
+    """Consecutive months grouped as (first, last) runs, in order."""
+    runs: list[tuple[date, date]] = []
+    for month in sorted({m.replace(day=1) for m in months}):
+        if runs:
+            first, last = runs[-1]
+            if (month.year * 12 + month.month) - (last.year * 12 + last.month) == 1:
+                runs[-1] = (first, month)
+                continue
+        runs.append((month, month))
+    return runs
+
+
+def months_text(months: list[date]) -> str:
+    """`2025年12月至2026年1月、2026年3月`."""
+    return label("months_text", month_runs(months))
 
 
 def label(name: str, *args: Any) -> str:
