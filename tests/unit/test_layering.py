@@ -54,8 +54,9 @@ def test_handlers_hold_no_sql() -> None:
 #: Han characters, CJK punctuation and full-width forms: user text, which the templates own.
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
-#: Presentation: Telegram itself, the templates' renderer and the buttons' callback data.
-PRESENTATION = {"telegram", "bot.render", "bot.callbacks"}
+#: Presentation: Telegram itself, the templates' renderer, the buttons' callback data, and the
+#: reading of typed input, whose refusals are Chinese sentences (the handler parses first).
+PRESENTATION = {"telegram", "bot.render", "bot.callbacks", "bot.parsing"}
 
 #: issue 10: the channels branch empties this list
 CHANNEL_MODULES = {"bot/services/reminders.py"}
@@ -72,34 +73,64 @@ def _docstrings(tree: ast.Module) -> set[int]:
     }
 
 
+def presentation_in(source: str) -> list[str]:
+    """Presentation a module's source imports, and the lines holding Chinese literals (f-string
+    parts included; docstrings and other string statements are documentation)."""
+    tree = ast.parse(source)
+    skip = _docstrings(tree)
+    problems = []
+    for node in ast.walk(tree):
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        problems += [
+            f"line {node.lineno}: imports {m}"
+            for m in modules
+            if m in PRESENTATION or m.split(".")[0] == "telegram"
+        ]
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and id(node) not in skip and CJK.search(node.value)):
+            problems.append(f"line {node.lineno}: Chinese literal {node.value[:20]!r}")
+    return problems
+
+
 def presentation_in_services() -> dict[str, list[str]]:
-    """Per service module: presentation it imports and the lines holding Chinese literals
-    (f-string parts included)."""
     found: dict[str, list[str]] = {}
     for path in sorted((ROOT / "bot" / "services").rglob("*.py")):
         name = str(path.relative_to(ROOT))
         if name in CHANNEL_MODULES:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        skip = _docstrings(tree)
-        problems = []
-        for node in ast.walk(tree):
-            modules: list[str] = []
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            problems += [
-                f"line {node.lineno}: imports {m}"
-                for m in modules
-                if m in PRESENTATION or m.split(".")[0] == "telegram"
-            ]
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and id(node) not in skip and CJK.search(node.value)):
-                problems.append(f"line {node.lineno}: Chinese literal {node.value[:20]!r}")
-        if problems:
+        if problems := presentation_in(path.read_text(encoding="utf-8")):
             found[name] = problems
     return found
+
+
+def test_the_check_sees_text_and_presentation_but_not_documentation() -> None:
+    source = '''"""社保 module docstring."""
+from telegram import Bot
+from bot.render import render
+import bot.callbacks
+from bot.parsing import InputError
+
+
+class Draft:
+    """入职 draft."""
+
+    name: str = ""
+    """姓名 as typed."""
+
+
+def f(name: str) -> str:
+    """补缴."""
+    # 注释 is not a string
+    label = f"{name} 社保登记"
+    return "已缴纳" if name else "ok"
+'''
+    lines = sorted({int(p.split(":")[0].removeprefix("line ")) for p in presentation_in(source)})
+    assert lines == [2, 3, 4, 5, 18, 19]
+    assert presentation_in('x = "ascii only"\nimport re\n') == []
 
 
 def test_services_speak_the_domain_not_telegram_or_chinese() -> None:
