@@ -112,11 +112,11 @@ def test_chat_message_escapes_names(beijing_backpay: BackPayment) -> None:
 
 def test_word_files_are_a4_with_a_chinese_font(beijing_facts: CaseFacts) -> None:
     from docx.oxml.ns import qn
-    from docx.shared import Mm
     for file in (explanation_letter(beijing_facts, full_id=False),
                  impact_document(beijing_facts, full_id=False)):
         document = Document(BytesIO(file.content))
         section = document.sections[0]
-        assert (section.page_width, section.page_height) == (Mm(210), Mm(297))
+        # stored in twips: 210 mm comes back as 210.0…
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
         fonts = document.styles["Normal"].element.rPr.rFonts
         assert fonts.get(qn("w:eastAsia")) == "SimSun"
