@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from bot.cli.common import dispose_engines
 
 #: Modules under bot.cli that contribute sub-commands, in help order.
-COMMAND_MODULES = ["run", "chat", "company", "db", "ops", "transfer", "policies", "backpay"]
+COMMAND_MODULES = [
+    "run", "chat", "company", "db", "ops", "transfer", "policies", "backpay", "case",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

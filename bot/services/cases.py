@@ -510,18 +510,14 @@ def thawed_months(region: RegionPolicy, case: BackpayCase) -> tuple[BackPaymentM
     return tuple(months)
 
 
-def case_facts(engine: Engine, member: Member, library: PolicyLibrary, case_id: int,
-               today: date) -> CaseFacts:
-    """What the case's documents print (bot.documents.case_documents): the frozen figures,
-    the employee with the full 身份证 (the documents mask it unless HR's private copy), the
-    reason. Reading only; the documents are made at the edge."""
-    with Session(engine) as session:
-        case = case_by_id(session, member.company_id, case_id)
-        if case is None:
-            raise CaseNotFound()
-        employee = session.get(Employee, case.employee_id)
-        company = session.get(Company, case.company_id)
-        assert employee is not None and company is not None
+def _facts(session: Session, library: PolicyLibrary, case: BackpayCase,
+           today: date | None, now: datetime | None) -> CaseFacts:
+    employee = session.get(Employee, case.employee_id)
+    company = session.get(Company, case.company_id)
+    assert employee is not None and company is not None
+    if today is None:
+        assert now is not None
+        today = today_in(company.timezone, now)
     region = library.region_or_national(case.city)
     return CaseFacts(
         company_name=company.name, employee_name=employee.name,
@@ -533,3 +529,26 @@ def case_facts(engine: Engine, member: Member, library: PolicyLibrary, case_id: 
         reason_text=case.reason_text or "", first_day=case.first_day,
     )
 
+
+def case_facts(engine: Engine, member: Member, library: PolicyLibrary, case_id: int,
+               today: date) -> CaseFacts:
+    """What the case's documents print (bot.documents.case_documents): the frozen figures,
+    the employee with the full 身份证 (the documents mask it unless HR's private copy), the
+    reason. Reading only; the documents are made at the edge."""
+    with Session(engine) as session:
+        case = case_by_id(session, member.company_id, case_id)
+        if case is None:
+            raise CaseNotFound()
+        return _facts(session, library, case, today, None)
+
+
+def case_facts_for_operator(engine: Engine, library: PolicyLibrary, case_id: int,
+                            now: datetime) -> CaseFacts:
+    """The same facts for the command line (`hrbot case documents`), whose operator holds the
+    database itself: the case is read by id in whatever company it belongs to, dated in that
+    company's zone."""
+    with Session(engine) as session:
+        case = session.get(BackpayCase, case_id)
+        if case is None:
+            raise CaseNotFound()
+        return _facts(session, library, case, None, now)

@@ -8,6 +8,7 @@ import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from harness import HR, OTHER_HR, SHANGHAI, BotHarness
@@ -83,7 +84,8 @@ def cli_backpay(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str
 
 
 async def test_case_from_backpay_through_the_office_to_backpaid(
-        bot: BotHarness, capsys: pytest.CaptureFixture[str]) -> None:
+        bot: BotHarness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
     await bot.join_as_hr(HR)
     await hire(bot)
     bot.clock.set(at(1, 15))
@@ -153,6 +155,19 @@ async def test_case_from_backpay_through_the_office_to_backpaid(
         assert [e.to_state for e in events] == [
             "draft", "submitted", "needs_materials", "submitted", "accepted", "completed"]
         assert all(e.by == HR for e in events)
+        case_id = session.exec(select(BackpayCase.id)).one()
+
+    # the command line writes the same files
+    monkeypatch.setenv("HRBOT_DATABASE_URL", bot.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("HRBOT_CONFIG", str(tmp_path / "absent.toml"))
+    capsys.readouterr()
+    assert main(["case", "documents", str(case_id), "--out", str(tmp_path / "out")]) == 0
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == sorted(f.document_name for f in files)
+    declaration = (tmp_path / "out" / "社保补缴申报表_陈明远_2026-12.xlsx").read_bytes()
+    assert sheet_numbers(declaration) == figures
+    assert main(["case", "documents", "999", "--out", str(tmp_path / "none")]) == 2
+    assert "没有编号为 999 的补缴案例" in capsys.readouterr().err
 
 
 async def test_rejected_case_puts_the_months_back(bot: BotHarness) -> None:
