@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import (
     Button,
+    CaseOpen,
     LedgerBulk,
     LedgerBulkConfirm,
     LedgerMark,
@@ -58,6 +59,7 @@ def _view_buttons(view: ledger.MonthView, company_id: int) -> list[list[tuple[st
         [
             (f"📝 {line.name} 已申报", LedgerMark("decl", line.row_id).data),
             ("💰 已缴纳", LedgerMark("paid", line.row_id).data),
+            *([("🧾 办理补缴", CaseOpen(line.employee_id).data)] if line.gap else []),
         ]
         for line in view.undeclared
     ]

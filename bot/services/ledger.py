@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -276,6 +276,9 @@ class LedgerLine:
     city: str = ""
     due: date | None = None
     """The month's due date for this employee (first-month rule included)."""
+    gap: bool = False
+    """Still unpaid after that due date (断缴): /ledger offers 办理补缴 for it."""
+    first_day: date | None = None
 
     @property
     def state_label(self) -> str:
@@ -350,6 +353,8 @@ def _undeclared_page(
             Department.name,
             LedgerMonth.state,
             LedgerMonth.base,
+            Employee.insured_city,
+            Employee.first_day,
         )
         .join(Employee, col(Employee.id) == LedgerMonth.employee_id)
         .join(Department, col(Department.id) == Employee.department_id, isouter=True)
@@ -363,8 +368,10 @@ def _undeclared_page(
         .limit(limit)
     )
     return [
-        LedgerLine(row_id, employee_id, name, department, LedgerState(state), base)
-        for row_id, employee_id, name, department, state, base in session.exec(statement)
+        LedgerLine(row_id, employee_id, name, department, LedgerState(state), base, city,
+                   first_day=first_day)
+        for row_id, employee_id, name, department, state, base, city, first_day
+        in session.exec(statement)
     ]
 
 
@@ -448,6 +455,12 @@ def month_view(
         unregistered, unregistered_total = _registration_open_names(
             session, member.company_id, month
         )
+    # each line's own due date (first-month rule) and whether it is a gap today
+    undeclared = [
+        replace(line, due=(due := obligation_due(library, line.city, month, line.first_day).due),
+                gap=is_gap(line.state, due, today))
+        for line in undeclared
+    ]
     cities = sorted({city for city, _ in counter}, key=lambda c: (c != member.city, c))
     groups = []
     for city in cities:

@@ -233,3 +233,28 @@ async def test_illegal_and_forged_moves_change_nothing(bot: BotHarness) -> None:
     with Session(bot.engine) as session:
         assert session.exec(select(BackpayCase.state)).one() == "submitted"
     assert company != bot.companies["别家公司"]
+
+
+async def test_case_from_the_ledger_for_a_gap_month(bot: BotHarness) -> None:
+    """The seed scenario: 北京, hired 12-01, December missed, found mid-January in /ledger."""
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    (december,) = await bot.say(HR, "/ledger 2026-12")
+    assert "🧾 办理补缴" not in [b for b, _ in december.buttons]  # not due yet: no gap
+    bot.clock.set(at(1, 15))
+    (december,) = await bot.say(HR, "/ledger 2026-12")
+    assert "断缴 1 人" in december.text or "断缴）1 人" in december.text
+    (asked,) = await bot.press(HR, "🧾 办理补缴")
+    assert "陈明远 2026-12" in asked.text
+    await bot.press(HR, "员工信息有误")
+    (bad,) = await bot.say(HR, "下周")
+    assert "日期" in bad.text
+    (case,) = await bot.say(HR, "1月20日")
+    assert "｜待提交" in case.text and "员工信息有误" in case.text
+    expected = back_payment(load_library().region("北京"), Decimal("5000"),
+                            [date(2026, 12, 1)], date(2027, 1, 20), first_day=date(2026, 12, 1))
+    assert f"总计 ¥{expected.total:,.2f}" in case.text
+    files = await bot.press(HR, "📄 生成文件", expect=4)
+    assert files[1].document_name == "员工信息变更表_陈明远_2026-12.xlsx"
+    (december,) = await bot.say(HR, "/ledger 2026-12")
+    assert "补缴中 1 人" in december.text and "🧾 办理补缴" not in str(december.buttons)
