@@ -37,6 +37,7 @@ from bot.callbacks import (
 )
 from bot.context import HRContext
 from bot.documents import case_documents
+from bot.documents.impact_note import impact_message
 from bot.parsing import InputError, parse_day
 from bot.render import macro, render
 from bot.services import access, cases
@@ -253,6 +254,7 @@ async def on_documents(update: Update, context: HRContext) -> None:
     assert chat is not None
     for document in files:
         await chat.send_document(document.content, filename=document.filename)
+    await reply(update, impact_message(facts))
 
 
 # ---------------------------------------------------------------- the conversation

@@ -527,6 +527,7 @@ def _facts(session: Session, library: PolicyLibrary, case: BackpayCase,
         policy_version=_version(region, case.policy_version, case.planned_pay_date),
         opened_on=today_in(company.timezone, case.opened_at), letter_date=today,
         reason_text=case.reason_text or "", first_day=case.first_day,
+        national_version=library.national.version_for(case.planned_pay_date),
     )
 
 

@@ -104,7 +104,8 @@ async def test_case_from_backpay_through_the_office_to_backpaid(
     assert [b for b, _ in case.buttons] == ["📤 已提交", "📄 生成文件"]
     assert ledger_states(bot)[date(2026, 12, 1)] == "backpaying"
 
-    files = await bot.press(HR, "📄 生成文件", expect=3)
+    *files, impact = await bot.press(HR, "📄 生成文件", expect=4)
+    assert "医疗" in impact.text and VALID_ID not in impact.text
     assert [f.document_name for f in files] == [
         "社保补缴申报表_陈明远_2026-12.xlsx", "社保补缴说明函_陈明远_2026-12.docx",
         "跨年补缴权益影响说明_陈明远_2026-12.docx"]
@@ -254,7 +255,7 @@ async def test_case_from_the_ledger_for_a_gap_month(bot: BotHarness) -> None:
     expected = back_payment(load_library().region("北京"), Decimal("5000"),
                             [date(2026, 12, 1)], date(2027, 1, 20), first_day=date(2026, 12, 1))
     assert f"总计 ¥{expected.total:,.2f}" in case.text
-    files = await bot.press(HR, "📄 生成文件", expect=4)
+    files = await bot.press(HR, "📄 生成文件", expect=5)
     assert files[1].document_name == "员工信息变更表_陈明远_2026-12.xlsx"
     (december,) = await bot.say(HR, "/ledger 2026-12")
     assert "补缴中 1 人" in december.text and "🧾 办理补缴" not in str(december.buttons)
