@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from openpyxl.utils import get_column_letter
 
+from bot.cli import main
 from bot.documents import CaseFacts
 from bot.documents.declaration import declaration
 from policies.backpay import back_payment
@@ -86,3 +89,24 @@ def test_full_id_only_when_asked(beijing_facts: CaseFacts) -> None:
     full = texts(open_sheet(declaration(beijing_facts, full_id=True).content))
     assert ID_NUMBER in full and ID_NUMBER not in masked
     assert f"{ID_NUMBER[:6]}********{ID_NUMBER[-4:]}" in masked
+
+
+def test_amounts_equal_hrbot_backpay(library: PolicyLibrary,
+                                     capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed promise: the 申报表 shows what `hrbot backpay` prints for the same months."""
+    monkeypatch.delenv("HRBOT_POLICIES_DIRECTORY", raising=False)
+    assert main(["backpay", "--city", "北京", "--base", "5000", "--month", "2025-12",
+                 "--month", "2026-01", "--pay-date", "2026-01-20", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    sheet = open_sheet(declaration(two_month_facts(library), full_id=False).content)
+    totals_row, _ = find(sheet, "合计")
+    shown = {key: value(sheet, f"{get_column_letter(find(sheet, head)[1])}{totals_row}")
+             for key, head in (("employer", "单位合计"), ("employee", "个人合计"),
+                               ("late_fee", "滞纳金"), ("total", "应缴合计"))}
+    assert {k: str(v) for k, v in shown.items()} == {
+        k: printed[k] for k in ("employer", "employee", "late_fee", "total")}
+    for month in printed["months"]:
+        row, _ = find(sheet, month["month"])
+        pension = [str(value(sheet, f"{get_column_letter(c)}{row}")) for c in (3, 4)]
+        assert pension == [month["items"][0]["employer"], month["items"][0]["employee"]]
