@@ -63,8 +63,8 @@ async def test_kill_9_during_the_robot_post_resends_only_the_message_in_flight(
     bot: BotHarness, vendor: RobotServer, engine: Engine, database_url: str, tmp_path: Path,
     hold: str,
 ) -> None:
-    # The worker runs on the real clock: hire 28 days before today, so the urgent reminder
-    # (a robot default) is due now.
+    # The worker runs on the real clock: hire 29 days before today, so the urgent reminder
+    # (day 28, a robot default) was due yesterday at the latest, whatever the hour now.
     now = datetime.now(UTC)
     bot.clock.set(now)
     today = now.astimezone(SHANGHAI).date()
@@ -75,7 +75,7 @@ async def test_kill_9_during_the_robot_post_resends_only_the_message_in_flight(
     await bot.say(HR, "/robot notify")
     for label in ("✅ 月度申报提前提醒", "✅ 申报截止日提醒"):  # robots: registration only
         await bot.press(HR, label, expect=0)
-    await hire(bot, first_day=(today - timedelta(days=28)).isoformat())
+    await hire(bot, first_day=(today - timedelta(days=29)).isoformat())
     await bot.stop()
     before_worker = urgent_in_telegram(bot)
 
