@@ -4,7 +4,6 @@ The scheduler and its tick are built in bot/bootstrap.py, the composition root."
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -14,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.callbacks import ReminderPress, matching
 from bot.context import HRContext
 from bot.parsing import InputError
-from bot.render import format_day, render
+from bot.render import format_day, macro, render
 from bot.services import access, reminders
 from bot.services.errors import DomainError
 from handlers.common import current_member, pressed, reply, show_choice
@@ -27,6 +26,19 @@ from policies.reminder_plan import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def view_text(details: reminders.ReminderDetails, *, private: bool) -> str:
+    """查看 as HR read it; the masked 身份证 only in a private chat."""
+    return render(
+        "reminder_view",
+        row=details.row,
+        task=details.task,
+        employee=details.employee,
+        department=details.department,
+        today=details.today,
+        private=private,
+    )
 
 
 async def on_reminder_button(update: Update, context: HRContext) -> None:
@@ -54,8 +66,9 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
     # old") and would put the generic error on top of a refusal or a saved change.
     try:
         if action == "done":
-            label = reminders.mark_done(services.engine, member, reminder_id, now=now)
-            await show_choice(update, f"✅ 已办理：{html.escape(label)}。后续提醒已停止。")
+            done = reminders.mark_done(services.engine, member, reminder_id, now=now)
+            label = macro("labels", "reminder_done", done)
+            await show_choice(update, f"✅ 已办理：{label}。后续提醒已停止。")
         elif action == "snooze":
             snoozed = reminders.snooze(
                 services.engine,
@@ -75,7 +88,8 @@ async def on_reminder_button(update: Update, context: HRContext) -> None:
             await show_choice(update, text)
         else:
             # answered after the lookup: a refusal below answers it instead, never both
-            text = reminders.view(services.engine, member, reminder_id, now=now, private=private)
+            details = reminders.view(services.engine, member, reminder_id, now=now)
+            text = view_text(details, private=private)
             await query.answer()
             await reply(update, text)
     except (InputError, DomainError) as refused:
@@ -99,12 +113,12 @@ async def show_reminder(update: Update, context: HRContext, reminder_id: int) ->
     if member is None:
         return
     try:
-        text = await context.db(reminders.view, services.engine, member, reminder_id,
-                                now=services.clock.now(), private=True)
+        details = await context.db(reminders.view, services.engine, member, reminder_id,
+                                   now=services.clock.now())
     except (InputError, DomainError) as refused:
         await reply(update, refusal(refused))
         return
-    await reply(update, text)
+    await reply(update, view_text(details, private=True))
 
 
 async def cmd_settings(update: Update, context: HRContext) -> None:
@@ -174,8 +188,8 @@ async def cmd_bindgroup(update: Update, context: HRContext) -> None:
             chat.title or "",
             now=context.services.clock.now(),
         )
-    except InputError as refused:
-        await reply(update, refused.html)
+    except DomainError as refused:
+        await reply(update, refusal(refused))
         return
     await reply(
         update,

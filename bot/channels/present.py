@@ -15,7 +15,7 @@ import html
 
 from bot.callbacks import ReminderPress
 from bot.channels.base import Action, Rendered
-from bot.render import format_day, render
+from bot.render import format_day, macro, render
 from bot.services.notifications import (
     Addressee,
     DeclarationReminderFacts,
@@ -27,22 +27,6 @@ from bot.services.notifications import (
 )
 from bot.services.policy_updates import change_facts
 from policies.library import FieldChange, RegionPolicy
-from policies.reminder_plan import ReminderKind
-
-#: What each kind of notification is called (titles of robot messages, /todo's failed list).
-KIND_LABELS: dict[ReminderKind, str] = {
-    ReminderKind.REGISTRATION_NORMAL: "社保登记提醒",
-    ReminderKind.REGISTRATION_URGENT: "社保登记紧急提醒",
-    ReminderKind.REGISTRATION_OVERDUE: "社保登记逾期提醒",
-    ReminderKind.DECLARATION_UPCOMING: "社保申报提醒",
-    ReminderKind.DECLARATION_DUE: "社保申报截止提醒",
-    ReminderKind.BACKPAY_STALLED: "补缴进度提醒",
-    ReminderKind.POLICY_UPDATE: "社保政策更新通知",
-    ReminderKind.RECIPIENT_GONE: "提醒接收方失效通知",
-}
-
-#: The vendors' names as HR know them.
-ROBOT_LABELS = {"wecom": "企业微信", "feishu": "飞书", "dingtalk": "钉钉"}
 
 #: Shown in the "already told" line for the HR group.
 GROUP_NAME = "HR群"
@@ -129,7 +113,7 @@ def _gone_html(facts: EndpointGoneFacts) -> str:
         return render(
             "reminder_blocked",
             robot_kind=facts.robot_kind,
-            robot_label=ROBOT_LABELS.get(facts.robot_kind, facts.robot_kind),
+            robot_label=macro("robot_labels", "robot_kind", facts.robot_kind),
             robot_hint=facts.robot_hint or "",
         )
     if facts.group:
@@ -159,7 +143,10 @@ def present(note: Notification, to: Addressee) -> Rendered:
     if to.is_private and to.company_name:
         text = f"【{html.escape(to.company_name)}】\n{text}"
     return Rendered(
-        title=KIND_LABELS[note.kind], html=text, actions=actions, personal=personal
+        title=macro("labels", "kind_label", str(note.kind)),
+        html=text,
+        actions=actions,
+        personal=personal,
     )
 
 

@@ -88,6 +88,21 @@ class MonthAlreadyPaid(DomainError):
     pass
 
 
+@dataclass(eq=False)
+class ReminderNotFound(DomainError):
+    """No such reminder in the member's company (a stale or forged button)."""
+
+
+@dataclass(eq=False)
+class ReminderObligationClosed(DomainError):
+    """明天再提醒 on a reminder whose task is already done or cancelled."""
+
+
+@dataclass(eq=False)
+class GroupBoundElsewhere(DomainError):
+    """/bindgroup in a group that is already another company's HR group."""
+
+
 # ---------------------------------------------------------------- dates and months
 
 

@@ -12,9 +12,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.parsing import InputError
-from bot.render import render
 from bot.services.access import Member
+from bot.services.errors import GroupBoundElsewhere, ReminderNotFound, ReminderObligationClosed
 from bot.services.reminder_planning import (
     add_row,
     close_open_rows,
@@ -50,30 +49,43 @@ from policies.reminder_plan import PlannedReminder, ReminderKind
 def _member_reminder(session: Session, member: Member, reminder_id: int) -> Reminder:
     row = reminder_by_id(session, member.company_id, reminder_id)
     if row is None:
-        raise InputError("❌ 找不到该提醒，可能已被删除。发送 /todo 查看最新待办。")
+        raise ReminderNotFound()
     return row
 
 
-def mark_done(engine: Engine, member: Member, reminder_id: int, *, now: datetime) -> str:
+@dataclass(frozen=True)
+class ReminderDone:
+    """What 已办理 closed: one employee's registration (`employee_name`), or a city's month
+    declared for `count` employees."""
+
+    employee_name: str | None = None
+    city: str | None = None
+    month: date | None = None
+    count: int = 0
+
+
+def mark_done(
+    engine: Engine, member: Member, reminder_id: int, *, now: datetime
+) -> ReminderDone:
     """已办理: close the obligation behind a reminder and cancel every later reminder of it."""
     today = local_today(now, member.timezone)
     with unit_of_work(engine) as session:
         row = _member_reminder(session, member, reminder_id)
         task_id, subject = row.task_id, row.subject
     if task_id is not None:
-        label = complete_task(engine, member, task_id, done_on=today)
+        done = ReminderDone(employee_name=complete_task(engine, member, task_id, done_on=today))
     else:
-        label = _mark_declared(engine, member, subject, today)
+        done = _mark_declared(engine, member, subject, today)
     with unit_of_work(engine) as session:
         close_open_rows(
             reminders_for_subject(session, member.company_id, subject),
             ReminderStatus.CANCELLED,
             now,
         )
-    return label
+    return done
 
 
-def _mark_declared(engine: Engine, member: Member, subject: str, today: date) -> str:
+def _mark_declared(engine: Engine, member: Member, subject: str, today: date) -> ReminderDone:
     _, month, city = parse_declaration_subject(subject)
     with unit_of_work(engine) as session:
         rows = session.exec(
@@ -100,7 +112,7 @@ def _mark_declared(engine: Engine, member: Member, subject: str, today: date) ->
             city=city,
             count=len(rows),
         )
-    return f"{city} {month.year}年{month.month}月申报（{len(rows)}人）"
+    return ReminderDone(city=city, month=month, count=len(rows))
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,7 @@ def snooze(
         if row.task_id is not None:
             task = session.get(Task, row.task_id)
             if task is None or task.status != TaskStatus.OPEN:
-                raise InputError("该待办已经办结，无需再提醒。发送 /todo 查看最新待办。")
+                raise ReminderObligationClosed()
         settings = company_reminder_settings(session, member.company_id, defaults)
         day, at = plan.snooze_until(now, settings)
         deadline = _obligation_deadline(session, row, settings)
@@ -180,8 +192,19 @@ def snooze(
         return Snoozed(at, missed)
 
 
-def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime, private: bool) -> str:
-    """查看: the obligation's details (身份证 masked, and only in a private chat)."""
+@dataclass(frozen=True)
+class ReminderDetails:
+    """查看: what a reminder is about. The edge shows the 身份证 (masked) in private chats only."""
+
+    row: Reminder
+    task: Task | None
+    employee: Employee | None
+    department: str
+    today: date
+
+
+def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime) -> ReminderDetails:
+    """查看: the obligation behind a reminder of the member's company."""
     with unit_of_work(engine) as session:
         row = _member_reminder(session, member, reminder_id)
         task = session.get(Task, row.task_id) if row.task_id else None
@@ -191,32 +214,25 @@ def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime, pri
             if employee and employee.department_id
             else None
         )
-        return render(
-            "reminder_view",
+        return ReminderDetails(
             row=row,
             task=task,
             employee=employee,
             department=department.name if department else "",
-            private=private,
             today=local_today(now, member.timezone),
         )
 
 
 @dataclass(frozen=True)
 class FailedReminder:
-    label: str
+    """A reminder given up after every attempt: its kind and what it was about (a task's
+    stored title, or a declaration's city and month); labels.j2 words it for /todo."""
+
+    kind: ReminderKind
     due_date: date
-
-
-_KIND_LABELS = {
-    ReminderKind.REGISTRATION_NORMAL: "社保登记提醒",
-    ReminderKind.REGISTRATION_URGENT: "社保登记紧急提醒",
-    ReminderKind.REGISTRATION_OVERDUE: "社保登记逾期提醒",
-    ReminderKind.DECLARATION_UPCOMING: "社保申报提醒",
-    ReminderKind.DECLARATION_DUE: "社保申报截止提醒",
-    ReminderKind.BACKPAY_STALLED: "补缴进度提醒",
-    ReminderKind.POLICY_UPDATE: "社保政策更新通知",
-}
+    task_title: str | None = None
+    city: str | None = None
+    month: date | None = None
 
 
 def failed_for_todo(engine: Engine, member: Member) -> list[FailedReminder]:
@@ -224,19 +240,17 @@ def failed_for_todo(engine: Engine, member: Member) -> list[FailedReminder]:
     with Session(engine) as session:
         shown = []
         for row in failed_reminders(session, member.company_id):
-            kind_label = _KIND_LABELS[ReminderKind(row.kind)]
+            kind = ReminderKind(row.kind)
             if row.task_id is not None:
                 task = session.get(Task, row.task_id)
                 if task is None or task.status != TaskStatus.OPEN:
                     continue
-                shown.append(FailedReminder(f"{task.title} {kind_label}", row.due_date))
-            elif row.kind == ReminderKind.POLICY_UPDATE:
-                shown.append(
-                    FailedReminder(f"{kind_label}（发送 /policy_version 查看）", row.due_date)
-                )
-            else:
+                shown.append(FailedReminder(kind, row.due_date, task_title=task.title))
+            elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
                 _, month, city = parse_declaration_subject(row.subject)
-                shown.append(FailedReminder(f"{city} {month:%Y-%m} {kind_label}", row.due_date))
+                shown.append(FailedReminder(kind, row.due_date, city=city, month=month))
+            else:  # a policy notice, or the note that a chat or robot is gone
+                shown.append(FailedReminder(kind, row.due_date))
         return shown
 
 
@@ -301,7 +315,7 @@ def bind_group(engine: Engine, member: Member, chat_id: int, title: str, *, now:
     with unit_of_work(engine) as session:
         taken = company_by_group(session, chat_id)
         if taken is not None and taken.company_id != member.company_id:
-            raise InputError("❌ 该群已绑定其他公司，无法重复绑定。")
+            raise GroupBoundElsewhere()
         own = session.get(CompanySettings, member.company_id) or CompanySettings(
             company_id=member.company_id
         )

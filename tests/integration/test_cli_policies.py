@@ -24,6 +24,7 @@ from bot.channels.base import (
 from bot.channels.present import policy_update_html, present
 from bot.cli import main
 from bot.clock import ManualClock
+from bot.render import macro
 from bot.services import reminders
 from bot.services.access import Member
 from bot.services.policy_updates import record_policy_update
@@ -240,7 +241,8 @@ def test_an_undeliverable_notice_ends_failed_and_shows_in_todo(engine) -> None:
     member = Member(user_id=2001, company_id=company, company_name="京味餐饮", city="北京",
                     timezone="Asia/Shanghai", role=Role.HR)
     (failed,) = reminders.failed_for_todo(engine, member)
-    assert "社保政策更新通知" in failed.label and "/policy_version" in failed.label
+    label = macro("labels", "failed_reminder", failed)
+    assert "社保政策更新通知" in label and "/policy_version" in label
 
 
 def test_import_with_a_token_sends_nothing_itself(policy_dir, engine, tmp_path, monkeypatch,
