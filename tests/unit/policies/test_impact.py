@@ -159,3 +159,14 @@ def test_gap_length_is_between_one_and_the_month_count(months: set[date]) -> Non
     assert impact.medical.exceeds_grace == (run > 3)
     if impact.medical.reimbursement is Reimbursement.UNAFFECTED:
         raise AssertionError("北京's figure never says unaffected")
+
+
+def test_guangzhou_uses_the_librarys_payout_base() -> None:
+    """广东 2025 计发基数 9,493 (S) is in 广州's file: the reference's floor example again."""
+    city = LIBRARY.region("广州").version_for(date(2026, 1, 20))
+    estimate = pension_estimate({date(2025, 12, 1): Decimal("5510")}, city, NATIONAL)
+    assert not estimate.payout_base_estimated
+    assert estimate.payout_base == Decimal("9493")
+    assert estimate.payout_base_figure is not None
+    assert estimate.payout_base_figure.conf is Confidence.SECONDARY
+    assert (estimate.basic_loss, estimate.personal_loss) == (Decimal("6.33"), Decimal("3.17"))
