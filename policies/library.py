@@ -28,6 +28,8 @@ from pydantic import BaseModel, ValidationError
 
 from policies.schema import (
     INSURANCE_NAMES,
+    Confidence,
+    NewHireCutoff,
     PolicyVersion,
     QuestionEntry,
     Source,
@@ -194,6 +196,24 @@ class PolicyLibrary:
                 names[name] = region.key
         return dict(sorted(names.items(), key=lambda kv: -len(kv[0])))
 
+    def new_hire_cutoff(self, city: str | None, month: date) -> tuple[NewHireCutoff, bool]:
+        """The 增员截止日 in force in ``month`` for ``city`` and whether it is the national
+        fallback (a city file without its own entry, or a city the library does not cover).
+
+        Raises ``NoVersionInForce`` when the national file has no version for the month.
+        """
+        region = self.region_or_national(city)
+        if not region.is_national:
+            try:
+                own = region.version_for(month).new_hire_cutoff
+            except NoVersionInForce:
+                own = None
+            if own is not None:
+                return own, False
+        cutoff = self.national.version_for(month).new_hire_cutoff
+        assert cutoff is not None  # parse_region requires it in the national file
+        return cutoff, True
+
     def replacing(self, region: RegionPolicy) -> PolicyLibrary:
         """A copy with one region added or replaced."""
         merged = dict(self.regions)
@@ -263,6 +283,11 @@ def parse_region(raw: Mapping[str, Any], file: str) -> RegionPolicy:
     sources = _parse_sources(raw["sources"], file)
     versions = _parse_versions(raw["versions"], sources, file)
     _check_sequence(versions, file)
+    if str(raw["region"]) == NATIONAL:
+        for version in versions:
+            if version.new_hire_cutoff is None:
+                raise PolicyFileError(file, "missing (the national entry is every city's "
+                                      "fallback)", version=version.id, field="new_hire_cutoff")
     questions = _parse_questions(raw.get("questions", []), versions, sources, file)
     return RegionPolicy(
         key=str(raw["region"]),
@@ -325,6 +350,7 @@ def _parse_versions(raw: Any, sources: Mapping[str, dict[str, Any]],
             raise PolicyFileError(file, error["msg"], version=vid,
                                   field=_loc(error["loc"])) from None
         _check_limits(version, file)
+        _check_cutoff(version.new_hire_cutoff, file, vid)
         _check_mark(version, file)
         versions.append(version)
     return versions
@@ -408,6 +434,22 @@ def _check_limits(version: PolicyVersion, file: str) -> None:
                               field="deadline.day")
 
 
+def _check_cutoff(cutoff: NewHireCutoff | None, file: str, version: str) -> None:
+    """A cut-off nobody found, or one the sources disagree on, is never shown as a rule."""
+    if cutoff is None:
+        return
+    if cutoff.day is not None and cutoff.day in cutoff.other_days:
+        raise PolicyFileError(file, f"day {cutoff.day} is also listed in other_days",
+                              version=version, field="new_hire_cutoff.other_days")
+    if (cutoff.day is None or cutoff.other_days) and cutoff.conf is not Confidence.UNCONFIRMED:
+        why = "no day" if cutoff.day is None else "conflicting days (other_days)"
+        raise PolicyFileError(file, f"must be U: {why}", version=version,
+                              field="new_hire_cutoff.conf")
+    if cutoff.day is None and not cutoff.display:
+        raise PolicyFileError(file, "missing (say in display what was found instead of a day)",
+                              version=version, field="new_hire_cutoff.display")
+
+
 def sourced_items(version: PolicyVersion) -> Iterator[tuple[str, Sourced]]:
     """Every sourced figure or rule of a version with its dotted path."""
 
@@ -421,7 +463,7 @@ def sourced_items(version: PolicyVersion) -> Iterator[tuple[str, Sourced]]:
                     yield from walk(child, f"{path}.{name}" if path else name)
 
     for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
-                    "housing_fund", "true_up", "pension"):
+                    "housing_fund", "true_up", "pension", "new_hire_cutoff"):
         node = getattr(version, section)
         if node is not None:
             yield from walk(node, section)
@@ -598,13 +640,17 @@ def _flatten(version: PolicyVersion, *, for_people: bool = False) -> Iterator[tu
             yield path, str(node)
 
     for section in ("base", "rates", "deadline", "late_fee", "backpay", "medical_gap",
-                    "housing_fund", "true_up", "first_months", "pension"):
+                    "housing_fund", "true_up", "first_months", "pension", "new_hire_cutoff"):
         if getattr(version, section) is not None:
             yield from walk(getattr(version, section), section)
 
 
 def describe_sourced(item: Sourced) -> str:
     value = getattr(item, "value", None)
+    if isinstance(item, NewHireCutoff):
+        value = f"day {item.day}" if item.day is not None else "no day"
+        if item.other_days:
+            value += f" (also {', '.join(str(d) for d in item.other_days)})"
     if value is None and hasattr(item, "paid_with_registration_until"):
         value = (f"{item.paid_with_registration_until}, "  # type: ignore[attr-defined]
                  f"late fee from {item.late_fee_from}")  # type: ignore[attr-defined]

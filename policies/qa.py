@@ -40,6 +40,7 @@ from policies.schema import (
     DeadlineRule,
     Figure,
     FirstMonthsRule,
+    NewHireCutoff,
     PolicyVersion,
     QuestionEntry,
     Source,
@@ -492,9 +493,11 @@ class PolicyQA:
             answers = []
             for city in named:
                 entry = self._entry_for(city, document.entry)
-                answers.append(render_answer(question, city, entry, today, score=score))
+                answers.append(render_answer(question, city, entry, today, score=score,
+                                             national=self.library.national))
             return Comparison(question, tuple(answers))
-        answer = render_answer(question, region, document.entry, today, score=score)
+        answer = render_answer(question, region, document.entry, today, score=score,
+                               national=self.library.national)
         return dataclasses.replace(answer, uncovered_city=uncovered)
 
     def _best(self, query: list[str], region: RegionPolicy) -> tuple[float, _Document] | None:
@@ -530,7 +533,8 @@ class PolicyQA:
         for candidate in (region, self.library.national):
             for entry in candidate.questions:
                 if entry.topic == topic:
-                    return render_answer(TOPICS.get(topic, topic), region, entry, today)
+                    return render_answer(TOPICS.get(topic, topic), region, entry, today,
+                                         national=self.library.national)
         raise KeyError(topic)
 
     def _suggestions(self, region: RegionPolicy | None) -> tuple[str, ...]:
@@ -545,9 +549,19 @@ class PolicyQA:
 
 
 def render_answer(question: str, region: RegionPolicy, entry: QuestionEntry, today: date,
-                  *, score: float = 0.0) -> Answer:
-    """Fill ``entry``'s template with the figures of the version in force on ``today``."""
+                  *, score: float = 0.0, national: RegionPolicy | None = None) -> Answer:
+    """Fill ``entry``'s template with the figures of the version in force on ``today``.
+
+    A field the city's file leaves out (``new_hire_cutoff``) is taken from ``national``'s
+    version in force, the fallback every city shares.
+    """
     version = region.version_for(today)
+    fallback = None
+    if national is not None and national is not region:
+        try:
+            fallback = national.version_for(today)
+        except LookupError:
+            fallback = None
     marks: dict[tuple[str, str], list[Confidence]] = {}
     sources: dict[tuple[str, str], Source] = {}
     for source in entry.sources:
@@ -560,6 +574,13 @@ def render_answer(question: str, region: RegionPolicy, entry: QuestionEntry, tod
     def fill(match: re.Match[str]) -> str:
         nonlocal unconfirmed
         item = resolve_field(version, match.group(1))
+        national_value = False
+        if item is None and fallback is not None:
+            item = resolve_field(fallback, match.group(1))
+            national_value = item is not None
+        if item is None:
+            unconfirmed = True
+            return "未找到"
         if isinstance(item, Sourced):
             key = (item.source.name, item.source.dated)
             sources.setdefault(key, item.source)
@@ -568,7 +589,10 @@ def render_answer(question: str, region: RegionPolicy, entry: QuestionEntry, tod
                 unconfirmed = True
                 if item.note:
                     caveats.setdefault(item.note)
-        return render_item(match.group(1), item)
+        text = render_item(match.group(1), item)
+        if national_value and getattr(item, "day", None) is not None:
+            text += "（当地未收录，按全国通用规则）"
+        return text
 
     body = re.sub(r"\{([a-z_]+(?:\.[a-z_]+)*)\}", fill, entry.answer)
     body = _UNIT_AFTER_MARK.sub(r"\1（未确认）", body)  # "3个月（未确认）", not "3（未确认）个月"
@@ -598,6 +622,8 @@ def render_item(path: str, item: Any) -> str:
     if isinstance(item, DeadlineRule):
         text = (f"每月{item.day}日" if item.kind == "day_of_month"
                 else "每月倒数第二个工作日")
+    elif isinstance(item, NewHireCutoff):
+        text = item.display or (f"每月{item.day}日" if item.day is not None else "未找到")
     elif isinstance(item, FirstMonthsRule):
         from policies.obligations import describe_rule  # obligations imports the library
 

@@ -168,6 +168,20 @@ class FirstMonthsRule(Sourced):
     late_fee_from: Literal["month_deadline", "grace_end"]
 
 
+class NewHireCutoff(Sourced):
+    """增员截止日: a new hire added (增员) by ``day`` of the month is collected with that month;
+    one added later is collected the next month (the employer still owes the month: 上海's
+    official note on hires after the 20th, si-policy-facts addendum §5).
+
+    Per city, because the day is local practice (上海 15, 杭州 15, 北京 10 or 15 …); a city
+    without its own entry falls back to the national file's. ``day`` None: no day was found.
+    ``other_days``: days other sources give; a conflict, so such an entry must be marked U.
+    """
+
+    day: Annotated[int, Field(ge=1, le=31)] | None = None
+    other_days: list[Annotated[int, Field(ge=1, le=31)]] = Field(default_factory=list)
+
+
 class LateFeeRule(Strict):
     """滞纳金 (late fee): daily rate and the amount it is charged on."""
 
@@ -272,6 +286,9 @@ class PolicyVersion(Strict):
     """None: the conservative default of ``policies.obligations`` applies (未确认)."""
     pension: PensionRule | None = None
     """Pension-formula figures for the gap estimate (national constants; a city's 计发基数)."""
+    new_hire_cutoff: NewHireCutoff | None = None
+    """None in a city file: the national file's entry applies (required there); see
+    ``PolicyLibrary.new_hire_cutoff``."""
 
     def covers(self, day: date) -> bool:
         ends = self.effective_to
@@ -342,6 +359,7 @@ _FIELD_WORDS: dict[str, str] = {
     "confidence": "可信度", "note": "备注", "version": "版本",
     "first_months": "新员工首月缴费",
     "true_up": "基数补差", "published": "公布日期", "fee_free_until": "免滞纳金截止日",
+    "new_hire_cutoff": "增员截止日",
 }
 
 
