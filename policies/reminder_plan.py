@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from policies.deadlines import REGISTRATION_DAYS
-from policies.timezones import DEFAULT_TIMEZONE
+from policies.timezones import DEFAULT_TIMEZONE, today_in
 from policies.workdays import (
     add_working_days,
     is_working_day,
@@ -334,6 +334,6 @@ def notice_send_time(now: datetime, settings: ReminderSettings) -> PlannedRemind
 
 def snooze_until(now: datetime, settings: ReminderSettings) -> tuple[date, datetime]:
     """明天再提醒: the next working day (in the company's zone) at the send time."""
-    today = now.astimezone(settings.zone).date()
+    today = today_in(settings.timezone, now)
     day = next_working_day(today)
     return day, send_instant(day, settings)
