@@ -212,7 +212,7 @@ async def _move(update: Update, context: HRContext, member: Member, button: Case
             cases.move_case, context.services.engine, member,
             policy_store(context.services).library, button.case_id, CaseState(button.wanted),
             expected=CaseState(button.current), today=member_today(context, member), now=now,
-            note=note, paid_on=paid_on,
+            note=note, paid_on=paid_on, reminder_defaults=context.services.settings.reminders,
         )
     except DomainError as error:
         await _refuse(update, error)
@@ -409,6 +409,7 @@ async def _create(update: Update, context: HRContext, pay_date: date) -> int:
             months=[date.fromisoformat(m) for m in draft["months"]], pay_date=pay_date,
             reason=CaseReason(draft["reason"]), reason_text=draft.get("reason_text"),
             today=member_today(context, member), now=context.services.clock.now(),
+            reminder_defaults=context.services.settings.reminders,
         )
     except DomainError as error:
         await reply(update, refusal(error))

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import html
 
-from bot.callbacks import ReminderPress
+from bot.callbacks import CaseOpen, CaseShow, ReminderPress
 from bot.channels.base import Action, Rendered
 from bot.render import format_day, macro, render
 from bot.services.notifications import (
     Addressee,
+    BackpayStalledFacts,
     DeclarationReminderFacts,
     EndpointGoneFacts,
     Notification,
@@ -133,9 +134,17 @@ def present(note: Notification, to: Addressee) -> Rendered:
     if isinstance(facts, RegistrationReminderFacts | DeclarationReminderFacts):
         text = _reminder_html(note, to)
         actions = reminder_actions(note.reminder_id)
+        if (isinstance(facts, RegistrationReminderFacts) and facts.employee_id is not None
+                and note.kind == ReminderKind.REGISTRATION_OVERDUE and to.is_private):
+            # overdue: the month is being missed; open a back-payment case (补缴案例)
+            actions += (Action("🧾 办理补缴", CaseOpen(facts.employee_id).data),)
         # A private reminder may name the late fee; it is marked so no adapter sends it to a
         # group by mistake.
         personal = to.is_private
+    elif isinstance(facts, BackpayStalledFacts):
+        text = render("case_stalled", facts=facts, catch_up=note.catch_up,
+                      due_date=note.due_date)
+        actions = (Action("📂 查看案例", CaseShow(facts.case_id).data),)
     elif isinstance(facts, PolicyChangeFacts):
         text = policy_update_html(facts)
     else:

@@ -31,6 +31,8 @@ from bot.services.errors import (
     Operation,
     PaymentDateBeforeOpening,
 )
+from bot.services.reminder_planning import plan_case_stall
+from bot.settings import ReminderConfig
 from models.backpay_case import BackpayCase, CaseEvent, case_by_id, case_events, open_cases
 from models.company import Company, Membership
 from models.db import unit_of_work
@@ -269,6 +271,7 @@ def open_case(
     reason_text: str | None,
     today: date,
     now: datetime,
+    reminder_defaults: ReminderConfig | None = None,
 ) -> CaseView:
     """Price the months as /backpay does, freeze the result and move the months to 补缴中.
 
@@ -316,6 +319,8 @@ def open_case(
         assert case.id is not None
         session.add(CaseEvent(case_id=case.id, company_id=member.company_id, from_state=None,
                               to_state=CaseState.DRAFT, on=today, at=now, by=member.user_id))
+        plan_case_stall(session, member.company_id, case.id, last_change_on=today,
+                        owner_user_id=member.user_id, defaults=reminder_defaults)
         session.flush()
         return _view(session, case, today)
 
@@ -413,6 +418,7 @@ def move_case(
     now: datetime,
     note: str | None = None,
     paid_on: date | None = None,
+    reminder_defaults: ReminderConfig | None = None,
 ) -> CaseMoved:
     """Record the office's answer: `wanted` on `today` by the member.
 
@@ -455,6 +461,9 @@ def move_case(
         session.add(CaseEvent(case_id=case.id, company_id=member.company_id,
                               from_state=current, to_state=wanted, on=today, at=now,
                               by=member.user_id, note=note))
+        plan_case_stall(session, member.company_id, case.id,
+                        last_change_on=None if wanted.is_closed else today,
+                        owner_user_id=case.opened_by, defaults=reminder_defaults)
         session.flush()
         return CaseMoved(_view(session, case, today), current, change)
 

@@ -35,6 +35,8 @@ class RegistrationReminderFacts:
     month: date
     #: 滞纳金 run up so far (overdue only, when the policy can price it). Private chats only.
     late_fee: Decimal | None
+    #: The employee, for 办理补缴 on an overdue reminder (opens a back-payment case).
+    employee_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,25 @@ class EndpointGoneFacts:
     robot_hint: str | None = None
 
 
+@dataclass(frozen=True)
+class BackpayStalledFacts:
+    """A back-payment case (补缴案例) has not moved for `working_days` working days since
+    `since` (backpay_stalled); `state` is its CaseState value."""
+
+    case_id: int
+    employee_name: str
+    months: tuple[date, ...]
+    state: str
+    since: date
+    working_days: int
+
+
 Facts = (
-    RegistrationReminderFacts | DeclarationReminderFacts | PolicyChangeFacts | EndpointGoneFacts
+    RegistrationReminderFacts
+    | DeclarationReminderFacts
+    | PolicyChangeFacts
+    | EndpointGoneFacts
+    | BackpayStalledFacts
 )
 
 

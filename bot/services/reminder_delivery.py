@@ -41,6 +41,7 @@ from bot.clock import Clock
 from bot.services.ledger import MonthDue, month_end_due
 from bot.services.notifications import (
     Addressee,
+    BackpayStalledFacts,
     DeclarationReminderFacts,
     EndpointGoneFacts,
     Facts,
@@ -57,6 +58,7 @@ from bot.services.reminder_planning import (
     company_reminder_settings,
     company_reminder_settings_from,
     local_today,
+    parse_case_subject,
     parse_declaration_subject,
     parse_gone_subject,
     plan_declarations,
@@ -65,6 +67,7 @@ from bot.services.reminder_planning import (
 )
 from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
+from models.backpay_case import case_by_id
 from models.company import Company, Membership, Role, active_memberships, company_members
 from models.db import unit_of_work
 from models.employee import Department, Employee
@@ -84,10 +87,12 @@ from models.robot import RobotEndpoint, active_robots
 from models.task import Task, TaskStatus
 from policies import reminder_plan as plan
 from policies.backpay import back_payment
+from policies.backpay_case import CaseState
 from policies.deadlines import registration_deadline
 from policies.library import PolicyLibrary
 from policies.obligations import is_paid_with_registration
 from policies.reminder_plan import ReminderKind
+from policies.timezones import today_in
 
 #: Renders one notification for one addressee (bot/channels/present.py, passed in by the
 #: composition root: services never word a message).
@@ -299,6 +304,7 @@ def _registration_facts(
         days_left=(task.due_date - today).days,
         days_overdue=(today - task.due_date).days,
         month=employee.first_day.replace(day=1),
+        employee_id=employee.id,
         late_fee=late_fee(employee.insured_city, employee.base, employee.first_day, today,
                           left_on)
         if late_fee is not None and today > task.due_date
@@ -340,6 +346,26 @@ def _declaration_facts(
     )
 
 
+def _case_stall_facts(
+    session: Session, row: Reminder, working_days: int
+) -> BackpayStalledFacts | None:
+    """The case still open and unchanged since the day its reminder was planned from."""
+    case = case_by_id(session, row.company_id, parse_case_subject(row.subject))
+    if case is None or case.id is None or CaseState(case.state).is_closed:
+        return None
+    employee = session.get(Employee, case.employee_id)
+    company = session.get(Company, case.company_id)
+    assert employee is not None and company is not None
+    return BackpayStalledFacts(
+        case_id=case.id,
+        employee_name=employee.name,
+        months=tuple(date.fromisoformat(m["month"]) for m in case.months),
+        state=case.state,
+        since=today_in(company.timezone, case.last_change_at),
+        working_days=working_days,
+    )
+
+
 def compose(
     session: Session,
     row: Reminder,
@@ -359,7 +385,7 @@ def compose(
         return _policy_notice(session, row, is_catch_up=late)
     if kind == ReminderKind.RECIPIENT_GONE:
         return _gone_notice(session, row)
-    facts: RegistrationReminderFacts | DeclarationReminderFacts | None
+    facts: RegistrationReminderFacts | DeclarationReminderFacts | BackpayStalledFacts | None
     if kind in (
         ReminderKind.REGISTRATION_NORMAL,
         ReminderKind.REGISTRATION_URGENT,
@@ -368,6 +394,8 @@ def compose(
         facts = _registration_facts(session, row, today, late_fee)
     elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
         facts = _declaration_facts(session, row, today, month_due)
+    elif kind == ReminderKind.BACKPAY_STALLED:
+        facts = _case_stall_facts(session, row, settings.backpay_stall_working_days)
     else:
         facts = None
     if facts is None:

@@ -351,6 +351,51 @@ def plan_declarations(
     return created
 
 
+def case_subject(case_id: int) -> str:
+    """A back-payment case's subject (补缴案例): its stall reminder."""
+    return f"backpay_case:{case_id}"
+
+
+def parse_case_subject(subject: str) -> int:
+    return int(subject.split(":", 1)[1])
+
+
+def plan_case_stall(
+    session: Session,
+    company_id: int,
+    case_id: int,
+    *,
+    last_change_on: date | None,
+    owner_user_id: int | None = None,
+    defaults: ReminderDefaults | None = None,
+) -> Reminder | None:
+    """ONE 补缴进度提醒 for a case idle `backpay_stall_working_days` working days after
+    `last_change_on` (None: the case is closed). Every change of the case calls this in its
+    own transaction: the open row of the previous idle spell is cancelled and the new one
+    planned, so a case is reminded once per idle spell; the caller commits."""
+    now = utcnow()
+    rows = reminders_for_subject(session, company_id, case_subject(case_id))
+    wanted = None
+    if last_change_on is not None:
+        settings = company_reminder_settings(session, company_id, defaults)
+        wanted = plan.backpay_stalled_reminder(last_change_on, settings)
+    kept = None
+    for row in rows:
+        if wanted is not None and row.due_date == wanted.due_date:
+            if row.status in (ReminderStatus.CANCELLED, *OPEN_STATUSES):
+                row.status = ReminderStatus.PENDING
+                row.send_at = row.next_attempt_at = wanted.send_at
+                row.updated_at = now
+            kept = row
+        elif row.status in OPEN_STATUSES:
+            close_row(row, ReminderStatus.CANCELLED, now)
+    if wanted is not None and kept is None:
+        kept = add_row(session, company_id=company_id, subject=case_subject(case_id),
+                       planned=wanted, owner_user_id=owner_user_id)
+    session.flush()
+    return kept
+
+
 def close_row(row: Reminder, status: ReminderStatus, now: datetime) -> None:
     row.status = status
     row.claimed_by = None

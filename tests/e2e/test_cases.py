@@ -17,8 +17,10 @@ from sqlmodel import Session, select
 
 from bot.callbacks import CaseMove, CaseShow
 from bot.cli import main
+from bot.local_api import SentMessage
 from models.backpay_case import BackpayCase, CaseEvent
 from models.ledger import LedgerMonth
+from models.reminder import Reminder
 from policies.backpay import back_payment
 from policies.library import load_library
 
@@ -27,6 +29,7 @@ VALID_ID = "110101199003071233"
 
 def at(month: int, day: int, hour: int = 10, year: int = 2027) -> datetime:
     return datetime(year, month, day, hour, tzinfo=SHANGHAI)
+
 
 
 async def hire(bot: BotHarness, user: int = HR, name: str = "陈明远",
@@ -259,3 +262,77 @@ async def test_case_from_the_ledger_for_a_gap_month(bot: BotHarness) -> None:
     assert files[1].document_name == "员工信息变更表_陈明远_2026-12.xlsx"
     (december,) = await bot.say(HR, "/ledger 2026-12")
     assert "补缴中 1 人" in december.text and "🧾 办理补缴" not in str(december.buttons)
+
+
+async def tick_and_read(bot: BotHarness, instant: datetime, about: str) -> list[SentMessage]:
+    """Run one reminder tick at `instant`; what it sent HR about `about`."""
+    assert bot.app is not None and bot.app.services.reminders is not None
+    before = len(bot.api.sent(HR))
+    bot.clock.set(instant)
+    await bot.app.services.reminders.tick()
+    return [m for m in bot.api.sent(HR)[before:] if about in (m.text or "")]
+
+
+async def test_overdue_reminder_to_case_and_one_stall_reminder(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    for day in (at(12, 24, 9, year=2026), at(12, 29, 9, year=2026)):
+        (reminder,) = await tick_and_read(bot, day, "社保登记")
+        assert "🧾 办理补缴" not in [b for b, _ in reminder.buttons]  # not overdue yet
+    (overdue,) = await tick_and_read(bot, at(1, 1, 9), "社保登记")
+    assert "已逾期 1 天" in overdue.text
+    assert [b for b, _ in overdue.buttons] == [
+        "✅ 已办理", "⏰ 明天再提醒", "📄 查看", "🧾 办理补缴"]
+
+    (asked,) = await bot.press(HR, "🧾 办理补缴")
+    assert "陈明远 2026-12" in asked.text
+    await bot.press(HR, "入职信息未同步")
+    (case,) = await bot.say(HR, "1月6日")
+    assert "｜待提交" in case.text and "2027-01-06（周三）" in case.text
+
+    # 5 working days without a change (2027 has no holiday notice yet: weekdays only)
+    assert await tick_and_read(bot, at(1, 7, 9), "补缴进度") == []
+    (stalled,) = await tick_and_read(bot, at(1, 8, 9), "补缴进度")
+    assert "陈明远" in stalled.text and "5 个工作日没有进展" in stalled.text
+    assert "待提交" in stalled.text and "2027-01-01（周五）" in stalled.text
+    assert [b for b, _ in stalled.buttons] == ["📂 查看案例"]
+    for day in (at(1, 8, 15), at(1, 11, 9), at(1, 12, 9)):
+        assert await tick_and_read(bot, day, "补缴进度") == []  # once
+
+    (view,) = await bot.press(HR, "📂 查看案例")
+    assert "补缴案例 #" in view.text and "｜待提交" in view.text
+    await bot.press(HR, "📤 已提交", expect=0)  # on 01-12: a new idle spell starts
+    assert await tick_and_read(bot, at(1, 18, 9), "补缴进度") == []
+    (again,) = await tick_and_read(bot, at(1, 19, 9), "补缴进度")
+    assert "已提交" in again.text
+    with Session(bot.engine) as session:
+        rows = session.exec(select(Reminder).where(Reminder.kind == "backpay_stalled")).all()
+        assert sorted(r.status for r in rows) == ["sent", "sent"]
+
+
+async def test_two_companies_never_see_each_others_cases(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.join_as_hr(OTHER_HR, company="别家公司")
+    await hire(bot)
+    await hire(bot, user=OTHER_HR, name="王芳")  # the same 身份证 in another company
+    bot.clock.set(at(1, 15))
+    for user, name in ((HR, "陈明远"), (OTHER_HR, "王芳")):
+        await bot.say(user, "/backpay")
+        await bot.press(user, name)
+        await bot.say(user, "2026-12")
+        await bot.say(user, "2027-01-20")
+        await bot.press(user, "🧾 生成补缴案例")
+        (case,) = await bot.press(user, "遗漏申报")
+        assert "已创建补缴案例" in case.text
+    (mine,) = await bot.say(HR, "/cases")
+    (theirs,) = await bot.say(OTHER_HR, "/cases")
+    assert "陈明远" in mine.text and "王芳" not in mine.text
+    assert "王芳" in theirs.text and "陈明远" not in theirs.text
+    with Session(bot.engine) as session:
+        ids = {c.company_id: c.id for c in session.exec(select(BackpayCase))}
+    other_case = ids[bot.companies["别家公司"]]
+    assert other_case is not None
+    mark = bot.api.mark()
+    bot.api.press_button(HR, mine.message_id, CaseShow(other_case).data, strict=False)
+    (refused,) = await bot.api.wait_for_messages(HR, since=mark, timeout=15)
+    assert "找不到该补缴案例" in refused.text and "王芳" not in refused.text
