@@ -28,6 +28,7 @@ from bot.services.notifications import (
 )
 from bot.services.policy_updates import change_facts
 from policies.library import FieldChange, RegionPolicy
+from policies.reminder_plan import ReminderKind
 
 #: Shown in the "already told" line for the HR group.
 GROUP_NAME = "HR群"
