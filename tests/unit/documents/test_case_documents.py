@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from io import BytesIO
 
@@ -40,3 +41,21 @@ def test_months_in_file_names() -> None:
     assert months_span([date(2026, 1, 1), date(2025, 12, 1)]) == "2025-12_2026-01"
     assert months_span([date(2025, 9, 1), date(2025, 12, 1), date(2025, 10, 1)]) == (
         "2025-09等3个月")
+
+
+def test_unsafe_characters_never_reach_a_file_name(beijing_facts: CaseFacts) -> None:
+    facts = replace(beijing_facts, employee_name='陈/明:远*?')
+    for file in case_documents(facts, full_id=False):
+        assert not set('/\\:*?"<>|') & set(file.filename), file.filename
+
+
+def test_merged_ranges_never_overlap(wrong_data_facts: CaseFacts) -> None:
+    """Overlapping merges make Excel "repair" the file on opening."""
+    for file in case_documents(wrong_data_facts, full_id=False):
+        if file.mime != XLSX_MIME:
+            continue
+        ranges = load_workbook(BytesIO(file.content)).active.merged_cells.ranges
+        cells = [set(r.cells) for r in ranges]
+        for i, first in enumerate(cells):
+            for second in cells[i + 1:]:
+                assert not first & second, file.filename

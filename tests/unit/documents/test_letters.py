@@ -120,3 +120,11 @@ def test_word_files_are_a4_with_a_chinese_font(beijing_facts: CaseFacts) -> None
         assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
         fonts = document.styles["Normal"].element.rPr.rFonts
         assert fonts.get(qn("w:eastAsia")) == "SimSun"
+
+
+def test_no_late_fee_sentence_without_a_late_fee(library: PolicyLibrary) -> None:
+    backpay = back_payment(library.region("北京"), Decimal("8000"), [date(2026, 1, 1)],
+                           date(2026, 1, 20))
+    assert backpay.late_fee == 0
+    text = "\n".join(paragraphs(explanation_letter(facts_of(backpay), full_id=False).content))
+    assert "滞纳金" not in text and "个人应缴部分" in text
