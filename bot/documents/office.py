@@ -9,6 +9,7 @@ from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, RGBColor
+from docx.styles.style import BaseStyle
 from openpyxl import Workbook
 
 from bot.documents.text import Block
@@ -31,7 +32,7 @@ BODY_FONT_EAST_ASIA = "SimSun"
 HEADING_FONT_EAST_ASIA = "SimHei"
 
 
-def _east_asian_font(style, name: str) -> None:  # type: ignore[no-untyped-def]
+def _east_asian_font(style: BaseStyle, name: str) -> None:
     fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), name)
 

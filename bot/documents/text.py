@@ -28,8 +28,8 @@ def money(value: Decimal) -> str:
 
 
 def chinese_date(value: date) -> str:
-    """`2026年1月15日`, the way a letter is dated."""
-    return f"{value.year}年{value.month}月{value.day}日"
+    """`2026年1月15日`, the way a letter is dated (macro ``date`` of labels.j2)."""
+    return label("date", value)
 
 
 @lru_cache(maxsize=2)
