@@ -8,7 +8,7 @@ from docx import Document as new_document
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from openpyxl import Workbook
 
@@ -43,7 +43,10 @@ def _a4_with_chinese_fonts(document: Document) -> None:
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.left_margin = section.right_margin = Mm(25)
         section.top_margin = section.bottom_margin = Mm(25)
-    _east_asian_font(document.styles["Normal"], BODY_FONT_EAST_ASIA)
+    normal = document.styles["Normal"]
+    _east_asian_font(normal, BODY_FONT_EAST_ASIA)
+    normal.font.size = Pt(10.5)  # 五号, the usual body size of a Chinese letter
+    normal.paragraph_format.space_after = Pt(4)
     for name in ("Title", "Heading 2"):
         style = document.styles[name]
         _east_asian_font(style, HEADING_FONT_EAST_ASIA)
