@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.callbacks import (
+    STALE_ANSWER,
     CaseDocuments,
     CaseFromBackpay,
     CaseMove,
@@ -130,7 +131,8 @@ def _case_buttons(view: cases.CaseView) -> list[list[tuple[str, str]]]:
          CaseMove(view.id, view.state.value, state.value).data)
         for state in view.possible
     ]
-    return [moves[:2], moves[2:], [("📄 生成文件", CaseDocuments(view.id).data)]]
+    documents = (macro("case_buttons", "documents"), CaseDocuments(view.id).data)
+    return [moves[:2], moves[2:], [documents]]
 
 
 async def _show_case(update: Update, view: cases.CaseView, notice: str = "",
@@ -219,8 +221,7 @@ async def _move(update: Update, context: HRContext, member: Member, button: Case
         return False
     if update.callback_query is not None:
         await update.callback_query.answer()
-    notice = f"✅ 已更新为“{moved.view.state.label}”。"
-    await _show_case(update, moved.view, notice, edit=update.callback_query is not None)
+    await _show_case(update, moved.view, "moved", edit=update.callback_query is not None)
     return True
 
 
@@ -340,7 +341,7 @@ async def on_reason(update: Update, context: HRContext) -> int:
         return await _expired(update, context)
     draft["reason"] = reason.value
     _save(context, draft)
-    await show_choice(update, f"补缴原因：<b>{reason.label}</b>")
+    await show_choice(update, render("case_choice", what="reason", value=reason.label))
     if reason is CaseReason.OTHER:
         await checkpoint(update, context, CONVERSATION, CaseStep.REASON_TEXT)
         await reply(update, render("case_ask_reason_text"))
@@ -368,7 +369,7 @@ async def _after_reason(update: Update, context: HRContext, draft: dict[str, Any
     await checkpoint(update, context, CONVERSATION, CaseStep.PAY_DATE)
     await reply(update, render("case_ask_pay_date",
                                example=member_today(context, member).isoformat()),
-                [[("今天", CasePayToday().data)]])
+                [[(macro("case_buttons", "today"), CasePayToday().data)]])
     return CaseStep.PAY_DATE
 
 
@@ -378,7 +379,7 @@ async def on_pay_today(update: Update, context: HRContext) -> int:
     if member is None:
         return ConversationHandler.END
     today = member_today(context, member)
-    await show_choice(update, f"计划缴费日期：<b>{today.isoformat()}</b>")
+    await show_choice(update, render("case_choice", what="pay_date", value=today.isoformat()))
     return await _create(update, context, today)
 
 
@@ -421,7 +422,7 @@ async def _create(update: Update, context: HRContext, pay_date: date) -> int:
     context.user_data.pop(DRAFT_KEY, None)
     context.user_data.pop(BACKPAY_RESULT_KEY, None)
     await checkpoint(update, context, CONVERSATION, None)
-    await _show_case(update, view, "✅ 已创建补缴案例，台账中这些月份已标记为补缴中。")
+    await _show_case(update, view, "created")
     return ConversationHandler.END
 
 
@@ -458,7 +459,7 @@ async def on_asking_move(update: Update, context: HRContext) -> int:
     planned = view.planned_pay_date
     await reply(update, render("case_ask_paid_on",
                                example=member_today(context, member).isoformat()),
-                [[(f"按计划日期 {planned.isoformat()}", CasePaidAsPlanned().data)]])
+                [[(macro("case_buttons", "paid_as_planned", planned), CasePaidAsPlanned().data)]])
     return CaseStep.PAID_ON
 
 
@@ -498,7 +499,7 @@ async def on_paid_as_planned(update: Update, context: HRContext) -> int:
     planned = _draft(context).get("planned")
     if planned is None:
         return await _expired(update, context)
-    await show_choice(update, f"实际缴费日期：<b>{planned}</b>")
+    await show_choice(update, render("case_choice", what="paid_on", value=planned))
     return await _finish_move(update, context, CaseStep.PAID_ON,
                               paid_on=date.fromisoformat(planned))
 
@@ -522,8 +523,7 @@ async def cmd_cancel(update: Update, context: HRContext) -> int:
 
 
 on_unexpected = unexpected_answer(
-    button="该按钮已失效，请按最新消息操作。",
-    text="请按提示输入，或点击上一条消息中的按钮；发送 /cancel 取消。",
+    button=STALE_ANSWER, text=render("case_unexpected"),
 )
 
 
@@ -563,5 +563,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_page, pattern=matching(CasesPage)))
     app.add_handler(CallbackQueryHandler(on_plain_move, pattern=_is_plain_move))
     app.add_handler(CallbackQueryHandler(on_documents, pattern=matching(CaseDocuments)))
-    add_conversation(app, build_conversation(),
-                     stale="该补缴案例操作已结束，请发送 /cases 重新查看。")
+    add_conversation(app, build_conversation(), stale=render("case_stale"))

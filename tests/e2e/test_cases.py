@@ -273,7 +273,8 @@ async def tick_and_read(bot: BotHarness, instant: datetime, about: str) -> list[
     return [m for m in bot.api.sent(HR)[before:] if about in (m.text or "")]
 
 
-async def test_overdue_reminder_to_case_and_one_stall_reminder(bot: BotHarness) -> None:
+async def test_overdue_reminder_to_case_and_one_stall_reminder(
+        bot: BotHarness, capsys: pytest.CaptureFixture[str]) -> None:
     await bot.join_as_hr(HR)
     await hire(bot)
     for day in (at(12, 24, 9, year=2026), at(12, 29, 9, year=2026)):
@@ -289,6 +290,13 @@ async def test_overdue_reminder_to_case_and_one_stall_reminder(bot: BotHarness) 
     await bot.press(HR, "入职信息未同步")
     (case,) = await bot.say(HR, "1月6日")
     assert "｜待提交" in case.text and "2027-01-06（周三）" in case.text
+    *files, _ = await bot.press(HR, "📄 生成文件", expect=4)
+    cli = cli_backpay(capsys, "--city", "北京", "--base", "5000", "--month", "2026-12",
+                      "--pay-date", "2027-01-06")
+    figures = sheet_numbers(files[0].document_bytes)
+    assert {Decimal(i["employer"]) for i in cli["months"][0]["items"]} <= figures
+    assert Decimal(cli["late_fee"]) in figures
+    assert f"总计 ¥{Decimal(cli['total']):,.2f}" in case.text
 
     # 5 working days without a change (2027 has no holiday notice yet: weekdays only)
     assert await tick_and_read(bot, at(1, 7, 9), "补缴进度") == []
