@@ -38,7 +38,7 @@ from bot.channels.base import (
     Rendered,
     RetryLater,
 )
-from bot.channels.markup import Flavour, action_links, links_block, to_flavour
+from bot.channels.markup import Flavour, Link, action_links, links_block, to_flavour
 
 log = logging.getLogger(__name__)
 
@@ -366,7 +366,7 @@ class Composed:
 
     title: str
     body: str
-    links: tuple[Any, ...]
+    links: tuple[Link, ...]
     links_text: str
 
     def joined(self, separator: str = "\n") -> str:
