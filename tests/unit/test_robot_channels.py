@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.channels.base import (
     Action,
@@ -22,7 +24,9 @@ from bot.channels.feishu import FeishuChannel
 from bot.channels.robots import (
     InvalidWebhookUrl,
     RobotChannel,
+    RobotLimiter,
     RobotTarget,
+    Window,
     check_webhook_url,
     webhook_hint,
 )
@@ -290,3 +294,31 @@ def test_vendor_urls_are_accepted_and_hinted() -> None:
     check_webhook_url(ChannelKind.DINGTALK,
                       "http://127.0.0.1:8080/robot/send?access_token=abcdef123456",
                       allow_local=True)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=5), min_size=1, max_size=200))
+def test_limiter_never_allows_more_than_the_window_and_waits_exactly_enough(
+    gaps: list[float],
+) -> None:
+    """Whatever the timing of attempts, no window holds more than its count, and the wait it
+    answers is exactly when the oldest counted send leaves the window."""
+    now = [0.0]
+    windows = (Window(20, 60.0), Window(5, 1.0))
+    limiter = RobotLimiter(windows, lambda: now[0])
+    taken: list[float] = []
+    for gap in gaps:
+        now[0] += gap
+        wait = limiter.reserve(7)
+        if wait == 0:
+            taken.append(now[0])
+        else:
+            assert wait > 0
+            later = now[0] + wait
+            assert any(
+                sum(1 for at in taken if at > later - w.seconds - 1e-9) >= w.count
+                and sum(1 for at in taken if at > later - w.seconds + 1e-6) < w.count
+                for w in windows
+            )
+        for window in windows:
+            recent = [at for at in taken if at > now[0] - window.seconds]
+            assert len(recent) <= window.count
