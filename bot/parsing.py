@@ -258,3 +258,28 @@ def _check_window(month: date, typed: str) -> None:
             f"月份“{echo(typed)}”超出可测算范围（{EARLIEST_MONTH:%Y-%m} 至 "
             f"{LATEST_MONTH:%Y-%m}），请重新输入（{MONTHS_HINT}）。"
         )
+
+
+#: How many corrected fields one 员工信息变更表 takes, and how long each part may be.
+CHANGED_FIELDS_MAX = 10
+CHANGED_PART_MAX = 40
+CHANGED_FIELDS_HINT = "每行一项：字段 原值 新值，例如：姓名 陈明原 陈明远"
+_CHANGED_SEPARATORS = re.compile(r"\s*(?:->|→|：|:)\s*|\s+")
+
+
+def parse_changed_fields(text: str) -> list[tuple[str, str, str]]:
+    """员工信息有误: the corrected fields, one a line as `字段 原值 新值` (also written
+    `字段：原值 → 新值`)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        raise InputError(f"请输入更正的信息，{CHANGED_FIELDS_HINT}。")
+    if len(lines) > CHANGED_FIELDS_MAX:
+        raise InputError(f"最多{CHANGED_FIELDS_MAX}项，您输入了{len(lines)}行，"
+                         "请只保留需要更正的项后重新输入。")
+    fields = []
+    for number, line in enumerate(lines, 1):
+        parts = [p for p in _CHANGED_SEPARATORS.split(line.replace("\u3000", " ")) if p]
+        if len(parts) != 3 or any(len(p) > CHANGED_PART_MAX for p in parts):
+            raise InputError(f"第{number}行“{echo(line)}”无法识别，{CHANGED_FIELDS_HINT}。")
+        fields.append((parts[0], parts[1], parts[2]))
+    return fields

@@ -39,7 +39,7 @@ from bot.callbacks import (
 from bot.context import HRContext
 from bot.documents import case_documents
 from bot.documents.impact_note import impact_message
-from bot.parsing import InputError, parse_day
+from bot.parsing import CHANGED_FIELDS_HINT, InputError, parse_changed_fields, parse_day
 from bot.render import macro, render
 from bot.services import access, cases
 from bot.services.access import Member
@@ -82,6 +82,7 @@ class CaseStep(IntEnum):
     PAY_DATE = 2
     REJECT_NOTE = 3
     PAID_ON = 4
+    CHANGED_FIELDS = 5
 
 
 #: Moves that need an answer first: the office's reason, the actual payment date.
@@ -346,6 +347,22 @@ async def on_reason(update: Update, context: HRContext) -> int:
         await checkpoint(update, context, CONVERSATION, CaseStep.REASON_TEXT)
         await reply(update, render("case_ask_reason_text"))
         return CaseStep.REASON_TEXT
+    if reason is CaseReason.WRONG_EMPLOYEE_DATA:
+        await checkpoint(update, context, CONVERSATION, CaseStep.CHANGED_FIELDS)
+        await reply(update, render("case_ask_changed_fields", hint=CHANGED_FIELDS_HINT))
+        return CaseStep.CHANGED_FIELDS
+    return await _after_reason(update, context, draft)
+
+
+async def on_changed_fields(update: Update, context: HRContext) -> int:
+    """员工信息有误: what was wrong and what it is now, for the 员工信息变更表."""
+    try:
+        fields = parse_changed_fields(message_text(update))
+    except InputError as error:
+        await reply(update, error.html)
+        return CaseStep.CHANGED_FIELDS
+    draft = _draft(context)
+    draft["changed_fields"] = [list(f) for f in fields]
     return await _after_reason(update, context, draft)
 
 
@@ -409,6 +426,7 @@ async def _create(update: Update, context: HRContext, pay_date: date) -> int:
             policy_store(context.services).library, employee_id=draft["employee_id"],
             months=[date.fromisoformat(m) for m in draft["months"]], pay_date=pay_date,
             reason=CaseReason(draft["reason"]), reason_text=draft.get("reason_text"),
+            changed_fields=[tuple(f) for f in draft.get("changed_fields", [])],
             today=member_today(context, member), now=context.services.clock.now(),
             reminder_defaults=context.services.settings.reminders,
         )
@@ -538,6 +556,7 @@ def build_conversation() -> ConversationHandler[Any]:
         states={
             CaseStep.REASON: [CallbackQueryHandler(on_reason, pattern=matching(CaseReasonPick))],
             CaseStep.REASON_TEXT: [MessageHandler(TEXT_ANSWER, on_reason_text)],
+            CaseStep.CHANGED_FIELDS: [MessageHandler(TEXT_ANSWER, on_changed_fields)],
             CaseStep.PAY_DATE: [
                 CallbackQueryHandler(on_pay_today, pattern=matching(CasePayToday)),
                 MessageHandler(TEXT_ANSWER, on_pay_date),

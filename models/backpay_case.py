@@ -41,6 +41,10 @@ class BackpayCase(SQLModel, table=True):
     policy_version: str = Field(max_length=200)
     reason: str = Field(max_length=20)
     reason_text: str | None = Field(default=None, max_length=200)
+    #: 员工信息有误: [[field, old value, new value], …] for the 员工信息变更表 (0011).
+    changed_fields: list[list[str]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     planned_pay_date: date
     actual_pay_date: date | None = None
     #: The late fee re-priced for the actual payment date (None until it is known).

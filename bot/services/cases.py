@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.documents.facts import CaseFacts
+from bot.documents.facts import CaseFacts, ChangedField
 from bot.documents.facts import CaseReason as DocumentReason
 from bot.services import backpay
 from bot.services.access import Member
@@ -187,6 +187,8 @@ class CaseView:
     policy_version: str
     reason: CaseReason
     reason_text: str | None
+    #: 员工信息有误: the corrected fields' names (values stay out of chat: they may be 身份证).
+    changed_field_names: tuple[str, ...]
     planned_pay_date: date
     actual_pay_date: date | None
     actual_late_fee: Decimal | None
@@ -271,6 +273,7 @@ def open_case(
     reason_text: str | None,
     today: date,
     now: datetime,
+    changed_fields: Sequence[tuple[str, str, str]] = (),
     reminder_defaults: ReminderConfig | None = None,
 ) -> CaseView:
     """Price the months as /backpay does, freeze the result and move the months to 补缴中.
@@ -311,6 +314,8 @@ def open_case(
             employee_total=result.employee, late_fee=result.late_fee,
             policy_version=result.rules_version.id, reason=reason,
             reason_text=reason_text if reason is CaseReason.OTHER else None,
+            changed_fields=[list(f) for f in changed_fields]
+            if reason is CaseReason.WRONG_EMPLOYEE_DATA and changed_fields else None,
             planned_pay_date=pay_date, state=CaseState.DRAFT, opened_by=member.user_id,
             opened_at=now, last_change_at=now,
         )
@@ -352,7 +357,9 @@ def _view(session: Session, case: BackpayCase, today: date) -> CaseView:
         months=tuple(FrozenMonth.from_json(m) for m in case.months),
         employer=case.employer_total, employee=case.employee_total, late_fee=case.late_fee,
         policy_version=case.policy_version, reason=CaseReason(case.reason),
-        reason_text=case.reason_text, planned_pay_date=case.planned_pay_date,
+        reason_text=case.reason_text,
+        changed_field_names=tuple(f[0] for f in case.changed_fields or ()),
+        planned_pay_date=case.planned_pay_date,
         actual_pay_date=case.actual_pay_date, actual_late_fee=case.actual_late_fee,
         state=state, opened_on=opened_on, age_days=(today - opened_on).days,
         history=tuple(
@@ -536,6 +543,7 @@ def _facts(session: Session, library: PolicyLibrary, case: BackpayCase,
         policy_version=_version(region, case.policy_version, case.planned_pay_date),
         opened_on=today_in(company.timezone, case.opened_at), letter_date=today,
         reason_text=case.reason_text or "", first_day=case.first_day,
+        changed_fields=tuple(ChangedField(*f) for f in case.changed_fields or ()),
         national_version=library.national.version_for(case.planned_pay_date),
     )
 

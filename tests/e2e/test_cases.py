@@ -250,7 +250,11 @@ async def test_case_from_the_ledger_for_a_gap_month(bot: BotHarness) -> None:
     assert "断缴 1 人" in december.text or "断缴）1 人" in december.text
     (asked,) = await bot.press(HR, "🧾 办理补缴")
     assert "陈明远 2026-12" in asked.text
-    await bot.press(HR, "员工信息有误")
+    (asked,) = await bot.press(HR, "员工信息有误")
+    assert "字段 原值 新值" in asked.text
+    (bad,) = await bot.say(HR, "姓名")
+    assert "第1行“姓名”无法识别" in bad.text
+    await bot.say(HR, "姓名 陈明原 陈明远\n身份证号码：110101199003071234 → 110101199003071233")
     (bad,) = await bot.say(HR, "下周")
     assert "日期" in bad.text
     (case,) = await bot.say(HR, "1月20日")
@@ -258,8 +262,11 @@ async def test_case_from_the_ledger_for_a_gap_month(bot: BotHarness) -> None:
     expected = back_payment(load_library().region("北京"), Decimal("5000"),
                             [date(2026, 12, 1)], date(2027, 1, 20), first_day=date(2026, 12, 1))
     assert f"总计 ¥{expected.total:,.2f}" in case.text
+    assert "更正：姓名、身份证号码" in case.text and "110101199003071234" not in case.text
     files = await bot.press(HR, "📄 生成文件", expect=5)
     assert files[1].document_name == "员工信息变更表_陈明远_2026-12.xlsx"
+    changes = sheet_text(files[1].document_bytes)
+    assert "陈明原" in changes and "110101199003071234" in changes  # HR's private copy
     (december,) = await bot.say(HR, "/ledger 2026-12")
     assert "补缴中 1 人" in december.text and "🧾 办理补缴" not in str(december.buttons)
 
