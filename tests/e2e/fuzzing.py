@@ -44,7 +44,7 @@ from policies.idnumber import check_digit
 COMMANDS = [
     "/hire", "/leave", "/base", "/base_all", "/backpay", "/todo", "/employees", "/employee",
     "/ledger", "/export", "/policy", "/policy_version", "/settings", "/cancel", "/help",
-    "/start", "/bindgroup", "/reminders",
+    "/start", "/bindgroup", "/reminders", "/cases",
 ]  # fmt: skip
 
 #: Every callback pattern's prefix, with typical and broken tails.
@@ -56,6 +56,8 @@ CALLBACK_PREFIXES = [
     "todo:page:", "emp:page:", "ledger:page:", "ledger:decl", "ledger:paid:", "ledger:bulk:",
     "ledger:month:", "policy:", "reminders:done:", "reminders:snooze:", "reminders:view:",
     "transfer:map:", "transfer:confirm", "transfer:cancel", "transfer:errors", "settings:",
+    "case:open:", "case:bp:", "case:reason:", "case:pay:today", "case:paid:planned",
+    "case:show:", "case:mv:", "case:docs:", "case:page:",
     "x", "", ":",
 ]  # fmt: skip
 
