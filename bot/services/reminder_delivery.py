@@ -829,8 +829,8 @@ class ReminderScheduler:
                     )
             if planned is not None:
                 self._follow_up = True
-            row.last_error = f"Gone: {error}"[:300] if endpoint.kind != ChannelKind.TELEGRAM \
-                else f"Forbidden: {error}"[:300]
+            why = "Forbidden" if endpoint.kind == ChannelKind.TELEGRAM else "Gone"
+            row.last_error = f"{why}: {error}"[:300]
             row.updated_at = now
 
     def _postpone(self, reminder_id: int, until: datetime, reason: str) -> None:
