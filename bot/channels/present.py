@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from bot.callbacks import CaseOpen, CaseShow, ReminderPress
+from bot.callbacks import CaseOpen, CaseShow, ReminderPress, reminder_payload
 from bot.channels.base import Action, Rendered
 from bot.render import format_day, macro, render
 from bot.services.notifications import (
@@ -34,17 +34,13 @@ from policies.reminder_plan import ReminderKind
 GROUP_NAME = "HR群"
 
 
-def start_payload(reminder_id: int) -> str:
-    """The deep-link payload that opens a reminder in the bot (t.me/<bot>?start=r<id>)."""
-    return f"r{reminder_id}"
-
-
 def reminder_actions(reminder_id: int) -> tuple[Action, ...]:
     """已办理 / 明天再提醒 / 查看; only 查看 has a link form (robots cannot take presses)."""
     return (
         Action("✅ 已办理", ReminderPress("done", reminder_id).data),
         Action("⏰ 明天再提醒", ReminderPress("snooze", reminder_id).data),
-        Action("📄 查看", ReminderPress("view", reminder_id).data, start_payload(reminder_id)),
+        Action("📄 查看", ReminderPress("view", reminder_id).data,
+               reminder_payload(reminder_id)),
     )
 
 
