@@ -39,6 +39,7 @@ from bot.callbacks import (
 from bot.context import HRContext
 from bot.documents import case_documents
 from bot.documents.impact_note import impact_message
+from bot.documents.letter import letter_message
 from bot.parsing import CHANGED_FIELDS_HINT, InputError, parse_changed_fields, parse_day
 from bot.render import macro, render
 from bot.services import access, cases
@@ -256,6 +257,8 @@ async def on_documents(update: Update, context: HRContext) -> None:
     assert chat is not None
     for document in files:
         await chat.send_document(document.content, filename=document.filename)
+    # the 说明函 as the employee will read it, then what the gap means for them (both masked)
+    await reply(update, letter_message(facts))
     await reply(update, impact_message(facts))
 
 

@@ -107,8 +107,10 @@ async def test_case_from_backpay_through_the_office_to_backpaid(
     assert [b for b, _ in case.buttons] == ["📤 已提交", "📄 生成文件"]
     assert ledger_states(bot)[date(2026, 12, 1)] == "backpaying"
 
-    *files, impact = await bot.press(HR, "📄 生成文件", expect=4)
+    *files, letter, impact = await bot.press(HR, "📄 生成文件", expect=5)
     assert "医疗" in impact.text and VALID_ID not in impact.text
+    assert "陈明远" in letter.text and "110101********1233" in letter.text
+    assert VALID_ID not in letter.text
     assert [f.document_name for f in files] == [
         "社保补缴申报表_陈明远_2026-12.xlsx", "社保补缴说明函_陈明远_2026-12.docx",
         "跨年补缴权益影响说明_陈明远_2026-12.docx"]
@@ -263,7 +265,7 @@ async def test_case_from_the_ledger_for_a_gap_month(bot: BotHarness) -> None:
                             [date(2026, 12, 1)], date(2027, 1, 20), first_day=date(2026, 12, 1))
     assert f"总计 ¥{expected.total:,.2f}" in case.text
     assert "更正：姓名、身份证号码" in case.text and "110101199003071234" not in case.text
-    files = await bot.press(HR, "📄 生成文件", expect=5)
+    files = await bot.press(HR, "📄 生成文件", expect=6)
     assert files[1].document_name == "员工信息变更表_陈明远_2026-12.xlsx"
     changes = sheet_text(files[1].document_bytes)
     assert "陈明原" in changes and "110101199003071234" in changes  # HR's private copy
@@ -297,7 +299,7 @@ async def test_overdue_reminder_to_case_and_one_stall_reminder(
     await bot.press(HR, "入职信息未同步")
     (case,) = await bot.say(HR, "1月6日")
     assert "｜待提交" in case.text and "2027-01-06（周三）" in case.text
-    *files, _ = await bot.press(HR, "📄 生成文件", expect=4)
+    *files, _, _ = await bot.press(HR, "📄 生成文件", expect=5)
     cli = cli_backpay(capsys, "--city", "北京", "--base", "5000", "--month", "2026-12",
                       "--pay-date", "2027-01-06")
     figures = sheet_numbers(files[0].document_bytes)
