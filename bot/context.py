@@ -37,7 +37,7 @@ class AppServices:
     reminders: ReminderScheduler | None = None
     #: Encrypts secrets at rest (robot webhook URLs); its key is read when first needed.
     secret_box: SecretBox | None = None
-    #: The delivery channels by kind (bot/app.py registers them).
+    #: The delivery channels by kind (bot/bootstrap.py register_channels fills it).
     channels: dict[ChannelKind, Channel] = field(default_factory=dict)
 
 

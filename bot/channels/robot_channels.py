@@ -1,4 +1,4 @@
-"""The three group-robot adapters, built together for the composition root (bot/app.py)."""
+"""The three group-robot adapters, built together for the composition root (bot/bootstrap.py)."""
 
 from __future__ import annotations
 

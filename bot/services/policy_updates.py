@@ -2,8 +2,8 @@
 
 The import only records: one audit entry per affected company (holding the changes) and a
 `policy_update` reminder row pointing at it, in one transaction. The running bot's reminder
-tick delivers it like any reminder (lease, retries, RetryAfter, Forbidden, once per chat), so a
-notice is never lost when the CLI has no token and never sent around that bookkeeping.
+tick delivers it like any reminder (lease, retries, RetryAfter, Forbidden, once per endpoint),
+so a notice is never lost when the CLI has no token and never sent around that bookkeeping.
 """
 
 from __future__ import annotations
