@@ -687,3 +687,18 @@ async def test_the_blocked_note_is_an_outbox_row_retried_when_telegram_fails_onc
     assert (notice.id, f"telegram:{HR2}") in deliveries(world)
     await world.tick_at(at("2026-12-24", 9, 30))
     assert not [s for s in world.channel.take() if "屏蔽" in s.text]  # told once
+
+
+async def test_a_vendor_wide_wait_holds_back_that_vendors_other_robots(world: World) -> None:
+    first, second = add_robot(world), add_robot(world)
+    robot = with_robot_adapter(world)
+    world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    robot.faults.append(RetryLater(120, "HTTP 429", whole_channel=True))
+    sent = await world.tick_at(at("2026-12-29", 9))
+    assert sorted(s.chat_id for s in sent) == sorted([HR, HR2])  # Telegram is not held back
+    assert robot.sent == []  # the second robot was not tried while the vendor asked to wait
+    assert await world.tick_at(at("2026-12-29", 9, 1)) == []
+    assert robot.sent == []
+    assert await world.tick_at(at("2026-12-29", 9, 2)) == []  # the wait is over: robots only
+    assert sorted(address for address, _ in robot.sent) == [first, second]

@@ -56,7 +56,16 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\
 
 #: Presentation: Telegram itself, the templates' renderer, the buttons' callback data, and the
 #: reading of typed input, whose refusals are Chinese sentences (the handler parses first).
-PRESENTATION = {"telegram", "bot.render", "bot.callbacks", "bot.parsing"}
+PRESENTATION = {
+    "telegram",
+    "bot.render",
+    "bot.callbacks",
+    "bot.parsing",
+    # the outbox's edge: services hand notifications to a presenter and channels passed in
+    "bot.channels.present",
+    "bot.channels.telegram",
+    "bot.bootstrap",
+}
 
 #: issue 10: the channels branch emptied this list
 CHANNEL_MODULES: set[str] = set()
