@@ -301,7 +301,8 @@ async def on_open(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     try:
         subject = await context.db(cases.gap_subject, context.services.engine, member,
-                                   employee_id, member_today(context, member))
+                                   policy_store(context.services).library, employee_id,
+                                   member_today(context, member))
     except DomainError as error:
         await _refuse(update, error)
         return ConversationHandler.END
@@ -327,11 +328,11 @@ async def on_from_backpay(update: Update, context: HRContext) -> int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     try:
-        subject = await context.db(cases.gap_subject, context.services.engine, member,
-                                   kept["employee_id"], member_today(context, member))
-        name = subject.name
-    except DomainError:
-        name = ""  # no open month left: open_case will say which months are taken
+        name = await context.db(cases.employee_name, context.services.engine, member,
+                                kept["employee_id"])
+    except DomainError as error:
+        await _refuse(update, error)
+        return ConversationHandler.END
     return await _ask_reason(update, context, {
         "company_id": member.company_id, "employee_id": kept["employee_id"], "name": name,
         "months": kept["months"], "pay_date": kept["pay_date"],

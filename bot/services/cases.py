@@ -31,6 +31,7 @@ from bot.services.errors import (
     Operation,
     PaymentDateBeforeOpening,
 )
+from bot.services.ledger import obligation_due
 from bot.services.reminder_planning import plan_case_stall
 from bot.settings import ReminderConfig
 from models.backpay_case import BackpayCase, CaseEvent, case_by_id, case_events, open_cases
@@ -42,7 +43,7 @@ from policies.backpay import BackPayment, BackPaymentMonth
 from policies.backpay_case import CaseReason, CaseState, IllegalMove, move, possible_moves
 from policies.contributions import ContributionItem, MonthlyContribution
 from policies.idnumber import mask_id_number
-from policies.ledger_rules import LedgerState, month_of
+from policies.ledger_rules import LedgerState, is_gap, month_of
 from policies.library import PolicyLibrary, RegionPolicy
 from policies.schema import PolicyVersion
 from policies.timezones import today_in
@@ -247,18 +248,33 @@ def _unpaid_months(session: Session, company_id: int, employee_id: int,
     return list(session.exec(statement.order_by(col(LedgerMonth.month))))
 
 
-def gap_subject(engine: Engine, member: Member, employee_id: int, today: date) -> CaseSubject:
-    """The employee's unpaid months up to this month that no case holds yet (from an overdue
-    registration reminder or /ledger); NoGapMonths when there is none."""
+def gap_subject(engine: Engine, member: Member, library: PolicyLibrary | None,
+                employee_id: int, today: date) -> CaseSubject:
+    """The employee's gap months (断缴: unpaid after their own due date, first-month rule
+    included) that no case holds yet, for 办理补缴 on an overdue registration reminder or a
+    /ledger line; a month not yet due is an ordinary contribution, not a back-payment.
+    NoGapMonths when there is none."""
     with Session(engine) as session:
         employee = employee_by_id(session, member.company_id, employee_id)
         if employee is None or employee.id is None:
             raise EmployeeNotFound(Operation.BACKPAY)
-        months = tuple(r.month for r in _unpaid_months(session, member.company_id,
-                                                      employee.id, today))
+        months = tuple(
+            r.month for r in _unpaid_months(session, member.company_id, employee.id, today)
+            if is_gap(r.state, obligation_due(library, employee.insured_city, r.month,
+                                              employee.first_day).due, today)
+        )
     if not months:
         raise NoGapMonths(employee.name)
     return CaseSubject(employee.id, employee.name, months)
+
+
+def employee_name(engine: Engine, member: Member, employee_id: int) -> str:
+    """The name a case conversation shows (EmployeeNotFound outside the company)."""
+    with Session(engine) as session:
+        employee = employee_by_id(session, member.company_id, employee_id)
+    if employee is None:
+        raise EmployeeNotFound(Operation.BACKPAY)
+    return employee.name
 
 
 def open_case(

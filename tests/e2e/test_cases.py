@@ -15,7 +15,7 @@ from harness import HR, OTHER_HR, SHANGHAI, BotHarness
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.callbacks import CaseMove, CaseShow
+from bot.callbacks import CaseMove, CaseOpen, CaseShow
 from bot.cli import main
 from bot.local_api import SentMessage
 from models.backpay_case import BackpayCase, CaseEvent
@@ -353,3 +353,40 @@ async def test_two_companies_never_see_each_others_cases(bot: BotHarness) -> Non
     bot.api.press_button(HR, mine.message_id, CaseShow(other_case).data, strict=False)
     (refused,) = await bot.api.wait_for_messages(HR, since=mark, timeout=15)
     assert "找不到该补缴案例" in refused.text and "王芳" not in refused.text
+
+
+async def test_the_opening_conversation_survives_a_crash(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot)
+    bot.clock.set(at(1, 15))
+    (december,) = await bot.say(HR, "/ledger 2026-12")
+    await bot.press(HR, "🧾 办理补缴")
+    await bot.press(HR, "遗漏申报")  # now asked for the payment date
+    await bot.restart(crash=True)
+    (case,) = await bot.say(HR, "1月20日")
+    assert "已创建补缴案例" in case.text and "遗漏申报" in case.text
+    # the same 办理补缴 pressed again: the month is taken, nothing is opened twice
+    mark = bot.api.mark()
+    bot.api.press_button_text(HR, "🧾 办理补缴", message_id=december.message_id)
+    (refused,) = await bot.api.wait_for_messages(HR, since=mark, timeout=15)
+    assert "没有未缴纳且未在补缴中的月份" in refused.text
+    with Session(bot.engine) as session:
+        assert len(session.exec(select(BackpayCase)).all()) == 1
+
+
+async def test_a_forged_open_for_another_companys_employee_is_refused(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.join_as_hr(OTHER_HR, company="别家公司")
+    await hire(bot, user=OTHER_HR, name="王芳")
+    bot.clock.set(at(1, 15))
+    (listing,) = await bot.say(HR, "/cases")
+    with Session(bot.engine) as session:
+        employee_id = session.exec(select(LedgerMonth.employee_id)).first()
+    assert employee_id is not None
+    mark = bot.api.mark()
+    bot.api.press_button(HR, listing.message_id, CaseOpen(employee_id).data, strict=False)
+    (refused,) = await bot.api.wait_for_messages(HR, since=mark, timeout=15)
+    assert "该员工不存在或不属于您的公司" in refused.text and "王芳" not in refused.text
+    with Session(bot.engine) as session:
+        assert session.exec(select(BackpayCase)).all() == []
+        assert {r.state for r in session.exec(select(LedgerMonth))} == {"pending"}
