@@ -29,7 +29,7 @@ from bot.services.errors import (
     EmployeeNotFound,
     NoGapMonths,
     Operation,
-    PaymentDateBeforeOpening,
+    PaymentDateOutOfRange,
 )
 from bot.services.ledger import obligation_due
 from bot.services.reminder_planning import plan_case_stall
@@ -468,7 +468,7 @@ def move_case(
             paid = paid_on or case.planned_pay_date
             frozen_first = min(date.fromisoformat(m["month"]) for m in case.months)
             if not frozen_first <= paid <= today:
-                raise PaymentDateBeforeOpening(paid, frozen_first, today)
+                raise PaymentDateOutOfRange(paid, frozen_first, today)
             actual = _reprice(library, case, paid) if paid != case.planned_pay_date \
                 else case.late_fee
             case.actual_pay_date = paid

@@ -231,7 +231,7 @@ class CaseMonthsTaken(DomainError):
 
 
 @dataclass(eq=False)
-class PaymentDateBeforeOpening(DomainError):
+class PaymentDateOutOfRange(DomainError):
     """An actual payment date before the months it pays for, or after today."""
 
     on: date

@@ -143,6 +143,9 @@ async def test_case_from_backpay_through_the_office_to_backpaid(
     bot.clock.set(at(1, 22))
     (asked,) = await bot.press(HR, "✅ 已完成")
     assert "实际缴费日期" in asked.text
+    (refused,) = await bot.say(HR, "2027-02-01")  # after today: refused, still asked
+    assert ("实际缴费日期“2027-02-01”应在 2026-12-01（周二） 至 2027-01-22（周五） 之间"
+            in refused.text)
     (done,) = await bot.say(HR, "2027-01-22")
     later = back_payment(load_library().region("北京"), Decimal("5000"),
                          [date(2026, 12, 1)], date(2027, 1, 22), first_day=date(2026, 12, 1))

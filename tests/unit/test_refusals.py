@@ -76,7 +76,7 @@ SAMPLES: list[tuple[DomainError, str]] = [
         "❌ 王芳的 2026-12 已在补缴中或已缴纳，不能重复办理。",
     ),
     (
-        errors.PaymentDateBeforeOpening(date(2027, 2, 1), date(2026, 12, 1), date(2027, 1, 20)),
+        errors.PaymentDateOutOfRange(date(2027, 2, 1), date(2026, 12, 1), date(2027, 1, 20)),
         "❌ 实际缴费日期“2027-02-01”应在 2026-12-01（周二） 至 2027-01-20（周三） 之间",
     ),
 ]
