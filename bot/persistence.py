@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -91,6 +91,20 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         #: is through its queue), for rows read or written.
         self._stored: dict[tuple[str, str], str | None] = {}
         self._writer: ThreadPoolExecutor | None = None
+        #: conversation name -> (names of the conversations merged into it, state converter)
+        self._merged: dict[str, tuple[list[str], Callable[[str, object], object | None]]] = {}
+
+    def merge_conversations(
+        self,
+        into: str,
+        names: Sequence[str],
+        convert: Callable[[str, object], object | None],
+    ) -> None:
+        """Read the stored states of the conversations `names` (replaced by the single
+        conversation `into`) as `into`'s when it loads: `convert(name, state)` is the state in
+        `into`, None to drop it. A key `into` already has keeps its own state; the old rows
+        are deleted once read. Call before the application initialises."""
+        self._merged[into] = (list(names), convert)
 
     @asynccontextmanager
     async def one_transaction(self) -> AsyncIterator[None]:
@@ -195,7 +209,24 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         conversations: ConversationDict = {}
         for row in self._load(_conversation_kind(name)):
             conversations[tuple(json.loads(row.key))] = row.data
+        if name in self._merged:
+            await self._merge_into(name, conversations)
         return conversations
+
+    async def _merge_into(self, name: str, conversations: ConversationDict) -> None:
+        """Fold the rows of the conversations merged into `name` (see merge_conversations)."""
+        old_names, convert = self._merged[name]
+        writes: _Writes = {}
+        for old in old_names:
+            for row in self._load(_conversation_kind(old)):
+                writes[(_conversation_kind(old), row.key)] = _DELETED
+                key = tuple(json.loads(row.key))
+                state = convert(old, row.data)
+                if state is not None and key not in conversations:
+                    conversations[key] = state
+                    writes[(_conversation_kind(name), row.key)] = state
+        if writes:
+            await self._commit(writes)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None

@@ -20,17 +20,30 @@ from handlers import (
     transfer,
 )
 from handlers.common import refuse_control_text, refuse_unparseable
+from handlers.dialog import add_dialogs, add_stale_alerts
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
-    """Register every feature's handlers; conversations first so they see their answers.
+    """Register every feature's handlers; the dialogs first so they see their answers.
 
     Before them all, one guard answers every press whose callback_data does not parse, and
-    one refuses messages carrying control characters (a NUL breaks PostgreSQL).
+    one refuses messages carrying control characters (a NUL breaks PostgreSQL). The dialogs
+    (/company's switch among them, which ends the one left open) share one ConversationHandler
+    (handlers/dialog.py).
     """
     refuse_unparseable(app)
     refuse_control_text(app)
-    features = (start, company, hire, todo, reminders, robot, ledger, leave, base, transfer,
-                backpay, cases)
-    for feature in (*features, policy):
+    start.register(app)
+    dialogs = [
+        company.build_dialog(),
+        hire.build_dialog(),
+        todo.build_dialog(),
+        leave.build_dialog(),
+        base.build_dialog(),
+        backpay.build_dialog(),
+        cases.build_dialog(),
+    ]
+    add_dialogs(app, dialogs)
+    for feature in (todo, reminders, robot, ledger, transfer, cases, policy):
         feature.register(app)
+    add_stale_alerts(app, dialogs)

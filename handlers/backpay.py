@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import IntEnum
-from typing import Any
+from enum import StrEnum
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -31,15 +29,12 @@ from bot.services.access import Member
 from bot.services.backpay import Subject
 from bot.services.errors import DomainError
 from bot.services.policy_qa import policy_store
+from handlers import dialog
 from handlers.cases import remember_backpay_result
 from handlers.common import (
     TEXT_ANSWER,
-    add_conversation,
-    checkpoint,
-    conversation,
     current_hr,
     edit_message,
-    end_conversation,
     keyboard,
     member_today,
     message_text,
@@ -50,32 +45,24 @@ from handlers.common import (
     show_choice,
     unexpected_answer,
 )
+from handlers.dialog import Dialog, begin, checkpoint, finish
+from handlers.drafts import BackpayDraft
 from handlers.refusals import refusal
 
 
-class BackpayState(IntEnum):
-    SUBJECT = 0
-    MONTHS = 1
-    PAY_DATE = 2
+class BackpayState(StrEnum):
+    # In this order: the old conversation stored a step as its index here (legacy_states).
+    SUBJECT = "backpay.subject"
+    MONTHS = "backpay.months"
+    PAY_DATE = "backpay.pay_date"
 
 
 CONVERSATION = "backpay"
-DRAFT_KEY = "backpay_draft"
 
 
-def _draft(context: HRContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    return dict(context.user_data.get(DRAFT_KEY) or {})
-
-
-def _save(context: HRContext, draft: dict[str, Any]) -> None:
-    assert context.user_data is not None
-    context.user_data[DRAFT_KEY] = draft
-
-
-def _clear(context: HRContext) -> None:
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT_KEY, None)
+def _draft(context: HRContext) -> BackpayDraft:
+    """The calculation under way (an empty one if it is gone: the steps say what is missing)."""
+    return dialog.load(context, BackpayDraft) or BackpayDraft()
 
 
 def _months(months: list[date] | tuple[date, ...]) -> str:
@@ -94,15 +81,19 @@ def _employee_buttons(context: HRContext, member: Member, page: int) -> list[lis
     return rows
 
 
-async def cmd_backpay(update: Update, context: HRContext) -> int:
+async def cmd_backpay(update: Update, context: HRContext) -> object:
     """Start a back-payment calculation."""
+    await begin(update, context, CONVERSATION)
+    return await _ask_subject(update, context)
+
+
+async def _ask_subject(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    _clear(context)
     rows = _employee_buttons(context, member, 1)
-    _save(context, {"has_employees": any(rows[:-1])})
-    await checkpoint(update, context, CONVERSATION, BackpayState.SUBJECT)
+    dialog.save(context, BackpayDraft(has_employees=any(rows[:-1])))
+    await checkpoint(update, context, BackpayState.SUBJECT)
     await reply(update, render("backpay_ask_subject", has_employees=any(rows[:-1]),
                                city=member.city), rows)
     return BackpayState.SUBJECT
@@ -123,8 +114,9 @@ async def on_page(update: Update, context: HRContext) -> int:
 
 
 async def _ask_months(update: Update, context: HRContext, subject: Subject) -> int:
-    _save(context, {"subject": subject.to_dict()})
-    await checkpoint(update, context, CONVERSATION, BackpayState.MONTHS)
+    dialog.save(context, BackpayDraft(has_employees=_draft(context).has_employees,
+                                      subject=subject))
+    await checkpoint(update, context, BackpayState.MONTHS)
     unpaid = _months(subject.unpaid)
     buttons = ([[(f"✅ 按未缴月份（{len(subject.unpaid)}个）", BackpayUnpaidMonths().data)]]
                if subject.unpaid else [])
@@ -133,7 +125,7 @@ async def _ask_months(update: Update, context: HRContext, subject: Subject) -> i
     return BackpayState.MONTHS
 
 
-async def on_employee(update: Update, context: HRContext) -> int:
+async def on_employee(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -143,7 +135,7 @@ async def on_employee(update: Update, context: HRContext) -> int:
             today=member_today(context, member))
     except DomainError as error:
         await show_choice(update, refusal(error))
-        return await cmd_backpay(update, context)
+        return await _ask_subject(update, context)
     await show_choice(update, f"员工：<b>{subject.name}</b>")
     return await _ask_months(update, context, subject)
 
@@ -155,7 +147,7 @@ async def on_base(update: Update, context: HRContext) -> int:
     try:
         subject = backpay.subject_for_base(member, parse_amount(message_text(update)))
     except InputError as error:
-        hint = "或点击上面的员工按钮。" if _draft(context).get("has_employees", True) else ""
+        hint = "或点击上面的员工按钮。" if _draft(context).has_employees else ""
         await reply(update, f"{error.html}{hint}")
         return BackpayState.SUBJECT
     return await _ask_months(update, context, subject)
@@ -164,9 +156,9 @@ async def on_base(update: Update, context: HRContext) -> int:
 async def _ask_pay_date(update: Update, context: HRContext, member: Member,
                         months: list[date]) -> int:
     draft = _draft(context)
-    draft["months"] = [m.isoformat() for m in months]
-    _save(context, draft)
-    await checkpoint(update, context, CONVERSATION, BackpayState.PAY_DATE)
+    draft.months = list(months)
+    dialog.save(context, draft)
+    await checkpoint(update, context, BackpayState.PAY_DATE)
     today = member_today(context, member)
     await reply(update, render("backpay_ask_pay_date", months=_months(months),
                                example=today.isoformat()),
@@ -175,8 +167,7 @@ async def _ask_pay_date(update: Update, context: HRContext, member: Member,
 
 
 def _subject(context: HRContext) -> Subject | None:
-    data = _draft(context).get("subject")
-    return Subject.from_dict(data) if data else None
+    return _draft(context).subject
 
 
 async def on_unpaid_months(update: Update, context: HRContext) -> int:
@@ -208,10 +199,10 @@ async def on_months(update: Update, context: HRContext) -> int:
 
 async def _finish(update: Update, context: HRContext, member: Member, pay_date: date) -> int:
     subject = _subject(context)
-    months = [date.fromisoformat(m) for m in _draft(context).get("months", [])]
+    months = _draft(context).months
     if subject is None or not months:
-        _clear(context)
-        await checkpoint(update, context, CONVERSATION, None)
+        dialog.forget(context)
+        await checkpoint(update, context, None)
         await reply(update, "测算信息已失效，请发送 /backpay 重新开始。")
         return ConversationHandler.END
     library = policy_store(context.services).library
@@ -220,8 +211,8 @@ async def _finish(update: Update, context: HRContext, member: Member, pay_date: 
     except DomainError as error:
         await reply(update, refusal(error))
         return BackpayState.PAY_DATE
-    _clear(context)
-    await checkpoint(update, context, CONVERSATION, None)
+    dialog.forget(context)
+    await checkpoint(update, context, None)
     buttons = []
     if subject.employee_id is not None:
         data = remember_backpay_result(context, subject.employee_id, months, pay_date)
@@ -252,9 +243,7 @@ async def on_pay_date(update: Update, context: HRContext) -> int:
 
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
-    return await end_conversation(
-        update, context, CONVERSATION, render("backpay_cancelled"), DRAFT_KEY
-    )
+    return await finish(update, context, render("backpay_cancelled"))
 
 
 # Not the expected kind of answer: say what is expected, keep the state.
@@ -264,8 +253,8 @@ on_unexpected = unexpected_answer(
 )
 
 
-def build_conversation() -> ConversationHandler[Any]:
-    return conversation(
+def build_dialog() -> Dialog:
+    return Dialog(
         CONVERSATION,
         entry_points=[CommandHandler("backpay", cmd_backpay)],
         states={
@@ -287,12 +276,9 @@ def build_conversation() -> ConversationHandler[Any]:
             CommandHandler("cancel", cmd_cancel),
             CommandHandler("backpay", cmd_backpay),
             CallbackQueryHandler(on_unexpected, pattern=r"^backpay:"),
-            MessageHandler(~filters.COMMAND, on_unexpected),
+            # A file sent meanwhile is an import (handlers/transfer.py), as it always was.
+            MessageHandler(~filters.COMMAND & ~filters.Document.ALL, on_unexpected),
         ],
-    )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    add_conversation(
-        app, build_conversation(), stale="该补缴测算已结束，请发送 /backpay 重新开始。"
+        stale="该补缴测算已结束，请发送 /backpay 重新开始。",
+        legacy_states=list(BackpayState),
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from decimal import Decimal
-from enum import IntEnum
+from enum import StrEnum
 from html import escape
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -37,47 +35,43 @@ from bot.services import base_change
 from bot.services.access import Member
 from bot.services.errors import DomainError
 from bot.services.leaving import StaffChoice
+from handlers import dialog
 from handlers.common import (
     TEXT_ANSWER,
-    add_conversation,
-    checkpoint,
-    conversation,
     current_hr,
-    draft_of,
-    draft_token,
-    end_conversation,
     member_today,
     message_text,
-    new_draft_nonce,
     pressed,
     refuse_stale_confirm,
     reply,
     show_choice,
     unexpected_answer,
 )
+from handlers.dialog import Dialog, begin, checkpoint, expired, finish
+from handlers.drafts import BaseAllDraft, BaseChangeDraft
 from handlers.ledger import policy_library
 from handlers.pickers import ActiveEmployeePicker
 from handlers.refusals import refusal
 from policies.ledger_rules import format_month, month_of, next_month, parse_month
 
 
-class BaseState(IntEnum):
-    EMPLOYEE = 0
-    AMOUNT = 1
-    MONTH = 2
-    CONFIRM = 3
-    ALL_REVIEW = 4
+class BaseState(StrEnum):
+    # In this order: the old conversation stored a step as its index here (legacy_states).
+    EMPLOYEE = "base.employee"
+    AMOUNT = "base.amount"
+    MONTH = "base.month"
+    CONFIRM = "base.confirm"
+    ALL_REVIEW = "base.all_review"
 
 
 CONVERSATION = "base"
-DRAFT_KEY = "base_draft"
 NO_EMPLOYEES_HINT = "请先发送 /hire 登记入职，或发送员工表（.xlsx/.csv）导入。"
 SHOWN_LINES = 10
 
 PICKER = ActiveEmployeePicker(
     name=CONVERSATION,
     state=BaseState.EMPLOYEE,
-    draft_key=DRAFT_KEY,
+    draft=BaseChangeDraft,
     question="base_ask_employee",
     nobody=f"当前没有在职员工。{NO_EMPLOYEES_HINT}",
     employee_button=BaseEmployee,
@@ -90,11 +84,12 @@ def _month(day: date) -> Month:
     return Month(day.year, day.month, 1)
 
 
-def _draft(context: HRContext) -> dict[str, Any]:
-    return draft_of(context, DRAFT_KEY)
+def _draft(context: HRContext) -> BaseChangeDraft | None:
+    """The /base change under way (None: gone, the step says it expired)."""
+    return dialog.load(context, BaseChangeDraft)
 
 
-async def on_employee(update: Update, context: HRContext) -> int:
+async def on_employee(update: Update, context: HRContext) -> object:
     picked = await PICKER.chosen(update, context)
     if picked is None:
         return ConversationHandler.END
@@ -103,7 +98,7 @@ async def on_employee(update: Update, context: HRContext) -> int:
     return await _ask_amount(update, context, chosen)
 
 
-async def on_employee_text(update: Update, context: HRContext) -> int:
+async def on_employee_text(update: Update, context: HRContext) -> object:
     """A typed name or 身份证 picks the employee as a button would."""
     picked = await PICKER.typed(update, context)
     if picked is None:
@@ -113,15 +108,19 @@ async def on_employee_text(update: Update, context: HRContext) -> int:
     return await _ask_amount(update, context, chosen)
 
 
-async def _ask_amount(update: Update, context: HRContext, chosen: StaffChoice) -> int:
-    first = chosen.first_day.isoformat() if chosen.first_day else None
-    _draft(context).update(employee_id=chosen.employee_id, name=chosen.name, first_day=first)
-    await checkpoint(update, context, CONVERSATION, BaseState.AMOUNT)
+async def _ask_amount(update: Update, context: HRContext, chosen: StaffChoice) -> object:
+    draft = _draft(context)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    draft.employee_id, draft.name = chosen.employee_id, chosen.name
+    draft.first_day = chosen.first_day
+    dialog.save(context, draft)
+    await checkpoint(update, context, BaseState.AMOUNT)
     await reply(update, f"请输入{chosen.name}新的缴费基数（元），例如 8000：")
     return BaseState.AMOUNT
 
 
-async def on_amount(update: Update, context: HRContext) -> int:
+async def on_amount(update: Update, context: HRContext) -> object:
     try:
         amount = parse_amount(message_text(update))
     except InputError as error:
@@ -130,13 +129,16 @@ async def on_amount(update: Update, context: HRContext) -> int:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    _draft(context)["base"] = str(amount)
+    draft = _draft(context)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    draft.base = amount
+    dialog.save(context, draft)
     this_month = month_of(member_today(context, member))
-    first_day = _draft(context).get("first_day")
-    if first_day:  # never offer a month before the first day (it would be refused)
-        this_month = max(this_month, month_of(date.fromisoformat(first_day)))
+    if draft.first_day:  # never offer a month before the first day (it would be refused)
+        this_month = max(this_month, month_of(draft.first_day))
     following = next_month(this_month)
-    await checkpoint(update, context, CONVERSATION, BaseState.MONTH)
+    await checkpoint(update, context, BaseState.MONTH)
     await reply(
         update,
         "请输入生效月份，例如 2026-07（从该月起按新基数申报）：",
@@ -150,23 +152,28 @@ async def on_amount(update: Update, context: HRContext) -> int:
     return BaseState.MONTH
 
 
-async def _ask_confirm(update: Update, context: HRContext, member: Member, month: date) -> int:
+async def _ask_confirm(
+    update: Update, context: HRContext, member: Member, month: date
+) -> object:
     draft = _draft(context)
+    if draft is None or draft.employee_id is None or draft.base is None:
+        return await expired(update, context, CONVERSATION)
     try:
         line = base_change.preview_base_change(
             context.services.engine,
             member,
-            draft["employee_id"],
+            draft.employee_id,
             month,
-            Decimal(draft["base"]),
+            draft.base,
             library=policy_library(context.services),
         )
     except DomainError as error:
         await reply(update, refusal(error))
         return BaseState.MONTH
-    draft["month"] = month.isoformat()
-    await checkpoint(update, context, CONVERSATION, BaseState.CONFIRM)
-    token = draft_token(context, DRAFT_KEY)
+    draft.month = month
+    dialog.save(context, draft)
+    await checkpoint(update, context, BaseState.CONFIRM)
+    token = draft.token()
     await reply(
         update,
         render("base_confirm", line=line, month=month),
@@ -175,7 +182,7 @@ async def _ask_confirm(update: Update, context: HRContext, member: Member, month
     return BaseState.CONFIRM
 
 
-async def on_month_text(update: Update, context: HRContext) -> int:
+async def on_month_text(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -186,7 +193,7 @@ async def on_month_text(update: Update, context: HRContext) -> int:
     return await _ask_confirm(update, context, member, month)
 
 
-async def on_month_button(update: Update, context: HRContext) -> int:
+async def on_month_button(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -195,26 +202,28 @@ async def on_month_button(update: Update, context: HRContext) -> int:
     return await _ask_confirm(update, context, member, month)
 
 
-async def on_confirm(update: Update, context: HRContext) -> int:
+async def on_confirm(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    if pressed(update, BaseConfirm).draft != draft_token(context, DRAFT_KEY):
-        current = _draft(context)
-        await refuse_stale_confirm(update, f"{escape(str(current.get('name', '')))} 的基数调整")
+    draft = _draft(context)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    if pressed(update, BaseConfirm).draft != draft.token():
+        await refuse_stale_confirm(update, f"{escape(draft.name or '')} 的基数调整")
         return BaseState.CONFIRM
-    assert context.user_data is not None
-    draft = context.user_data.pop(DRAFT_KEY, {})
-    month = date.fromisoformat(draft["month"])
+    if draft.employee_id is None or draft.base is None or draft.month is None:
+        return await expired(update, context, CONVERSATION)
+    dialog.forget(context)
     result = base_change.apply_base_changes(
         context.services.engine,
         member,
-        month,
-        {draft["employee_id"]: Decimal(draft["base"])},
+        draft.month,
+        {draft.employee_id: draft.base},
         today=member_today(context, member),
         library=policy_library(context.services),
     )
-    await checkpoint(update, context, CONVERSATION, None)
+    await checkpoint(update, context, None)
     await show_choice(update, "已确认。")
     await reply(update, render("base_done", result=result))
     return ConversationHandler.END
@@ -230,7 +239,7 @@ async def _show_all(
     month: date,
     new_bases: dict[int, Decimal],
     notes: list[str],
-) -> int:
+) -> object:
     lines = base_change.preview_annual_adjustment(
         context.services.engine,
         member,
@@ -239,19 +248,17 @@ async def _show_all(
         library=policy_library(context.services),
     )
     if not lines:
-        return await end_conversation(
-            update,
-            context,
-            CONVERSATION,
-            f"当前没有在职员工，无需调整基数。{NO_EMPLOYEES_HINT}",
-            DRAFT_KEY,
+        return await finish(
+            update, context, f"当前没有在职员工，无需调整基数。{NO_EMPLOYEES_HINT}"
         )
-    draft = _draft(context)
-    draft["month"] = month.isoformat()
-    draft["bases"] = {str(k): str(v) for k, v in new_bases.items()}
+    draft = dialog.load(context, BaseAllDraft)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    draft.month, draft.bases = month, dict(new_bases)
+    dialog.save(context, draft)
     changed = [x for x in lines if x.effective != x.old_base]
     clamped = [x for x in lines if x.clamped]
-    await checkpoint(update, context, CONVERSATION, BaseState.ALL_REVIEW)
+    await checkpoint(update, context, BaseState.ALL_REVIEW)
     await reply(
         update,
         render(
@@ -266,7 +273,7 @@ async def _show_all(
         ),
         [
             [
-                ("✅ 确认调整", BaseAllConfirm(draft_token(context, DRAFT_KEY)).data),
+                ("✅ 确认调整", BaseAllConfirm(draft.token()).data),
                 ("✖️ 取消", BaseCancel().data),
             ]
         ],
@@ -274,8 +281,9 @@ async def _show_all(
     return BaseState.ALL_REVIEW
 
 
-async def cmd_base_all(update: Update, context: HRContext) -> int:
+async def cmd_base_all(update: Update, context: HRContext) -> object:
     """`/base_all 2027-07`: re-apply everyone's base under the limits in force from that month."""
+    await begin(update, context, CONVERSATION)
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -285,21 +293,21 @@ async def cmd_base_all(update: Update, context: HRContext) -> int:
     if month is None:
         await reply(update, "❌ 无法识别月份，请按 <code>/base_all 2027-07</code> 的格式发送。")
         return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[DRAFT_KEY] = {}
-    new_draft_nonce(context, DRAFT_KEY)
+    dialog.save(context, BaseAllDraft(month))
     return await _show_all(update, context, member, month, {}, [])
 
 
-async def on_all_file(update: Update, context: HRContext) -> int:
+async def on_all_file(update: Update, context: HRContext) -> object:
     """A file with 身份证号 + 缴费基数 sent during the yearly adjustment sets new bases."""
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
     message = update.effective_message
     assert message is not None and message.document is not None
-    draft = _draft(context)
-    month = date.fromisoformat(draft["month"])
+    draft = dialog.load(context, BaseAllDraft)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    month = draft.month
     file = await context.bot.get_file(message.document.file_id)
     data = bytes(await file.download_as_bytearray())
     try:
@@ -318,39 +326,38 @@ async def on_all_file(update: Update, context: HRContext) -> int:
     return await _show_all(update, context, member, month, new_bases, notes)
 
 
-async def on_all_confirm(update: Update, context: HRContext) -> int:
+async def on_all_confirm(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    if pressed(update, BaseAllConfirm).draft != draft_token(context, DRAFT_KEY):
-        month = date.fromisoformat(_draft(context)["month"])
-        uploaded = len(_draft(context).get("bases", {}))
+    draft = dialog.load(context, BaseAllDraft)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    if pressed(update, BaseAllConfirm).draft != draft.token():
+        month = draft.month
+        uploaded = len(draft.bases)
         what = f"{month.year}年{month.month}月起的年度基数调整"
         if uploaded:
             what += f"（按上传的 {uploaded} 人新基数）"
         await refuse_stale_confirm(update, what)
         return BaseState.ALL_REVIEW
-    assert context.user_data is not None
-    draft = context.user_data.pop(DRAFT_KEY, {})
-    month = date.fromisoformat(draft["month"])
+    dialog.forget(context)
     result = base_change.apply_annual_adjustment(
         context.services.engine,
         member,
-        month,
-        {int(k): Decimal(v) for k, v in draft.get("bases", {}).items()},
+        draft.month,
+        draft.bases,
         today=member_today(context, member),
         library=policy_library(context.services),
     )
-    await checkpoint(update, context, CONVERSATION, None)
+    await checkpoint(update, context, None)
     await show_choice(update, "已确认年度基数调整。")
     await reply(update, render("base_all_done", result=result))
     return ConversationHandler.END
 
 
 async def on_cancel(update: Update, context: HRContext) -> int:
-    return await end_conversation(
-        update, context, CONVERSATION, "已取消基数调整，未做任何更改。", DRAFT_KEY
-    )
+    return await finish(update, context, "已取消基数调整，未做任何更改。")
 
 
 on_unexpected = unexpected_answer(
@@ -359,8 +366,8 @@ on_unexpected = unexpected_answer(
 )
 
 
-def build_conversation() -> ConversationHandler[Any]:
-    return conversation(
+def build_dialog() -> Dialog:
+    return Dialog(
         CONVERSATION,
         entry_points=[
             CommandHandler("base", cmd_base),
@@ -393,8 +400,6 @@ def build_conversation() -> ConversationHandler[Any]:
             CallbackQueryHandler(on_unexpected, pattern=r"^base:"),
             MessageHandler(~filters.COMMAND, on_unexpected),
         ],
+        stale="该基数调整已结束，请重新发送 /base。",
+        legacy_states=list(BaseState),
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    add_conversation(app, build_conversation(), stale="该基数调整已结束，请重新发送 /base。")

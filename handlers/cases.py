@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from enum import IntEnum
-from typing import Any
+from enum import StrEnum
 
 from telegram import Update
 from telegram.ext import (
@@ -46,16 +45,13 @@ from bot.services import access, cases
 from bot.services.access import Member
 from bot.services.errors import CaseMoveRefused, DomainError
 from bot.services.policy_qa import policy_store
+from handlers import dialog
 from handlers.common import (
     TEXT_ANSWER,
-    add_conversation,
     answer_stale,
-    checkpoint,
-    conversation,
     current_hr,
     current_member,
     edit_pressed,
-    end_conversation,
     member_for_button,
     member_today,
     message_text,
@@ -66,24 +62,24 @@ from handlers.common import (
     show_choice,
     unexpected_answer,
 )
+from handlers.dialog import Dialog, begin, checkpoint, finish
+from handlers.drafts import BackpayResult, CaseMoveDraft, CaseOpenDraft
 from handlers.refusals import refusal
 from models.company import Role
 from policies.backpay_case import CaseReason, CaseState
 
 CONVERSATION = "case"
-DRAFT_KEY = "case_draft"
-#: The last /backpay result of an employee, kept for its 生成补缴案例 button.
-BACKPAY_RESULT_KEY = "backpay_last_result"
 NOTE_LIMIT = 200
 
 
-class CaseStep(IntEnum):
-    REASON = 0
-    REASON_TEXT = 1
-    PAY_DATE = 2
-    REJECT_NOTE = 3
-    PAID_ON = 4
-    CHANGED_FIELDS = 5
+class CaseStep(StrEnum):
+    # In this order: the old conversation stored a step as its index here (legacy_states).
+    REASON = "case.reason"
+    REASON_TEXT = "case.reason_text"
+    PAY_DATE = "case.pay_date"
+    REJECT_NOTE = "case.reject_note"
+    PAID_ON = "case.paid_on"
+    CHANGED_FIELDS = "case.changed_fields"
 
 
 #: Moves that need an answer first: the office's reason, the actual payment date.
@@ -113,14 +109,8 @@ def remember_backpay_result(
     context: HRContext, employee_id: int, months: list[date], pay_date: date
 ) -> str:
     """Keep an employee's /backpay result for its 生成补缴案例 button; the button's data."""
-    assert context.user_data is not None
     token = secrets.token_hex(6)
-    context.user_data[BACKPAY_RESULT_KEY] = {
-        "token": token,
-        "employee_id": employee_id,
-        "months": [m.isoformat() for m in months],
-        "pay_date": pay_date.isoformat(),
-    }
+    BackpayResult(token, employee_id, list(months), pay_date).keep(context)
     return CaseFromBackpay(token).data
 
 
@@ -265,32 +255,22 @@ async def on_documents(update: Update, context: HRContext) -> None:
 # ---------------------------------------------------------------- the conversation
 
 
-def _draft(context: HRContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    return dict(context.user_data.get(DRAFT_KEY) or {})
-
-
-def _save(context: HRContext, draft: dict[str, Any]) -> None:
-    assert context.user_data is not None
-    context.user_data[DRAFT_KEY] = draft
-
-
 def _reason_buttons() -> list[list[tuple[str, str]]]:
     picks = [(reason.label, CaseReasonPick(reason.value).data) for reason in CaseReason]
     return [picks[:2], picks[2:]]
 
 
-async def _ask_reason(update: Update, context: HRContext, draft: dict[str, Any]) -> int:
-    _save(context, draft)
-    await checkpoint(update, context, CONVERSATION, CaseStep.REASON)
-    months = [date.fromisoformat(m) for m in draft["months"]]
-    await reply(update, render("case_ask_reason", name=draft["name"], months=months),
+async def _ask_reason(update: Update, context: HRContext, draft: CaseOpenDraft) -> int:
+    dialog.save(context, draft)
+    await checkpoint(update, context, CaseStep.REASON)
+    await reply(update, render("case_ask_reason", name=draft.name, months=draft.months),
                 _reason_buttons())
     return CaseStep.REASON
 
 
 async def on_open(update: Update, context: HRContext) -> int:
     """办理补缴 (overdue reminder, /ledger): the employee's unpaid months."""
+    await begin(update, context, CONVERSATION)
     employee_id = pressed(update, CaseOpen).employee_id
     user = update.effective_user
     assert user is not None
@@ -308,51 +288,49 @@ async def on_open(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     assert update.callback_query is not None
     await update.callback_query.answer()
-    return await _ask_reason(update, context, {
-        "company_id": member.company_id, "employee_id": subject.employee_id,
-        "name": subject.name, "months": [m.isoformat() for m in subject.months],
-    })
+    return await _ask_reason(update, context, CaseOpenDraft(
+        member.company_id, subject.employee_id, subject.name, list(subject.months)
+    ))
 
 
 async def on_from_backpay(update: Update, context: HRContext) -> int:
     """生成补缴案例 under a /backpay result: its months and payment date."""
+    await begin(update, context, CONVERSATION)
     token = pressed(update, CaseFromBackpay).token
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    assert context.user_data is not None
-    kept = context.user_data.get(BACKPAY_RESULT_KEY) or {}
-    if kept.get("token") != token:
+    kept = BackpayResult.load(context)
+    if kept is None or kept.token != token:
         await answer_stale(update)
         return ConversationHandler.END
     assert update.callback_query is not None
     await update.callback_query.answer()
     try:
         name = await context.db(cases.employee_name, context.services.engine, member,
-                                kept["employee_id"])
+                                kept.employee_id)
     except DomainError as error:
         await _refuse(update, error)
         return ConversationHandler.END
-    return await _ask_reason(update, context, {
-        "company_id": member.company_id, "employee_id": kept["employee_id"], "name": name,
-        "months": kept["months"], "pay_date": kept["pay_date"],
-    })
+    return await _ask_reason(update, context, CaseOpenDraft(
+        member.company_id, kept.employee_id, name, kept.months, pay_date=kept.pay_date
+    ))
 
 
 async def on_reason(update: Update, context: HRContext) -> int:
     reason = CaseReason(pressed(update, CaseReasonPick).reason)
-    draft = _draft(context)
-    if not draft.get("months"):
+    draft = dialog.load(context, CaseOpenDraft)
+    if draft is None or not draft.months:
         return await _expired(update, context)
-    draft["reason"] = reason.value
-    _save(context, draft)
+    draft.reason = reason.value
+    dialog.save(context, draft)
     await show_choice(update, render("case_choice", what="reason", value=reason.label))
     if reason is CaseReason.OTHER:
-        await checkpoint(update, context, CONVERSATION, CaseStep.REASON_TEXT)
+        await checkpoint(update, context, CaseStep.REASON_TEXT)
         await reply(update, render("case_ask_reason_text"))
         return CaseStep.REASON_TEXT
     if reason is CaseReason.WRONG_EMPLOYEE_DATA:
-        await checkpoint(update, context, CONVERSATION, CaseStep.CHANGED_FIELDS)
+        await checkpoint(update, context, CaseStep.CHANGED_FIELDS)
         await reply(update, render("case_ask_changed_fields", hint=CHANGED_FIELDS_HINT))
         return CaseStep.CHANGED_FIELDS
     return await _after_reason(update, context, draft)
@@ -365,8 +343,10 @@ async def on_changed_fields(update: Update, context: HRContext) -> int:
     except InputError as error:
         await reply(update, error.html)
         return CaseStep.CHANGED_FIELDS
-    draft = _draft(context)
-    draft["changed_fields"] = [list(f) for f in fields]
+    draft = dialog.load(context, CaseOpenDraft)
+    if draft is None:
+        return await _expired(update, context)
+    draft.changed_fields = list(fields)
     return await _after_reason(update, context, draft)
 
 
@@ -375,28 +355,35 @@ async def on_reason_text(update: Update, context: HRContext) -> int:
     if not text or len(text) > NOTE_LIMIT:
         await reply(update, render("case_ask_reason_text"))
         return CaseStep.REASON_TEXT
-    draft = _draft(context)
-    draft["reason_text"] = text
+    draft = dialog.load(context, CaseOpenDraft)
+    if draft is None:
+        return await _expired(update, context)
+    draft.reason_text = text
     return await _after_reason(update, context, draft)
 
 
-async def _after_reason(update: Update, context: HRContext, draft: dict[str, Any]) -> int:
-    _save(context, draft)
-    if draft.get("pay_date"):
-        return await _create(update, context, date.fromisoformat(draft["pay_date"]))
-    member = await current_member(update, context, Role.HR, company_id=draft["company_id"])
+async def _after_reason(update: Update, context: HRContext, draft: CaseOpenDraft) -> int:
+    dialog.save(context, draft)
+    if draft.pay_date is not None:
+        return await _create(update, context, draft.pay_date)
+    member = await current_member(update, context, Role.HR, company_id=draft.company_id)
     if member is None:
         return ConversationHandler.END
-    await checkpoint(update, context, CONVERSATION, CaseStep.PAY_DATE)
+    await checkpoint(update, context, CaseStep.PAY_DATE)
     await reply(update, render("case_ask_pay_date",
                                example=member_today(context, member).isoformat()),
                 [[(macro("case_buttons", "today"), CasePayToday().data)]])
     return CaseStep.PAY_DATE
 
 
+def _company_of(context: HRContext) -> int | None:
+    """The company of the case being opened or moved (None: the draft is gone)."""
+    draft = dialog.load(context, CaseOpenDraft) or dialog.load(context, CaseMoveDraft)
+    return draft.company_id if draft is not None else None
+
+
 async def on_pay_today(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR,
-                                  company_id=_draft(context).get("company_id"))
+    member = await current_member(update, context, Role.HR, company_id=_company_of(context))
     if member is None:
         return ConversationHandler.END
     today = member_today(context, member)
@@ -405,8 +392,7 @@ async def on_pay_today(update: Update, context: HRContext) -> int:
 
 
 async def on_pay_date(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR,
-                                  company_id=_draft(context).get("company_id"))
+    member = await current_member(update, context, Role.HR, company_id=_company_of(context))
     if member is None:
         return ConversationHandler.END
     try:
@@ -418,43 +404,41 @@ async def on_pay_date(update: Update, context: HRContext) -> int:
 
 
 async def _create(update: Update, context: HRContext, pay_date: date) -> int:
-    draft = _draft(context)
-    if not draft.get("months") or not draft.get("reason"):
+    draft = dialog.load(context, CaseOpenDraft)
+    if draft is None or not draft.months or not draft.reason:
         return await _expired(update, context)
-    member = await current_member(update, context, Role.HR, company_id=draft["company_id"])
+    member = await current_member(update, context, Role.HR, company_id=draft.company_id)
     if member is None:
         return ConversationHandler.END
     try:
         view = await context.db(
             cases.open_case, context.services.engine, member,
-            policy_store(context.services).library, employee_id=draft["employee_id"],
-            months=[date.fromisoformat(m) for m in draft["months"]], pay_date=pay_date,
-            reason=CaseReason(draft["reason"]), reason_text=draft.get("reason_text"),
-            changed_fields=[tuple(f) for f in draft.get("changed_fields", [])],
+            policy_store(context.services).library, employee_id=draft.employee_id,
+            months=draft.months, pay_date=pay_date,
+            reason=CaseReason(draft.reason), reason_text=draft.reason_text,
+            changed_fields=list(draft.changed_fields),
             today=member_today(context, member), now=context.services.clock.now(),
             reminder_defaults=context.services.settings.reminders,
         )
     except DomainError as error:
         await reply(update, refusal(error))
-        if draft.get("pay_date"):  # from /backpay: nothing to type again
-            return await end_conversation(update, context, CONVERSATION,
-                                          render("case_cancelled"), DRAFT_KEY)
+        if draft.pay_date is not None:  # from /backpay: nothing to type again
+            return await finish(update, context, render("case_cancelled"))
         return CaseStep.PAY_DATE
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT_KEY, None)
-    context.user_data.pop(BACKPAY_RESULT_KEY, None)
-    await checkpoint(update, context, CONVERSATION, None)
+    dialog.forget(context)
+    BackpayResult.drop(context)
+    await checkpoint(update, context, None)
     await _show_case(update, view, "created")
     return ConversationHandler.END
 
 
 async def _expired(update: Update, context: HRContext) -> int:
-    return await end_conversation(update, context, CONVERSATION, render("case_cancelled"),
-                                  DRAFT_KEY)
+    return await finish(update, context, render("case_cancelled"))
 
 
 async def on_asking_move(update: Update, context: HRContext) -> int:
     """已驳回 asks the office's reason, 已完成 the actual payment date."""
+    await begin(update, context, CONVERSATION)
     button = pressed(update, CaseMove)
     member = await _case_member(update, context, button.case_id)
     if member is None:
@@ -470,14 +454,13 @@ async def on_asking_move(update: Update, context: HRContext) -> int:
         return ConversationHandler.END
     assert update.callback_query is not None
     await update.callback_query.answer()
-    _save(context, {"company_id": member.company_id, "case_id": button.case_id,
-                    "current": button.current, "wanted": button.wanted,
-                    "planned": view.planned_pay_date.isoformat()})
+    dialog.save(context, CaseMoveDraft(member.company_id, button.case_id, button.current,
+                                       button.wanted, view.planned_pay_date))
     if button.wanted == CaseState.REJECTED.value:
-        await checkpoint(update, context, CONVERSATION, CaseStep.REJECT_NOTE)
+        await checkpoint(update, context, CaseStep.REJECT_NOTE)
         await reply(update, render("case_ask_reject_note"))
         return CaseStep.REJECT_NOTE
-    await checkpoint(update, context, CONVERSATION, CaseStep.PAID_ON)
+    await checkpoint(update, context, CaseStep.PAID_ON)
     planned = view.planned_pay_date
     await reply(update, render("case_ask_paid_on",
                                example=member_today(context, member).isoformat()),
@@ -486,10 +469,10 @@ async def on_asking_move(update: Update, context: HRContext) -> int:
 
 
 def _pending_move(context: HRContext) -> CaseMove | None:
-    draft = _draft(context)
-    if not draft.get("case_id"):
+    draft = dialog.load(context, CaseMoveDraft)
+    if draft is None:
         return None
-    return CaseMove(draft["case_id"], draft["current"], draft["wanted"])
+    return CaseMove(draft.case_id, draft.current, draft.wanted)
 
 
 async def _finish_move(update: Update, context: HRContext, step: CaseStep, *,
@@ -497,15 +480,13 @@ async def _finish_move(update: Update, context: HRContext, step: CaseStep, *,
     button = _pending_move(context)
     if button is None:
         return await _expired(update, context)
-    member = await current_member(update, context, Role.HR,
-                                  company_id=_draft(context)["company_id"])
+    member = await current_member(update, context, Role.HR, company_id=_company_of(context))
     if member is None:
         return ConversationHandler.END
     if not await _move(update, context, member, button, note=note, paid_on=paid_on):
         return step
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT_KEY, None)
-    await checkpoint(update, context, CONVERSATION, None)
+    dialog.forget(context)
+    await checkpoint(update, context, None)
     return ConversationHandler.END
 
 
@@ -518,17 +499,16 @@ async def on_reject_note(update: Update, context: HRContext) -> int:
 
 
 async def on_paid_as_planned(update: Update, context: HRContext) -> int:
-    planned = _draft(context).get("planned")
-    if planned is None:
+    draft = dialog.load(context, CaseMoveDraft)
+    if draft is None:
         return await _expired(update, context)
-    await show_choice(update, render("case_choice", what="paid_on", value=planned))
-    return await _finish_move(update, context, CaseStep.PAID_ON,
-                              paid_on=date.fromisoformat(planned))
+    planned = draft.planned
+    await show_choice(update, render("case_choice", what="paid_on", value=planned.isoformat()))
+    return await _finish_move(update, context, CaseStep.PAID_ON, paid_on=planned)
 
 
 async def on_paid_on(update: Update, context: HRContext) -> int:
-    member = await current_member(update, context, Role.HR,
-                                  company_id=_draft(context).get("company_id"))
+    member = await current_member(update, context, Role.HR, company_id=_company_of(context))
     if member is None:
         return ConversationHandler.END
     try:
@@ -540,8 +520,7 @@ async def on_paid_on(update: Update, context: HRContext) -> int:
 
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
-    return await end_conversation(update, context, CONVERSATION, render("case_cancelled"),
-                                  DRAFT_KEY)
+    return await finish(update, context, render("case_cancelled"))
 
 
 on_unexpected = unexpected_answer(
@@ -549,8 +528,8 @@ on_unexpected = unexpected_answer(
 )
 
 
-def build_conversation() -> ConversationHandler[Any]:
-    return conversation(
+def build_dialog() -> Dialog:
+    return Dialog(
         CONVERSATION,
         entry_points=[
             CallbackQueryHandler(on_open, pattern=matching(CaseOpen)),
@@ -575,8 +554,11 @@ def build_conversation() -> ConversationHandler[Any]:
             CommandHandler("cancel", cmd_cancel),
             CallbackQueryHandler(on_unexpected, pattern=matching(
                 CaseReasonPick, CasePayToday, CasePaidAsPlanned)),
-            MessageHandler(~filters.COMMAND, on_unexpected),
+            # A file sent meanwhile is an import (handlers/transfer.py), as it always was.
+            MessageHandler(~filters.COMMAND & ~filters.Document.ALL, on_unexpected),
         ],
+        stale=render("case_stale"),
+        legacy_states=list(CaseStep),
     )
 
 
@@ -586,4 +568,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_page, pattern=matching(CasesPage)))
     app.add_handler(CallbackQueryHandler(on_plain_move, pattern=_is_plain_move))
     app.add_handler(CallbackQueryHandler(on_documents, pattern=matching(CaseDocuments)))
-    add_conversation(app, build_conversation(), stale=render("case_stale"))

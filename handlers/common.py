@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-import secrets
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from datetime import date
@@ -20,16 +17,13 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
-    ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot.callbacks import STALE_ANSWER, Button, StaleButton, digest, is_valid, parse
+from bot.callbacks import STALE_ANSWER, Button, StaleButton, is_valid, parse
 from bot.context import HRContext
-from bot.persistence import transaction_of
 from bot.services.access import AccessDenied, Member, choose_member, memberships_of
 from handlers.refusals import refusal, refusal_alert
 from models.company import Role
@@ -235,25 +229,6 @@ def message_text(update: Update) -> str:
     return update.message.text
 
 
-async def checkpoint(
-    update: Update, context: HRContext, conversation: str, state: int | None
-) -> None:
-    """Persist a conversation's next state and the user's data before the reply goes out.
-
-    PTB records the new state only after the callback returns; writing it first means a crash
-    right after the user saw the next question still resumes at that question. Both rows go in
-    one transaction, and PTB's own flush after the update then finds nothing changed.
-    """
-    persistence = context.application.persistence
-    user, chat = update.effective_user, update.effective_chat
-    if persistence is None or user is None or chat is None:
-        return
-    async with transaction_of(persistence):
-        await persistence.update_conversation(conversation, (chat.id, user.id), state)
-        if context.user_data is not None:
-            await persistence.update_user_data(user.id, dict(context.user_data))
-
-
 def member_today(context: HRContext, member: Member) -> date:
     """Today in the member's company's own time zone (policies.timezones.today_in)."""
     return today_in(member.timezone, context.services.clock.now())
@@ -346,94 +321,6 @@ def refuse_unparseable(app: Application) -> None:  # type: ignore[type-arg]
     )
 
 
-def conversation(
-    name: str,
-    *,
-    entry_points: Handlers,
-    states: dict[object, Handlers],
-    fallbacks: Handlers,
-) -> ConversationHandler[Any]:
-    """A persistent, re-enterable conversation named `name`, one per chat and user.
-
-    Buttons are tracked per chat on purpose: only the latest step's buttons matter, so PTB's
-    per_message advice is silenced here once instead of in every feature.
-
-    Starting it ends any other conversation the user left open: all conversations share one
-    handler group, so an abandoned one registered earlier would otherwise take the typed
-    answers meant for the new one (a /leave date read as a /hire name).
-    """
-    for entry in entry_points:
-        entry.callback = _ending_others(name, entry.callback)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        return ConversationHandler(
-            entry_points=entry_points,
-            states=states,  # type: ignore[arg-type]
-            fallbacks=fallbacks,
-            name=name,
-            persistent=True,
-            allow_reentry=True,
-        )
-
-
-#: What HR call each conversation, for the notice that an abandoned one was dropped.
-CONVERSATION_LABELS = {
-    "hire": "入职登记",
-    "leave": "离职登记",
-    "base": "基数调整",
-    "todo_mark": "待办办理",
-    "backpay": "补缴测算",
-    "case": "补缴案例",
-}
-
-
-def _ending_others(
-    name: str, callback: Callable[[Update, Any], Awaitable[Any]]
-) -> Callable[[Update, Any], Awaitable[Any]]:
-    async def entry(update: Update, context: HRContext) -> Any:
-        await end_other_conversations(update, context, keep=name)
-        return await callback(update, context)
-
-    entry.__name__ = getattr(callback, "__name__", "entry")
-    return entry
-
-
-async def end_other_conversations(update: Update, context: HRContext, *, keep: str) -> None:
-    """Forget every open conversation of this chat and user except `keep`, persisting that."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    key = (chat.id, user.id)
-    persistence = context.application.persistence
-    for group in context.application.handlers.values():
-        for handler in group:
-            if not isinstance(handler, ConversationHandler) or handler.name in (None, keep):
-                continue
-            if key in handler._conversations:
-                # PTB has no public way to end another handler's conversation for one key.
-                handler._update_state(ConversationHandler.END, key)
-                if persistence is not None:
-                    await persistence.update_conversation(handler.name, key, None)
-                label = CONVERSATION_LABELS.get(handler.name, "上一项操作")
-                await reply(update, f"ℹ️ 已放弃未完成的{label}，未保存任何信息。")
-
-
-def new_draft_nonce(context: HRContext, key: str) -> None:
-    """Give the draft under `key` a fresh random id, so confirm buttons of an earlier draft
-    (even one with the same answers) never confirm this one."""
-    assert context.user_data is not None
-    context.user_data[f"{key}_nonce"] = secrets.token_hex(6)
-
-
-def draft_token(context: HRContext, key: str) -> str:
-    """What a confirm button for the draft under `key` carries: a digest of the draft's id and
-    its current answers. A press is honoured only while the token still matches, so a confirm
-    left on an earlier preview cannot confirm the draft pending now."""
-    assert context.user_data is not None
-    answers = json.dumps(context.user_data.get(key), sort_keys=True, default=str)
-    return digest(context.user_data.get(f"{key}_nonce", ""), answers)
-
-
 async def refuse_stale_confirm(update: Update, pending: str) -> None:
     """A confirm button of something no longer pending: change nothing, say what is pending
     (`pending` is HTML: escape names in it)."""
@@ -444,30 +331,6 @@ async def refuse_stale_confirm(update: Update, pending: str) -> None:
         "❌ 这个确认按钮属于之前的预览，已失效，未做任何更改。\n"
         f"当前待确认：{pending}。请在最新的确认消息上操作。",
     )
-
-
-def draft_of(context: HRContext, key: str) -> dict[str, Any]:
-    """The half-finished answers kept under `key` in user_data (persisted with it)."""
-    assert context.user_data is not None
-    return context.user_data.setdefault(key, {})
-
-
-async def end_conversation(
-    update: Update, context: HRContext, conversation: str, text: str, *draft_keys: str
-) -> int:
-    """Forget the drafts, record that `conversation` is over, then tell the user `text`.
-
-    A pressed button's message is edited to `text`; a command gets it as a new message.
-    """
-    assert context.user_data is not None
-    for key in draft_keys:
-        context.user_data.pop(key, None)
-    await checkpoint(update, context, conversation, None)
-    if update.callback_query is not None:
-        await show_choice(update, text)
-    else:
-        await reply(update, text)
-    return ConversationHandler.END
 
 
 def unexpected_answer(
@@ -484,21 +347,3 @@ def unexpected_answer(
         return None
 
     return on_unexpected
-
-
-def add_conversation(
-    app: Application,  # type: ignore[type-arg]
-    handler: ConversationHandler[Any],
-    *,
-    stale: str,
-) -> None:
-    """Register a conversation, then an alert `stale` for its buttons (callback_data starting
-    with the conversation's name) pressed after it has ended."""
-    assert handler.name is not None
-
-    async def on_stale_button(update: Update, context: HRContext) -> None:
-        assert update.callback_query is not None
-        await update.callback_query.answer(stale, show_alert=True)
-
-    app.add_handler(handler)
-    app.add_handler(CallbackQueryHandler(on_stale_button, pattern=rf"^{handler.name}:"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.callbacks import CompanyUse, matching
 from bot.context import HRContext
@@ -14,12 +14,12 @@ from bot.services.errors import AccessDenied, NotInCompany
 from handlers.common import (
     acting_in,
     answer_stale,
-    end_other_conversations,
     forget_memberships,
     pressed,
     reply,
     show_choice,
 )
+from handlers.dialog import Dialog, abandon
 from handlers.refusals import refusal
 
 #: user_data key of a pending import (handlers/transfer.py); dropped on a switch so a
@@ -46,18 +46,21 @@ def _matching(members: list[Member], wanted: str) -> list[Member]:
     return exact or [m for m in members if wanted in m.company_name]
 
 
-async def cmd_company(update: Update, context: HRContext) -> None:
-    """`/company` lists the user's companies with buttons; `/company 名称` switches at once."""
+async def cmd_company(update: Update, context: HRContext) -> object:
+    """`/company` lists the user's companies with buttons; `/company 名称` switches at once.
+
+    An entry point of the one dialog handler (handlers/dialog.py): a switch ends the dialog
+    left open (END); anything else leaves it where it was (None)."""
     user = update.effective_user
     assert user is not None
     members = access.memberships_of(context.services.engine, user.id)
     if not members:
         await reply(update, refusal(AccessDenied()))
-        return
+        return None
     wanted = " ".join(context.args or []).strip()
     if not wanted:
         await reply(update, render("company_list", members=members), _buttons(members))
-        return
+        return None
     found = _matching(members, wanted)
     if len(found) != 1:
         await reply(
@@ -65,15 +68,15 @@ async def cmd_company(update: Update, context: HRContext) -> None:
             render("company_unknown", wanted=wanted[:50], members=members, many=found),
             _buttons(members),
         )
-        return
-    await _switch(update, context, found[0].company_id)
+        return None
+    return await _switch(update, context, found[0].company_id)
 
 
-async def on_company_button(update: Update, context: HRContext) -> None:
-    await _switch(update, context, pressed(update, CompanyUse).company_id)
+async def on_company_button(update: Update, context: HRContext) -> object:
+    return await _switch(update, context, pressed(update, CompanyUse).company_id)
 
 
-async def _switch(update: Update, context: HRContext, company_id: int) -> None:
+async def _switch(update: Update, context: HRContext, company_id: int) -> object:
     user = update.effective_user
     assert user is not None
     services = context.services
@@ -86,11 +89,11 @@ async def _switch(update: Update, context: HRContext, company_id: int) -> None:
             await answer_stale(update)
         else:
             await reply(update, refusal(refused))
-        return
+        return None
     # What was half done belongs to the company left behind: drop it, saying so.
     forget_memberships()
     acting_in(update, context, member.company_id)
-    await end_other_conversations(update, context, keep="")
+    await abandon(update, context)
     if context.user_data is not None and context.user_data.pop(IMPORT_KEY, None) is not None:
         await reply(update, "ℹ️ 已放弃未确认的导入，未保存任何信息。")
     text = render("company_switched", member=member)
@@ -98,8 +101,17 @@ async def _switch(update: Update, context: HRContext, company_id: int) -> None:
         await show_choice(update, text)
     else:
         await reply(update, text)
+    return ConversationHandler.END
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("company", cmd_company))
-    app.add_handler(CallbackQueryHandler(on_company_button, pattern=matching(CompanyUse)))
+def build_dialog() -> Dialog:
+    """No steps of its own: /company and its buttons are entry points of the dialog handler
+    only so that a switch of company ends the dialog left open (it belongs to the company
+    left behind)."""
+    return Dialog(
+        "company",
+        entry_points=[
+            CommandHandler("company", cmd_company),
+            CallbackQueryHandler(on_company_button, pattern=matching(CompanyUse)),
+        ],
+    )

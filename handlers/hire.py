@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from enum import IntEnum
+from enum import StrEnum
 from html import escape
 from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -42,46 +41,42 @@ from bot.render import render
 from bot.services import hiring
 from bot.services.access import Member
 from bot.services.errors import DomainError
-from bot.services.hiring import HireAnswer, HireDraft, HireField
+from bot.services.hiring import HireAnswer, HireField
+from handlers import dialog
 from handlers.common import (
     TEXT_ANSWER,
-    add_conversation,
-    checkpoint,
-    conversation,
     current_hr,
-    draft_token,
-    end_conversation,
     member_today,
     message_text,
-    new_draft_nonce,
     pressed,
     refuse_stale_confirm,
     reply,
     show_choice,
     unexpected_answer,
 )
+from handlers.dialog import Dialog, begin, checkpoint, expired, finish
+from handlers.drafts import HireAnswers
 from handlers.refusals import refusal
 from policies.hiring import FirstDayRefused, check_first_day
 from policies.idnumber import InvalidIdNumber, validate_id_number
 from policies.library import PolicyLibrary
 
 
-class HireState(IntEnum):
-    NAME = 0
-    ID_NUMBER = 1
-    FIRST_DAY = 2
-    DEPARTMENT = 3
-    NEW_DEPARTMENT = 4
-    BASE = 5
-    CITY = 6
-    CONFIRM = 7
-    EDIT_CHOOSE = 8
+class HireState(StrEnum):
+    # In this order: the old conversation stored a step as its index here (legacy_states).
+    NAME = "hire.name"
+    ID_NUMBER = "hire.id_number"
+    FIRST_DAY = "hire.first_day"
+    DEPARTMENT = "hire.department"
+    NEW_DEPARTMENT = "hire.new_department"
+    BASE = "hire.base"
+    CITY = "hire.city"
+    CONFIRM = "hire.confirm"
+    EDIT_CHOOSE = "hire.edit_choose"
 
 
 CONVERSATION = "hire"
-DRAFT_KEY = "hire_draft"
-Callback = Callable[[Update, HRContext], Awaitable[int]]
-EDITING_KEY = "hire_editing"
+Callback = Callable[[Update, HRContext], Awaitable[object]]
 
 EDITABLE = [
     ("name", "姓名"),
@@ -93,58 +88,46 @@ EDITABLE = [
 ]
 
 
-def _draft(context: HRContext) -> HireDraft:
-    assert context.user_data is not None
-    return HireDraft.from_dict(context.user_data.get(DRAFT_KEY))
+def _answers(context: HRContext) -> HireAnswers | None:
+    """The registration under way (None: gone, the step says it expired)."""
+    return dialog.load(context, HireAnswers)
 
 
-def _save(context: HRContext, draft: HireDraft) -> None:
-    assert context.user_data is not None
-    context.user_data[DRAFT_KEY] = draft.to_dict()
-
-
-def _editing(context: HRContext) -> bool:
-    assert context.user_data is not None
-    return bool(context.user_data.get(EDITING_KEY))
-
-
-def _clear(context: HRContext) -> None:
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT_KEY, None)
-    context.user_data.pop(EDITING_KEY, None)
-
-
-async def cmd_hire(update: Update, context: HRContext) -> int:
+async def cmd_hire(update: Update, context: HRContext) -> object:
     """Start (or restart) a registration."""
+    await begin(update, context, CONVERSATION)
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    _clear(context)
-    _save(context, HireDraft.start())
-    new_draft_nonce(context, DRAFT_KEY)
+    dialog.save(context, HireAnswers())
     return await _ask(update, context, member, HireState.NAME)
 
 
 async def _next_or_confirm(
     update: Update, context: HRContext, member: Member, state: HireState
-) -> int:
+) -> object:
     """After an edit go back to the summary; otherwise ask the next question."""
-    if state == HireState.CONFIRM or (_editing(context) and state != HireState.NEW_DEPARTMENT):
+    answers = _answers(context)
+    editing = answers is not None and answers.editing
+    if state == HireState.CONFIRM or (editing and state != HireState.NEW_DEPARTMENT):
         return await _show_confirm(update, context, member)
     return await _ask(update, context, member, state)
 
 
-async def _ask(update: Update, context: HRContext, member: Member, state: HireState) -> int:
-    draft = _draft(context)
+async def _ask(update: Update, context: HRContext, member: Member, state: HireState) -> object:
+    answers = _answers(context)
+    if answers is None:
+        return await expired(update, context, CONVERSATION)
+    draft = answers.answers
     services = context.services
     if state == HireState.DEPARTMENT and not await context.db(
         hiring.company_departments, services.engine, member
     ):
         state = HireState.NEW_DEPARTMENT
-        await checkpoint(update, context, CONVERSATION, state)
+        await checkpoint(update, context, state)
         await reply(update, render("hire_ask_department", has_departments=False, warning=None))
         return state
-    await checkpoint(update, context, CONVERSATION, state)
+    await checkpoint(update, context, state)
     if state == HireState.NAME:
         await reply(update, render("hire_ask_name"))
     elif state == HireState.ID_NUMBER:
@@ -172,25 +155,28 @@ async def _ask(update: Update, context: HRContext, member: Member, state: HireSt
     return state
 
 
-async def _show_confirm(update: Update, context: HRContext, member: Member) -> int:
+async def _show_confirm(update: Update, context: HRContext, member: Member) -> object:
+    answers = _answers(context)
+    if answers is None:
+        return await expired(update, context, CONVERSATION)
     services = context.services
     facts = await context.db(
         hiring.preview,
         services.engine,
         member,
-        _draft(context),
+        answers.answers,
         today=member_today(context, member),
         library=services.policies.library,
     )
-    assert context.user_data is not None
-    context.user_data[EDITING_KEY] = False
-    await checkpoint(update, context, CONVERSATION, HireState.CONFIRM)
+    answers.editing = False
+    dialog.save(context, answers)
+    await checkpoint(update, context, HireState.CONFIRM)
     await reply(
         update,
         render("hire_confirm", p=facts),
         [
             [
-                ("✅ 确认", HireConfirm(draft_token(context, DRAFT_KEY)).data),
+                ("✅ 确认", HireConfirm(answers.token()).data),
                 ("✏️ 修改", HireEdit().data),
                 ("✖️ 取消", HireCancel().data),
             ]
@@ -236,11 +222,14 @@ def read_answer(
 def on_answer(field: HireField, state: HireState, next_state: HireState) -> Callback:
     """A typed answer: validated by the service into the draft, then the next question."""
 
-    async def callback(update: Update, context: HRContext) -> int:
+    async def callback(update: Update, context: HRContext) -> object:
         member = await current_hr(update, context)
         if member is None:
             return ConversationHandler.END
-        draft = _draft(context)
+        answers = _answers(context)
+        if answers is None:
+            return await expired(update, context, CONVERSATION)
+        draft = answers.answers
         library = context.services.policies.library
         try:
             value, warning = read_answer(
@@ -252,7 +241,7 @@ def on_answer(field: HireField, state: HireState, next_state: HireState) -> Call
         except (InputError, DomainError) as error:
             await reply(update, refusal(error))
             return state
-        _save(context, draft)
+        dialog.save(context, answers)
         if former is not None:
             await reply(update, render("hire_former_employee", former=former))
         if warning:
@@ -263,7 +252,7 @@ def on_answer(field: HireField, state: HireState, next_state: HireState) -> Call
     return callback
 
 
-async def on_department_button(update: Update, context: HRContext) -> int:
+async def on_department_button(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -278,31 +267,38 @@ async def on_department_button(update: Update, context: HRContext) -> int:
     if choice not in departments:
         await show_choice(update, "该部门已不存在，请重新选择。")
         return await _ask(update, context, member, HireState.DEPARTMENT)
-    draft = _draft(context)
-    draft.department_id = departments[choice].id
-    draft.new_department = None
-    _save(context, draft)
+    answers = _answers(context)
+    if answers is None:
+        return await expired(update, context, CONVERSATION)
+    answers.answers.department_id = departments[choice].id
+    answers.answers.new_department = None
+    dialog.save(context, answers)
     await show_choice(update, f"所属部门：<b>{departments[choice].name}</b>")
     return await _next_or_confirm(update, context, member, HireState.BASE)
 
 
-async def on_city_default(update: Update, context: HRContext) -> int:
+async def on_city_default(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    draft = _draft(context)
-    draft.insured_city = member.city
-    _save(context, draft)
+    answers = _answers(context)
+    if answers is None:
+        return await expired(update, context, CONVERSATION)
+    answers.answers.insured_city = member.city
+    dialog.save(context, answers)
     await show_choice(update, f"参保地：<b>{member.city}</b>")
     return await _show_confirm(update, context, member)
 
 
-async def on_confirm(update: Update, context: HRContext) -> int:
+async def on_confirm(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    if pressed(update, HireConfirm).draft != draft_token(context, DRAFT_KEY):
-        await refuse_stale_confirm(update, f"{escape(_draft(context).name or '')} 的入职登记")
+    answers = _answers(context)
+    if answers is None:
+        return await expired(update, context, CONVERSATION)
+    if pressed(update, HireConfirm).draft != answers.token():
+        await refuse_stale_confirm(update, f"{escape(answers.answers.name or '')} 的入职登记")
         return HireState.CONFIRM
     services = context.services
     today = member_today(context, member)
@@ -311,34 +307,34 @@ async def on_confirm(update: Update, context: HRContext) -> int:
             hiring.register_hire,
             services.engine,
             member,
-            _draft(context),
+            answers.answers,
             today=today,
             library=services.policies.library,
             reminder_defaults=services.settings.reminders,
         )
     except DomainError as error:
         await show_choice(update, refusal(error))
-        _clear(context)
+        dialog.forget(context)
         return ConversationHandler.END
-    _clear(context)
-    await checkpoint(update, context, CONVERSATION, None)
+    dialog.forget(context)
+    await checkpoint(update, context, None)
     await show_choice(update, "入职信息：✅ 已确认")
     days_left = (result.deadline - today).days
     await reply(update, render("hire_done", r=result, days_left=days_left, today=today))
     return ConversationHandler.END
 
 
-async def on_edit(update: Update, context: HRContext) -> int:
+async def on_edit(update: Update, context: HRContext) -> object:
     if await current_hr(update, context) is None:
         return ConversationHandler.END
-    await checkpoint(update, context, CONVERSATION, HireState.EDIT_CHOOSE)
+    await checkpoint(update, context, HireState.EDIT_CHOOSE)
     await show_choice(update, "入职信息：✏️ 修改")
     buttons = [(label, HireEditField(key).data) for key, label in EDITABLE]
     await reply(update, render("hire_edit_choose"), [buttons[:3], buttons[3:]])
     return HireState.EDIT_CHOOSE
 
 
-async def on_edit_field(update: Update, context: HRContext) -> int:
+async def on_edit_field(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -353,25 +349,26 @@ async def on_edit_field(update: Update, context: HRContext) -> int:
     }
     if field not in states:
         return HireState.EDIT_CHOOSE
-    assert context.user_data is not None
-    context.user_data[EDITING_KEY] = True
+    answers = _answers(context)
+    if answers is None:
+        return await expired(update, context, CONVERSATION)
+    answers.editing = True
+    dialog.save(context, answers)
     label = dict(EDITABLE)[field]
     await show_choice(update, f"修改：<b>{label}</b>")
     return await _ask(update, context, member, states[field])
 
 
 async def on_cancel_button(update: Update, context: HRContext) -> int:
-    _clear(context)
-    await checkpoint(update, context, CONVERSATION, None)
+    dialog.forget(context)
+    await checkpoint(update, context, None)
     await show_choice(update, "入职信息：✖️ 已取消")
     await reply(update, render("hire_cancelled"))
     return ConversationHandler.END
 
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
-    return await end_conversation(
-        update, context, CONVERSATION, render("hire_cancelled"), DRAFT_KEY, EDITING_KEY
-    )
+    return await finish(update, context, render("hire_cancelled"))
 
 
 # Anything that is not the expected kind of answer: say what is expected, keep the state.
@@ -388,8 +385,8 @@ def answer(field: HireField, state: HireState, next_state: HireState) -> Message
 F, S = HireField, HireState
 
 
-def build_conversation() -> ConversationHandler[Any]:
-    return conversation(
+def build_dialog() -> Dialog:
+    return Dialog(
         CONVERSATION,
         entry_points=[CommandHandler("hire", cmd_hire)],
         states={
@@ -424,8 +421,6 @@ def build_conversation() -> ConversationHandler[Any]:
             CallbackQueryHandler(on_unexpected, pattern=r"^hire:"),
             MessageHandler(~filters.COMMAND, on_unexpected),
         ],
+        stale="该入职登记已结束，请发送 /hire 重新开始。",
+        legacy_states=list(HireState),
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    add_conversation(app, build_conversation(), stale="该入职登记已结束，请发送 /hire 重新开始。")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-from enum import IntEnum
+from enum import StrEnum
 from html import escape
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -31,16 +28,11 @@ from bot.render import render
 from bot.services import leaving
 from bot.services.errors import DomainError
 from bot.services.leaving import StaffChoice
+from handlers import dialog
 from handlers.common import (
     TEXT_ANSWER,
-    add_conversation,
     answer_stale,
-    checkpoint,
-    conversation,
     current_hr,
-    draft_of,
-    draft_token,
-    end_conversation,
     member_today,
     message_text,
     pressed,
@@ -49,26 +41,28 @@ from handlers.common import (
     show_choice,
     unexpected_answer,
 )
+from handlers.dialog import Dialog, checkpoint, expired, finish
+from handlers.drafts import LeaveDraft
 from handlers.ledger import policy_library
 from handlers.pickers import ActiveEmployeePicker
 from handlers.refusals import refusal
 from models.ledger_history import LEAVE_REASONS
 
 
-class LeaveState(IntEnum):
-    EMPLOYEE = 0
-    LAST_DAY = 1
-    REASON = 2
-    CONFIRM = 3
+class LeaveState(StrEnum):
+    # In this order: the old conversation stored a step as its index here (legacy_states).
+    EMPLOYEE = "leave.employee"
+    LAST_DAY = "leave.last_day"
+    REASON = "leave.reason"
+    CONFIRM = "leave.confirm"
 
 
 CONVERSATION = "leave"
-DRAFT_KEY = "leave_draft"
 
 PICKER = ActiveEmployeePicker(
     name=CONVERSATION,
     state=LeaveState.EMPLOYEE,
-    draft_key=DRAFT_KEY,
+    draft=LeaveDraft,
     question="leave_ask_employee",
     nobody="当前没有在职员工，无需办理离职。",
     employee_button=LeaveEmployee,
@@ -77,7 +71,7 @@ PICKER = ActiveEmployeePicker(
 cmd_leave = PICKER.start
 
 
-async def on_employee(update: Update, context: HRContext) -> int:
+async def on_employee(update: Update, context: HRContext) -> object:
     picked = await PICKER.chosen(update, context)
     if picked is None:
         return ConversationHandler.END
@@ -86,7 +80,7 @@ async def on_employee(update: Update, context: HRContext) -> int:
     return await _ask_last_day(update, context, chosen)
 
 
-async def on_employee_text(update: Update, context: HRContext) -> int:
+async def on_employee_text(update: Update, context: HRContext) -> object:
     """A typed name or 身份证 picks the employee as a button would."""
     picked = await PICKER.typed(update, context)
     if picked is None:
@@ -96,39 +90,46 @@ async def on_employee_text(update: Update, context: HRContext) -> int:
     return await _ask_last_day(update, context, chosen)
 
 
-async def _ask_last_day(update: Update, context: HRContext, chosen: StaffChoice) -> int:
-    draft_of(context, DRAFT_KEY).update(employee_id=chosen.employee_id, name=chosen.name)
-    await checkpoint(update, context, CONVERSATION, LeaveState.LAST_DAY)
+async def _ask_last_day(update: Update, context: HRContext, chosen: StaffChoice) -> object:
+    draft = dialog.load(context, LeaveDraft)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    draft.employee_id, draft.name = chosen.employee_id, chosen.name
+    dialog.save(context, draft)
+    await checkpoint(update, context, LeaveState.LAST_DAY)
     await reply(update, render("leave_ask_last_day", name=chosen.name))
     return LeaveState.LAST_DAY
 
 
-async def on_last_day(update: Update, context: HRContext) -> int:
+async def on_last_day(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    draft = draft_of(context, DRAFT_KEY)
+    draft = dialog.load(context, LeaveDraft)
+    if draft is None or draft.employee_id is None:
+        return await expired(update, context, CONVERSATION)
     today = member_today(context, member)
     try:
         last_day = parse_day(message_text(update), today=today)
         leaving.check_last_day(
-            context.services.engine, member, draft["employee_id"], last_day, today=today
+            context.services.engine, member, draft.employee_id, last_day, today=today
         )
     except (InputError, DomainError) as error:
         message = refusal(error)
         await reply(update, message if message.startswith("❌") else "❌ " + message)
         return LeaveState.LAST_DAY
-    draft["last_day"] = last_day.isoformat()
+    draft.last_day = last_day
+    dialog.save(context, draft)
     buttons = [
         [(r, LeaveReason(i).data) for i, r in enumerate(LEAVE_REASONS[:3])],
         [(r, LeaveReason(i + 3).data) for i, r in enumerate(LEAVE_REASONS[3:])],
     ]
-    await checkpoint(update, context, CONVERSATION, LeaveState.REASON)
+    await checkpoint(update, context, LeaveState.REASON)
     await reply(update, "请选择离职原因：", buttons)
     return LeaveState.REASON
 
 
-async def on_reason(update: Update, context: HRContext) -> int:
+async def on_reason(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
@@ -136,21 +137,19 @@ async def on_reason(update: Update, context: HRContext) -> int:
     if index >= len(LEAVE_REASONS):
         await answer_stale(update)
         return LeaveState.REASON
-    draft = draft_of(context, DRAFT_KEY)
-    draft["reason"] = LEAVE_REASONS[index]
-    await checkpoint(update, context, CONVERSATION, LeaveState.CONFIRM)
-    await show_choice(update, f"离职原因：{draft['reason']}")
+    draft = dialog.load(context, LeaveDraft)
+    if draft is None or draft.last_day is None:
+        return await expired(update, context, CONVERSATION)
+    draft.reason = LEAVE_REASONS[index]
+    dialog.save(context, draft)
+    await checkpoint(update, context, LeaveState.CONFIRM)
+    await show_choice(update, f"离职原因：{draft.reason}")
     await reply(
         update,
-        render(
-            "leave_confirm",
-            name=draft["name"],
-            last_day=date.fromisoformat(draft["last_day"]),
-            reason=draft["reason"],
-        ),
+        render("leave_confirm", name=draft.name, last_day=draft.last_day, reason=draft.reason),
         [
             [
-                ("✅ 确认", LeaveConfirm(draft_token(context, DRAFT_KEY)).data),
+                ("✅ 确认", LeaveConfirm(draft.token()).data),
                 ("✖️ 取消", LeaveCancel().data),
             ]
         ],
@@ -158,41 +157,42 @@ async def on_reason(update: Update, context: HRContext) -> int:
     return LeaveState.CONFIRM
 
 
-async def on_confirm(update: Update, context: HRContext) -> int:
+async def on_confirm(update: Update, context: HRContext) -> object:
     member = await current_hr(update, context)
     if member is None:
         return ConversationHandler.END
-    if pressed(update, LeaveConfirm).draft != draft_token(context, DRAFT_KEY):
-        name = escape(str(draft_of(context, DRAFT_KEY).get("name", "")))
-        await refuse_stale_confirm(update, f"{name} 离职")
+    draft = dialog.load(context, LeaveDraft)
+    if draft is None:
+        return await expired(update, context, CONVERSATION)
+    if pressed(update, LeaveConfirm).draft != draft.token():
+        await refuse_stale_confirm(update, f"{escape(draft.name or '')} 离职")
         return LeaveState.CONFIRM
-    assert context.user_data is not None
-    draft = context.user_data.pop(DRAFT_KEY, {})
+    if draft.employee_id is None or draft.last_day is None or draft.reason is None:
+        return await expired(update, context, CONVERSATION)
+    dialog.forget(context)
     today = member_today(context, member)
     try:
         result = leaving.record_leave(
             context.services.engine,
             member,
-            draft["employee_id"],
-            date.fromisoformat(draft["last_day"]),
-            draft["reason"],
+            draft.employee_id,
+            draft.last_day,
+            draft.reason,
             today=today,
             library=policy_library(context.services),
         )
     except DomainError as error:
-        await checkpoint(update, context, CONVERSATION, None)
+        await checkpoint(update, context, None)
         await show_choice(update, refusal(error))
         return ConversationHandler.END
-    await checkpoint(update, context, CONVERSATION, None)
+    await checkpoint(update, context, None)
     await show_choice(update, f"已确认：{result.name} 离职。")
     await reply(update, render("leave_done", r=result, days_left=(result.task_due - today).days))
     return ConversationHandler.END
 
 
 async def on_cancel(update: Update, context: HRContext) -> int:
-    return await end_conversation(
-        update, context, CONVERSATION, "已取消离职登记，未做任何更改。", DRAFT_KEY
-    )
+    return await finish(update, context, "已取消离职登记，未做任何更改。")
 
 
 on_unexpected = unexpected_answer(
@@ -201,8 +201,8 @@ on_unexpected = unexpected_answer(
 )
 
 
-def build_conversation() -> ConversationHandler[Any]:
-    return conversation(
+def build_dialog() -> Dialog:
+    return Dialog(
         CONVERSATION,
         entry_points=[CommandHandler("leave", cmd_leave)],
         states={
@@ -224,8 +224,6 @@ def build_conversation() -> ConversationHandler[Any]:
             CallbackQueryHandler(on_unexpected, pattern=r"^leave:"),
             MessageHandler(~filters.COMMAND, on_unexpected),
         ],
+        stale="该离职登记已结束，请发送 /leave 重新开始。",
+        legacy_states=list(LeaveState),
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    add_conversation(app, build_conversation(), stale="该离职登记已结束，请发送 /leave 重新开始。")

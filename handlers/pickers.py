@@ -16,18 +16,18 @@ from bot.render import render
 from bot.services import leaving
 from bot.services.access import Member
 from bot.services.leaving import StaffChoice
+from handlers import dialog
 from handlers.common import (
-    checkpoint,
     current_hr,
     edit_pressed,
     message_text,
-    new_draft_nonce,
     pager_buttons,
     paginate,
     pressed,
     reply,
     show_choice,
 )
+from handlers.dialog import Draft, begin, checkpoint
 from policies.idnumber import mask_id_number, normalise
 
 Rows = list[list[tuple[str, str]]]
@@ -59,15 +59,17 @@ class ActiveEmployeePicker:
     prefix): list the active employees, page through them, hand the chosen one back."""
 
     name: str
-    state: int
-    draft_key: str
+    state: str
+    #: The dialog's draft, started empty when the employees are listed.
+    draft: type[Draft]
     question: str  # template rendered with page and pages
     nobody: str  # said instead when there is no active employee
     employee_button: Any  # the bot.callbacks kind of an employee's button (employee_id)
     page_button: Any  # the bot.callbacks kind of a ◀ ▶ button (page)
 
-    async def start(self, update: Update, context: HRContext) -> int:
+    async def start(self, update: Update, context: HRContext) -> object:
         """`/<name>`: a fresh draft and the first page of employees."""
+        await begin(update, context, self.name)
         member = await current_hr(update, context)
         if member is None:
             return ConversationHandler.END
@@ -75,15 +77,13 @@ class ActiveEmployeePicker:
         if not staff:
             await reply(update, self.nobody)
             return ConversationHandler.END
-        assert context.user_data is not None
-        context.user_data[self.draft_key] = {}
-        new_draft_nonce(context, self.draft_key)
+        dialog.save(context, self.draft())
         rows, page, pages = staff_buttons(self.name, staff, 1, self.employee_button)
-        await checkpoint(update, context, self.name, self.state)
+        await checkpoint(update, context, self.state)
         await reply(update, render(self.question, page=page, pages=pages), rows)
         return self.state
 
-    async def on_page(self, update: Update, context: HRContext) -> int:
+    async def on_page(self, update: Update, context: HRContext) -> object:
         """◀ ▶ pressed: the same message shows another page."""
         member = await current_hr(update, context)
         if member is None:
@@ -143,7 +143,8 @@ class ActiveEmployeePicker:
         staff = leaving.active_staff(context.services.engine, member)
         choice = next((s for s in staff if s.employee_id == employee_id), None)
         if choice is None:
-            await checkpoint(update, context, self.name, None)
+            dialog.forget(context)
+            await checkpoint(update, context, None)
             await show_choice(update, f"❌ 该员工不在职或不存在，请发送 /{self.name} 重新选择。")
             return None
         return member, choice

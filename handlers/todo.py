@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import IntEnum
+from enum import StrEnum
 from html import escape
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -24,9 +23,8 @@ from bot.render import macro, render
 from bot.services import access, reminders, staff, todo
 from bot.services.access import Member
 from bot.services.errors import DateOutOfRange, DomainError
+from handlers import dialog
 from handlers.common import (
-    checkpoint,
-    conversation,
     current_member,
     member_for_button,
     member_today,
@@ -37,16 +35,18 @@ from handlers.common import (
     reply,
     show_choice,
 )
+from handlers.dialog import Dialog, begin, checkpoint
+from handlers.drafts import TodoMarkDraft
 from handlers.refusals import refusal
 from models.company import Role
 
 
-class DoneState(IntEnum):
-    DATE = 0
+class DoneState(StrEnum):
+    # The old conversation stored this step as 0 (legacy_states).
+    DATE = "todo_mark.date"
 
 
 CONVERSATION = "todo_mark"
-PENDING_KEY = "todo_pending"
 
 
 async def _send_todo(update: Update, context: HRContext, member: Member, page: int) -> None:
@@ -99,8 +99,9 @@ async def on_todo_page(update: Update, context: HRContext) -> None:
     await _send_todo(update, context, member, button.page)
 
 
-async def on_mark_button(update: Update, context: HRContext) -> int:
+async def on_mark_button(update: Update, context: HRContext) -> object:
     """已办理 / 已缴纳 pressed: ask for the date (default today), in the item's company."""
+    await begin(update, context, CONVERSATION)
     button = pressed(update, TodoMark)
     action, item_id = button.action, button.item_id
     user = update.effective_user
@@ -117,17 +118,10 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
             "找不到该待办，请发送 /todo 查看最新待办。", show_alert=True
         )
         return ConversationHandler.END
-    assert context.user_data is not None
     name, what = subject.employee_name, macro("labels", "subject_label", subject)
-    context.user_data[PENDING_KEY] = {
-        "action": action,
-        "item_id": item_id,
-        "what": what,
-        "name": name,
-        "company_id": member.company_id,
-    }
+    dialog.save(context, TodoMarkDraft(action, item_id, what, name, member.company_id))
     await update.callback_query.answer()
-    await checkpoint(update, context, CONVERSATION, DoneState.DATE)
+    await checkpoint(update, context, DoneState.DATE)
     await reply(
         update,
         render(
@@ -142,30 +136,30 @@ async def on_mark_button(update: Update, context: HRContext) -> int:
 
 
 async def _complete(update: Update, context: HRContext, member: Member, on: date) -> int:
-    assert context.user_data is not None
-    pending = context.user_data.pop(PENDING_KEY, None)
-    if not pending:
+    pending = dialog.load(context, TodoMarkDraft)
+    dialog.forget(context)
+    if pending is None:
         await reply(update, "该操作已过期，请发送 /todo 重新选择。")
         return ConversationHandler.END
     today = member_today(context, member)
     if on > today:
-        context.user_data[PENDING_KEY] = pending
+        dialog.save(context, pending)
         await reply(update, "❌ 办理日期不能晚于今天，请重新输入（例如 今天、昨天、12月5日）。")
         return DoneState.DATE
     try:
-        if pending["action"] == "done":
+        if pending.action == "done":
             engine = context.services.engine
-            name = todo.complete_task(engine, member, pending["item_id"], done_on=on, today=today)
-            what = pending.get("what", "社保登记")
+            name = todo.complete_task(engine, member, pending.item_id, done_on=on, today=today)
+            what = pending.what or "社保登记"
             await reply(update, f"✅ 已记录：<b>{name}</b> {what}已办理（{on.isoformat()}）。")
         else:
             paid = todo.mark_month_paid(
-                context.services.engine, member, pending["item_id"], paid_on=on, today=today
+                context.services.engine, member, pending.item_id, paid_on=on, today=today
             )
             what = escape(f"{paid.employee_name} {macro('labels', 'subject_label', paid)}")
             await reply(update, f"✅ 已记录：<b>{what}</b> 已缴纳（{on.isoformat()}）。")
     except DateOutOfRange as window:
-        context.user_data[PENDING_KEY] = pending
+        dialog.save(context, pending)
         await reply(update, refusal(window))
         return DoneState.DATE
     except DomainError as error:
@@ -175,20 +169,19 @@ async def _complete(update: Update, context: HRContext, member: Member, on: date
 
 async def _pending_member(update: Update, context: HRContext) -> Member | None:
     """The member in the company of the item being marked (not necessarily the current one)."""
-    assert context.user_data is not None
-    pending = context.user_data.get(PENDING_KEY) or {}
-    return await current_member(update, context, Role.HR, company_id=pending.get("company_id"))
+    pending = dialog.load(context, TodoMarkDraft)
+    company_id = pending.company_id if pending is not None else None
+    return await current_member(update, context, Role.HR, company_id=company_id)
 
 
-async def on_today(update: Update, context: HRContext) -> int:
+async def on_today(update: Update, context: HRContext) -> object:
     member = await _pending_member(update, context)
     if member is None:
         return ConversationHandler.END
     button = pressed(update, TodoToday)
-    assert context.user_data is not None
-    pending = context.user_data.get(PENDING_KEY) or {}
-    if (pending.get("action"), pending.get("item_id")) != (button.action, button.item_id):
-        what = escape(f"{pending.get('name', '')} {pending.get('what', '')}")
+    pending = dialog.load(context, TodoMarkDraft)
+    if pending is None or (pending.action, pending.item_id) != (button.action, button.item_id):
+        what = escape(f"{pending.name} {pending.what}" if pending is not None else " ")
         await refuse_stale_confirm(update, f"{what}的办理日期（请在最新一条消息中选择或输入）")
         return DoneState.DATE
     today = member_today(context, member)
@@ -196,7 +189,7 @@ async def on_today(update: Update, context: HRContext) -> int:
     return await _complete(update, context, member, today)
 
 
-async def on_date_text(update: Update, context: HRContext) -> int:
+async def on_date_text(update: Update, context: HRContext) -> object:
     member = await _pending_member(update, context)
     if member is None:
         return ConversationHandler.END
@@ -210,8 +203,7 @@ async def on_date_text(update: Update, context: HRContext) -> int:
 
 
 async def on_abort(update: Update, context: HRContext) -> int:
-    assert context.user_data is not None
-    context.user_data.pop(PENDING_KEY, None)
+    dialog.forget(context)
     await show_choice(update, "已取消，未做任何修改。")
     return ConversationHandler.END
 
@@ -224,8 +216,7 @@ async def on_date_unexpected(update: Update, context: HRContext) -> int:
 
 
 async def cmd_cancel(update: Update, context: HRContext) -> int:
-    assert context.user_data is not None
-    context.user_data.pop(PENDING_KEY, None)
+    dialog.forget(context)
     await reply(update, "已取消，未做任何修改。")
     return ConversationHandler.END
 
@@ -281,8 +272,8 @@ async def cmd_employee(update: Update, context: HRContext) -> None:
     await reply(update, render("employee", details=found.details, total=found.total))
 
 
-def build_mark_conversation() -> ConversationHandler[Any]:
-    return conversation(
+def build_dialog() -> Dialog:
+    return Dialog(
         CONVERSATION,
         entry_points=[CallbackQueryHandler(on_mark_button, pattern=matching(TodoMark))],
         states={
@@ -296,6 +287,7 @@ def build_mark_conversation() -> ConversationHandler[Any]:
             CommandHandler("cancel", cmd_cancel),
             MessageHandler(~filters.COMMAND, on_date_unexpected),
         ],
+        legacy_states=list(DoneState),
     )
 
 
@@ -303,7 +295,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("todo", cmd_todo))
     app.add_handler(CommandHandler("employees", cmd_employees))
     app.add_handler(CommandHandler("employee", cmd_employee))
-    app.add_handler(build_mark_conversation())
     app.add_handler(CallbackQueryHandler(on_todo_page, pattern=matching(TodoPage)))
     app.add_handler(CallbackQueryHandler(on_employees_page, pattern=matching(EmployeesPage)))
     app.add_handler(CallbackQueryHandler(on_stale, pattern=r"^todo:"))

@@ -115,7 +115,7 @@ async def test_full_hire_with_every_validation_error_tried_once(bot: BotHarness)
 
     def conversation_rows() -> list[PtbState]:
         with Session(bot.engine) as session:
-            kind = PtbState.kind == "conversation:hire"
+            kind = PtbState.kind == "conversation:dialog"
             return list(session.exec(select(PtbState).where(kind)))
 
     # The conversation is over: its persisted state is gone too.

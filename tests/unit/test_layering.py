@@ -146,3 +146,81 @@ def test_services_speak_the_domain_not_telegram_or_chinese() -> None:
     """Services return typed results and raise typed errors; the words, the buttons and the
     Telegram calls are the edge's (handlers/, templates)."""
     assert presentation_in_services() == {}
+
+
+def _is_private_telegram(module: str) -> bool:
+    """`telegram._bot`, `telegram.ext._utils.types` …: python-telegram-bot's private modules."""
+    parts = module.split(".")
+    return parts[0] == "telegram" and any(part.startswith("_") for part in parts[1:])
+
+
+def private_telegram_use(path: Path) -> list[str]:
+    """Where a module leans on python-telegram-bot's private API: a private module imported,
+    a single-underscore attribute read on a name that is not self/cls nor bound to one of our
+    own (non-telegram) imports, or a handler's `callback` replaced after construction."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[str] = []
+    ours: set[str] = {"self", "cls"}
+    uses_telegram = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "telegram":
+                    uses_telegram = True
+                    if _is_private_telegram(alias.name):
+                        found.append(f"{node.lineno}: import {alias.name}")
+                else:
+                    ours.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] == "telegram":
+                uses_telegram = True
+                names = [f"{node.module}.{a.name}" for a in node.names]
+                if any(_is_private_telegram(n) for n in names):
+                    found.append(f"{node.lineno}: from {node.module} import …")
+            else:
+                ours.update(alias.asname or alias.name for alias in node.names)
+    if not uses_telegram:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            private = node.attr.startswith("_") and not node.attr.startswith("__")
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if private and not (isinstance(root, ast.Name) and root.id in ours):
+                found.append(f"{node.lineno}: {ast.unparse(node)}")
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "callback":
+                    found.append(f"{node.lineno}: {ast.unparse(target)} replaced")
+    return found
+
+
+def test_only_public_python_telegram_bot_api() -> None:
+    """bot/, handlers/ and models/ use python-telegram-bot's public API only: its private
+    modules and attributes change without notice between releases (issue 10)."""
+    offenders = {
+        str(path.relative_to(ROOT)): uses
+        for package in ("bot", "handlers", "models")
+        for path in (ROOT / package).rglob("*.py")
+        if (uses := private_telegram_use(path))
+    }
+    assert offenders == {}
+
+
+def test_the_private_api_check_sees_what_it_is_for(tmp_path: Path) -> None:
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "from telegram.ext import ConversationHandler\n"
+        "from telegram.ext._utils.types import ConversationKey\n"
+        "import telegram._bot\n"
+        "from models.company import Role\n"
+        "def f(handler, entry, key):\n"
+        "    handler._update_state(ConversationHandler.END, key)\n"
+        "    return key in handler._conversations, Role._value2member_map_, self._x\n"
+        "entry.callback = f\n",
+        encoding="utf-8",
+    )
+    found = private_telegram_use(source)
+    assert sorted(int(line.split(":")[0]) for line in found) == [2, 3, 6, 7, 8], found
