@@ -20,11 +20,8 @@ from handlers.common import (
     show_choice,
 )
 from handlers.dialog import Dialog, abandon
+from handlers.drafts import PendingImport
 from handlers.refusals import refusal
-
-#: user_data key of a pending import (handlers/transfer.py); dropped on a switch so a
-#: 确认导入 pressed afterwards cannot import one company's file into another.
-IMPORT_KEY = "import_pending"
 
 
 def _buttons(members: list[Member]) -> list[list[tuple[str, str]]]:
@@ -94,7 +91,9 @@ async def _switch(update: Update, context: HRContext, company_id: int) -> object
     forget_memberships()
     acting_in(update, context, member.company_id)
     await abandon(update, context)
-    if context.user_data is not None and context.user_data.pop(IMPORT_KEY, None) is not None:
+    # A pending import is dropped too: 确认导入 pressed afterwards must not import one
+    # company's file into another.
+    if PendingImport.drop(context):
         await reply(update, "ℹ️ 已放弃未确认的导入，未保存任何信息。")
     text = render("company_switched", member=member)
     if update.callback_query is not None:

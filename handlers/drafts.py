@@ -8,15 +8,18 @@ can still be confirmed after it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.callbacks import digest
 from bot.context import HRContext
 from bot.services.backpay import Subject
 from bot.services.hiring import HireDraft
+from bot.services.transfer import ImportChoices
 from handlers.dialog import Draft, answers_token, new_nonce
 
 
@@ -356,3 +359,73 @@ class BackpayResult:
     def drop(context: HRContext) -> None:
         assert context.user_data is not None
         context.user_data.pop(BACKPAY_RESULT_KEY, None)
+
+
+#: user_data key of the pending import. Not a dialog step (an upload can arrive at any time and
+#: waits beside a dialog), so it has a key of its own; its JSON form is the dict kept before.
+IMPORT_KEY = "import_pending"
+
+
+@dataclass
+class PendingImport:
+    """A spreadsheet read on arrival and waiting for 确认导入 (handlers/transfer.py)."""
+
+    #: The `pending_upload` row holding the table as read (never downloaded again).
+    upload_id: int
+    filename: str
+    #: Names this upload on its buttons, so a button of an earlier upload never acts on it.
+    upload: str
+    #: The start of the content hash: 确认导入 is refused if the file behind the id changed.
+    sha: str
+    #: Header -> field key chosen by HR ("" ignores the column).
+    columns: dict[str, str] = field(default_factory=dict)
+    #: The preview's answers (paid up to, 参保状态); None until one is pressed.
+    choices: ImportChoices | None = None
+    #: The token of the preview shown (its 确认导入 button); None while a header is asked.
+    preview: str | None = None
+
+    def token(self) -> str:
+        """What 确认导入 confirms: this upload with its column choices and the preview's
+        answers (the same digest as the untyped dict gave)."""
+        chosen = self.choices.to_dict() if self.choices is not None else {}
+        answers = json.dumps([self.columns, chosen], sort_keys=True, ensure_ascii=False)
+        return digest(self.upload, self.sha, answers)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"upload_id": self.upload_id, "filename": self.filename,
+                                "map": dict(self.columns), "upload": self.upload, "sha": self.sha}
+        if self.choices is not None:
+            data["choices"] = self.choices.to_dict()
+        if self.preview is not None:
+            data["preview"] = self.preview
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PendingImport:
+        choices = data.get("choices")
+        return cls(int(data["upload_id"]), str(data["filename"]), str(data.get("upload", "")),
+                   str(data.get("sha", "")), dict(data.get("map") or {}),
+                   ImportChoices.from_dict(choices) if choices is not None else None,
+                   _str(data.get("preview")))
+
+    @classmethod
+    def load(cls, context: HRContext) -> PendingImport | None:
+        """The pending import, if any (an unreadable one counts as none)."""
+        assert context.user_data is not None
+        data = context.user_data.get(IMPORT_KEY)
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls.from_json(data)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def keep(self, context: HRContext) -> None:
+        assert context.user_data is not None
+        context.user_data[IMPORT_KEY] = self.to_json()
+
+    @staticmethod
+    def drop(context: HRContext) -> bool:
+        """Forget the pending import; whether there was one."""
+        assert context.user_data is not None
+        return context.user_data.pop(IMPORT_KEY, None) is not None

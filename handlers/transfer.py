@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InputFile, Message, Update
@@ -26,7 +24,6 @@ from bot.callbacks import (
     ImportMapColumn,
     ImportPaidUpTo,
     ImportRegistered,
-    digest,
     matching,
 )
 from bot.context import HRContext
@@ -47,10 +44,10 @@ from handlers.common import (
     refuse_stale_confirm,
     reply,
 )
+from handlers.drafts import PendingImport
 from handlers.ledger import policy_library
 from models.company import Role
 
-IMPORT_KEY = "import_pending"
 #: The mapping button's word for bot.importing.IGNORE ("" cannot be a callback part).
 IGNORE_CHOICE = "ignore"
 ERRORS_SHOWN = 10
@@ -63,13 +60,12 @@ async def _download(context: HRContext, file_id: str) -> bytes:
     return bytes(await file.download_as_bytearray())
 
 
-def _choices(pending: Mapping[str, Any]) -> transfer.ImportChoices:
-    return transfer.ImportChoices.from_dict(pending.get("choices"))
+def _choices(pending: PendingImport) -> transfer.ImportChoices:
+    return pending.choices or transfer.ImportChoices()
 
 
-def _pending(context: HRContext) -> dict[str, Any] | None:
-    assert context.user_data is not None
-    return context.user_data.get(IMPORT_KEY)
+def _pending(context: HRContext) -> PendingImport | None:
+    return PendingImport.load(context)
 
 
 async def on_document(update: Update, context: HRContext) -> None:
@@ -93,8 +89,7 @@ async def on_document(update: Update, context: HRContext) -> None:
     if (document.file_size or 0) > limits.max_file_bytes:
         await reply(update, f"❌ 文件超过{settings.max_file_mb}MB，请拆分后分批发送。")
         return
-    assert context.user_data is not None
-    context.user_data.pop(IMPORT_KEY, None)
+    PendingImport.drop(context)
     data = await _download(context, document.file_id)
     try:
         upload_id, table = await asyncio.wait_for(
@@ -120,14 +115,9 @@ async def on_document(update: Update, context: HRContext) -> None:
             "或另存为 .csv 后重新发送。",
         )
         return
-    context.user_data[IMPORT_KEY] = {
-        "upload_id": upload_id,
-        "filename": name,
-        "map": {},
-        # names this upload on its buttons, so a button of an earlier upload never acts on it
-        "upload": secrets.token_hex(4),
-        "sha": table.content_hash[:12],
-    }
+    PendingImport(
+        upload_id, name, upload=secrets.token_hex(4), sha=table.content_hash[:12]
+    ).keep(context)
     await _save_pending(update, context)
     await _advance(update, context, member, table)
 
@@ -141,33 +131,26 @@ async def _save_pending(update: Update, context: HRContext) -> None:
         await persistence.update_user_data(user.id, dict(context.user_data))
 
 
-async def _load(context: HRContext, member: Member) -> tuple[dict[str, Any], SheetTable]:
+EXPIRED = "这个导入已过期或已被新文件替代，请重新发送员工表。"
+
+
+async def _load(context: HRContext, member: Member) -> tuple[PendingImport, SheetTable]:
     """The pending upload and its table as read on arrival (never downloaded again)."""
     pending = _pending(context)
-    assert pending is not None
+    if pending is None:
+        raise ImportFileError(EXPIRED)
     hours = context.services.settings.imports.pending_hours
     since = context.services.clock.now() - timedelta(hours=hours)
-    table = None
-    if "upload_id" in pending:
-        table = await asyncio.to_thread(
-            transfer.pending_table,
-            context.services.engine,
-            member,
-            int(pending["upload_id"]),
-            since=since,
-        )
-    if table is None:
-        raise ImportFileError("这个导入已过期或已被新文件替代，请重新发送员工表。")
-    return pending, table
-
-
-def _upload_token(pending: Mapping[str, Any]) -> str:
-    """What 确认导入 confirms: this upload (its id and content hash) with its column choices and
-    the preview's answers (paid-up-to month, 参保状态)."""
-    choices = json.dumps(
-        [pending.get("map", {}), pending.get("choices", {})], sort_keys=True, ensure_ascii=False
+    table = await asyncio.to_thread(
+        transfer.pending_table,
+        context.services.engine,
+        member,
+        pending.upload_id,
+        since=since,
     )
-    return digest(pending.get("upload", ""), pending.get("sha", ""), choices)
+    if table is None:
+        raise ImportFileError(EXPIRED)
+    return pending, table
 
 
 async def _advance(
@@ -175,16 +158,17 @@ async def _advance(
 ) -> None:
     """Ask for the next unknown header, or show the preview once every column is settled."""
     try:
-        pending, table = await _load(context, member) if table is None else (
-            _pending(context) or {},
-            table,
-        )
+        if table is None:
+            pending, table = await _load(context, member)
+        elif (kept := _pending(context)) is not None:
+            pending = kept
+        else:
+            raise ImportFileError(EXPIRED)
     except ImportFileError as error:
-        assert context.user_data is not None
-        context.user_data.pop(IMPORT_KEY, None)
+        PendingImport.drop(context)
         await reply(update, "❌ " + error.html)
         return
-    overrides: Mapping[str, str] = pending["map"]
+    overrides: Mapping[str, str] = pending.columns
     plan = await asyncio.to_thread(
         transfer.plan_import,
         context.services.engine,
@@ -198,7 +182,8 @@ async def _advance(
     mapping = plan.mapping
     if mapping.needs_choice:
         index, header = mapping.unknown[0]
-        pending.pop("preview", None)
+        pending.preview = None
+        pending.keep(context)
         options = [
             (FIELD_BY_KEY[key].label, ImportMapColumn(index, key).data)  # type: ignore[arg-type]
             for key in mapping.unmapped_fields
@@ -215,23 +200,22 @@ async def _advance(
         )
         return
     if mapping.missing:
-        assert context.user_data is not None
-        context.user_data.pop(IMPORT_KEY, None)
+        PendingImport.drop(context)
         labels = "、".join(FIELD_BY_KEY[key].label for key in mapping.missing)
         await reply(update, render("import_missing", labels=labels))
         return
     if plan.already_imported_on is not None:
-        assert context.user_data is not None
-        context.user_data.pop(IMPORT_KEY, None)
+        PendingImport.drop(context)
         imported_at = plan.already_imported_on.astimezone(ZoneInfo(member.timezone))
         await reply(
             update,
-            render("import_already", imported_at=imported_at, filename=pending["filename"]),
+            render("import_already", imported_at=imported_at, filename=pending.filename),
         )
         return
     buttons: list[list[tuple[str, str]]] = []
     importable = len(plan.new_rows) + len(plan.rehire_rows)
-    pending["preview"] = _upload_token(pending)
+    pending.preview = pending.token()
+    pending.keep(context)
     if importable:
         buttons.append(
             [
@@ -249,7 +233,7 @@ async def _advance(
                      ImportRegistered("no").data),
                 ]
             )
-        buttons.append([("✅ 确认导入", ImportConfirm(pending["preview"]).data)])
+        buttons.append([("✅ 确认导入", ImportConfirm(pending.preview).data)])
     second = [("✖️ 取消", ImportCancel().data)]
     if plan.preview.errors:
         second.insert(0, ("📄 下载错误明细", ImportErrors().data))
@@ -259,7 +243,7 @@ async def _advance(
         render(
             "import_preview",
             plan=plan,
-            filename=pending["filename"],
+            filename=pending.filename,
             errors=plan.preview.errors[:ERRORS_SHOWN],
             importable=importable,
             recent_days=transfer.RECENT_DAYS,
@@ -279,7 +263,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
     if pending is None:
         await query.answer("该导入已结束，请重新发送文件。", show_alert=True)
         return
-    if isinstance(button, ImportConfirm) and button.upload != pending.get("preview"):
+    if isinstance(button, ImportConfirm) and button.upload != pending.preview:
         await refuse_stale_confirm(update, _pending_now(pending))
         return
     if isinstance(button, ImportIgnoreRest):
@@ -289,9 +273,10 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         except ImportFileError as error:
             await reply(update, "❌ " + error.html)
             return
-        mapping = match_headers(pending_table.headers, pending["map"])
+        mapping = match_headers(pending_table.headers, pending.columns)
         for _, header in mapping.unknown:
-            pending["map"][header] = IGNORE
+            pending.columns[header] = IGNORE
+        pending.keep(context)
         await _save_pending(update, context)
         names = "、".join(f"“{escape(echo(h))}”" for _, h in mapping.unknown)
         await edit_pressed(update, f"不导入：{names}")
@@ -307,7 +292,8 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
             choices = replace(choices, all_registered=button.answer == "yes")
             answer = "均已登记" if button.answer == "yes" else "均未登记"
             chosen = f"未写参保状态的近期入职员工：<b>{answer}</b>"
-        pending["choices"] = choices.to_dict()
+        pending.choices = choices
+        pending.keep(context)
         await _save_pending(update, context)
         await edit_pressed(update, chosen)
         await _advance(update, context, member)
@@ -327,7 +313,8 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
         index = button.column
         key = IGNORE if button.field == IGNORE_CHOICE else button.field
         header = pending_table.headers[index]
-        pending["map"][header] = key
+        pending.columns[header] = key
+        pending.keep(context)
         await _save_pending(update, context)
         label = FIELD_BY_KEY[key].label if key else "不导入"
         await edit_pressed(update, f"表头“{escape(echo(header))}” → <b>{label}</b>")
@@ -343,7 +330,7 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
             context.services.engine,
             member,
             table,
-            pending["map"],
+            pending.columns,
             today=member_today(context, member),
             library=policy_library(context.services),
         )
@@ -354,39 +341,38 @@ async def on_transfer_button(update: Update, context: HRContext) -> None:
             caption=f"共 {len(plan.preview.errors)} 行有误，修改后可重新发送整个文件。",
         )
     elif isinstance(button, ImportCancel):
-        assert context.user_data is not None
-        context.user_data.pop(IMPORT_KEY, None)
+        PendingImport.drop(context)
         await asyncio.to_thread(transfer.drop_upload, context.services.engine, member)
         await edit_pressed(update, "已取消导入，未做任何更改。")
     elif isinstance(button, ImportConfirm):
         await _confirm(update, context, member, pending, button.upload)
 
 
-def _pending_now(pending: Mapping[str, Any]) -> str:
+def _pending_now(pending: PendingImport) -> str:
     """What is pending instead, for the refusal of a stale 确认导入."""
-    name = escape(str(pending.get("filename", "")))
-    if pending.get("preview"):
+    name = escape(pending.filename)
+    if pending.preview:
         return f"文件“{name}”的导入（请在它的预览消息上点击 ✅ 确认导入）"
     return f"文件“{name}”的导入，尚未显示预览（请先回答最新的表头问题）"
 
 
 async def _confirm(
-    update: Update, context: HRContext, member: Member, pending: dict[str, Any], token: str
+    update: Update, context: HRContext, member: Member, pending: PendingImport, token: str
 ) -> None:
     """Store the file in one transaction, editing one progress message in place."""
     query = update.callback_query
-    assert query is not None and context.user_data is not None
+    assert query is not None
     try:
         _, table = await _load(context, member)
     except ImportFileError as error:
-        context.user_data.pop(IMPORT_KEY, None)
+        PendingImport.drop(context)
         await reply(update, "❌ " + error.html)
         return
-    if _upload_token(pending) != token:  # the file behind the id changed since the preview
+    if pending.token() != token:  # the file behind the id changed since the preview
         await reply(update, "❌ 文件内容与预览时不同，未导入任何数据。请重新发送文件。")
-        context.user_data.pop(IMPORT_KEY, None)
+        PendingImport.drop(context)
         return
-    if context.user_data.pop(IMPORT_KEY, None) is None:
+    if not PendingImport.drop(context):
         return  # a second press while the first was loading: the first imports
     await edit_pressed(update, "✅ 已确认导入。")
     progress_message: Message = await reply(
@@ -414,9 +400,9 @@ async def _confirm(
         transfer.confirm_import,
         context.services.engine,
         member,
-        pending["filename"],
+        pending.filename,
         table,
-        pending["map"],
+        pending.columns,
         today=member_today(context, member),
         library=policy_library(context.services),
         progress=progress,
@@ -426,7 +412,7 @@ async def _confirm(
     await asyncio.to_thread(transfer.drop_upload, context.services.engine, member)
     await edit_message(
         progress_message.edit_text(
-            company_line(render("import_done", outcome=outcome, filename=pending["filename"])),
+            company_line(render("import_done", outcome=outcome, filename=pending.filename)),
             parse_mode=ParseMode.HTML,
         )
     )
