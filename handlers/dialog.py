@@ -8,7 +8,8 @@ outside needs PTB's private `_conversations`. With one handler there is one stat
 user, so starting a dialog ends whatever was open, by PTB's own `allow_reentry`. Each feature
 describes its dialog as a `Dialog` (entry points, states named "<dialog>.<step>", fallbacks);
 `add_dialogs` joins them, attaching each dialog's fallbacks to its own states only, so a
-dialog's "/cancel" or "unexpected answer" never answers for another.
+dialog's "/cancel" or "unexpected answer" never answers for another. /company and its
+buttons are entry points too (handlers/company.py): a switch of company ends the open dialog.
 
 Why one draft: the answers so far (`Draft` subclasses, dataclasses with a JSON form) sit in
 user_data under one key, tagged with their dialog. Every entry callback calls `begin` first:
@@ -33,20 +34,13 @@ from typing import Any, ClassVar, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import (
-    Application,
-    BaseHandler,
-    CallbackQueryHandler,
-    ConversationHandler,
-)
+from telegram.ext import Application, CallbackQueryHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import digest
 from bot.context import HRContext
 from bot.persistence import DatabasePersistence, transaction_of
-from handlers.common import reply, show_choice
-
-Handlers = list[BaseHandler[Update, Any, Any]]
+from handlers.common import Handlers, reply, show_choice
 
 #: The one ConversationHandler's name; its rows in ptb_state are "conversation:dialog".
 DIALOG = "dialog"
