@@ -17,6 +17,8 @@ from handlers.drafts import (
     BackpayDraft,
     BaseAllDraft,
     BaseChangeDraft,
+    CaseMoveDraft,
+    CaseOpenDraft,
     HireAnswers,
     LeaveDraft,
     PendingImport,
@@ -41,6 +43,9 @@ DRAFTS: list[Draft] = [
         [date(2026, 11, 1)],
     ),
     TodoMarkDraft("done", 3, "社保登记", "陈明远", 1),
+    CaseOpenDraft(1, 7, "陈明远", [date(2026, 11, 1)], date(2026, 12, 5), "wrong_employee_data",
+                  None, [("姓名", "陈明", "陈明远")]),
+    CaseMoveDraft(1, 9, "submitted", "rejected", date(2026, 12, 5)),
 ]
 
 
