@@ -16,7 +16,7 @@ from bot.channels.robot_channels import build_robot_channels
 from bot.channels.telegram import TelegramChannel
 from bot.context import AppServices, HRApplication, HRContext
 from bot.secret_box import load_secret_box
-from bot.services.ledger import declaration_deadline
+from bot.services.ledger import deadline_holiday_gap, declaration_deadline
 from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
 from bot.services.robots import DatabaseRobotTargets
 
@@ -60,6 +60,8 @@ def build_scheduler(
         # call, so a library reloaded by `hrbot policies import` is used).
         month_due=lambda city, month: declaration_deadline(services.policies.library, city, month),
         late_fee=late_fee_estimator(lambda: services.policies.library),
+        holiday_gap=lambda city, month: deadline_holiday_gap(services.policies.library, city,
+                                                             month),
         # A few in flight so PTB's rate limiter (30 msg/s), not round trips, paces delivery.
         parallel=SENDING_IN_PARALLEL,
     )

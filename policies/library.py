@@ -36,7 +36,7 @@ from policies.schema import (
     Sourced,
     weakest,
 )
-from policies.workdays import is_working_day, working_day_on_or_after
+from policies.workdays import has_official_calendar, is_working_day, working_day_on_or_after
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "data"
 NATIONAL = "national"
@@ -123,6 +123,23 @@ class RegionPolicy:
                 return working_day_on_or_after(nominal)
             return nominal
         return _second_last_working_day(first.replace(day=last_day))
+
+    def holiday_notice_missing(self, month: date) -> int | None:
+        """The year whose holiday notice (国务院放假安排) the month's deadline is computed with
+        but which is not published yet, or None.
+
+        Only a deadline found on the working-day calendar depends on it (moved off a holiday,
+        or 上海's second-to-last working day); a fixed day such as 北京's 25th does not. Until
+        the notice is entered, such a date counts weekends only, and whoever shows it must say
+        it assumes no holiday shift.
+        """
+        first = month.replace(day=1)
+        rule = self.version_for(first).deadline
+        if rule.kind == "day_of_month" and rule.on_holiday.value != "next_working_day":
+            return None
+        deadline = self.declaration_deadline(first)
+        missing = [y for y in sorted({first.year, deadline.year}) if not has_official_calendar(y)]
+        return missing[0] if missing else None
 
     @property
     def is_national(self) -> bool:

@@ -94,6 +94,7 @@ def _reminder_html(note: Notification, to: Addressee) -> str:
         names=[_declarant(n) for n in facts.names],
         deadline=facts.deadline,
         days_left=facts.days_left,
+        holiday_notice_missing=facts.holiday_notice_missing,
     )
 
 

@@ -91,6 +91,21 @@ def declaration_deadline(library: PolicyLibrary | None, city: str, month: date) 
     return last_day_of_month(month)
 
 
+#: (insured city, contribution month) -> the year whose holiday notice that deadline assumes
+#: (not published yet), or None.
+HolidayGap = Callable[[str, date], int | None]
+
+
+def deadline_holiday_gap(library: PolicyLibrary | None, city: str, month: date) -> int | None:
+    """``RegionPolicy.holiday_notice_missing`` for a city's month (None without a policy)."""
+    if library is None:
+        return None
+    try:
+        return library.region_or_national(city).holiday_notice_missing(month)
+    except NoVersionInForce:
+        return None
+
+
 def obligation_due(
     library: PolicyLibrary | None, city: str, month: date, first_day: date | None = None
 ) -> ObligationDue:

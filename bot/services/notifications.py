@@ -57,6 +57,9 @@ class DeclarationReminderFacts:
     names: tuple[PendingDeclarant, ...]
     deadline: date
     days_left: int
+    #: The deadline was found on a working-day calendar whose year has no holiday notice yet:
+    #: it assumes no holiday shift (the text says so).
+    holiday_notice_missing: int | None = None
 
 
 @dataclass(frozen=True)

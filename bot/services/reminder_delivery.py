@@ -38,7 +38,7 @@ from bot.channels.base import (
     RetryLater,
 )
 from bot.clock import Clock
-from bot.services.ledger import MonthDue, month_end_due
+from bot.services.ledger import HolidayGap, MonthDue, month_end_due
 from bot.services.notifications import (
     Addressee,
     BackpayStalledFacts,
@@ -313,7 +313,8 @@ def _registration_facts(
 
 
 def _declaration_facts(
-    session: Session, row: Reminder, today: date, month_due: MonthDue
+    session: Session, row: Reminder, today: date, month_due: MonthDue,
+    holiday_gap: HolidayGap | None = None,
 ) -> DeclarationReminderFacts | None:
     _, month, city = parse_declaration_subject(row.subject)
     deadline = month_due(city, month)
@@ -342,7 +343,8 @@ def _declaration_facts(
     if not names:
         return None
     return DeclarationReminderFacts(
-        city=city, month=month, names=names, deadline=deadline, days_left=(deadline - today).days
+        city=city, month=month, names=names, deadline=deadline, days_left=(deadline - today).days,
+        holiday_notice_missing=holiday_gap(city, month) if holiday_gap is not None else None,
     )
 
 
@@ -373,6 +375,7 @@ def compose(
     defaults: ReminderDefaults,
     month_due: MonthDue = month_end_due,
     late_fee: LateFeeEstimate | None = None,
+    holiday_gap: HolidayGap | None = None,
 ) -> Notification | ReminderStatus:
     """Decide what a claimed row tells whom, or the status it ends in without sending."""
     assert row.id is not None
@@ -393,7 +396,7 @@ def compose(
     ):
         facts = _registration_facts(session, row, today, late_fee)
     elif kind in (ReminderKind.DECLARATION_UPCOMING, ReminderKind.DECLARATION_DUE):
-        facts = _declaration_facts(session, row, today, month_due)
+        facts = _declaration_facts(session, row, today, month_due, holiday_gap)
     elif kind == ReminderKind.BACKPAY_STALLED:
         facts = _case_stall_facts(session, row, settings.backpay_stall_working_days)
     else:
@@ -557,6 +560,7 @@ class ReminderScheduler:
         worker: str | None = None,
         month_due: MonthDue = month_end_due,
         late_fee: LateFeeEstimate | None = None,
+        holiday_gap: HolidayGap | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
         parallel: int = 1,
@@ -574,6 +578,7 @@ class ReminderScheduler:
         self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
         self.month_due = month_due
         self.late_fee = late_fee
+        self.holiday_gap = holiday_gap
         self.lease = lease
         self.batch = batch
         #: Reminders in flight at once (the channel's rate limiter still paces the sends).
@@ -703,7 +708,8 @@ class ReminderScheduler:
         with unit_of_work(self.engine) as session:
             row = session.get(Reminder, reminder_id)
             assert row is not None
-            decided = compose(session, row, now, self.defaults, self.month_due, self.late_fee)
+            decided = compose(session, row, now, self.defaults, self.month_due, self.late_fee,
+                              self.holiday_gap)
             if isinstance(decided, ReminderStatus):
                 close_row(row, decided, now)
                 return Result(decided), None

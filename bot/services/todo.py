@@ -17,7 +17,12 @@ from bot.services.errors import (
     TaskAlreadyDone,
     TaskNotFound,
 )
-from bot.services.ledger import declaration_deadline, obligation_due, outside_employment
+from bot.services.ledger import (
+    deadline_holiday_gap,
+    declaration_deadline,
+    obligation_due,
+    outside_employment,
+)
 from models import audit
 from models.db import unit_of_work
 from models.employee import Employee
@@ -56,6 +61,9 @@ class TodoItem:
     #: A new hire's month due with the registration (首月规则); ``unconfirmed`` says 未确认.
     with_registration: bool = False
     unconfirmed: bool = False
+    #: The due date was found on a working-day calendar whose year has no holiday notice yet
+    #: (it assumes no holiday shift; the list says so).
+    holiday_notice_missing: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,10 @@ def todo_page(
                 state=LedgerState(line.state),
                 with_registration=owed.with_registration,
                 unconfirmed=owed.unconfirmed,
+                # a registration deadline counts natural days; a month's own deadline may not
+                holiday_notice_missing=deadline_holiday_gap(
+                    library, line.insured_city, line.month
+                ) if owed.due == owed.month_deadline else None,
             )
         )
     items.sort(key=lambda item: (item.due, item.kind, item.item_id))

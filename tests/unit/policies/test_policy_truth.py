@@ -335,3 +335,14 @@ def test_chengdu_2026_bases_and_rates_follow_the_addendum_from_july() -> None:
     assert (contribution.employer, contribution.employee) == (Decimal("1257.00"),
                                                               Decimal("520.00"))
     assert monthly_contribution(version, Decimal("3000")).base == Decimal("4699")
+
+
+@pytest.mark.parametrize(("city", "month", "year"), [
+    ("上海", date(2027, 1, 1), 2027),    # second-to-last working day: the calendar decides
+    ("广州", date(2027, 1, 1), 2027),    # the 15th, moved to the next working day
+    ("上海", date(2026, 12, 1), None),   # 2026's notice is entered
+    ("北京", date(2027, 1, 1), None),    # the 25th is not moved: no calendar involved
+    ("深圳", date(2027, 1, 1), None),    # month-end, not moved
+])
+def test_a_deadline_on_an_unpublished_calendar_names_the_year(city, month, year) -> None:
+    assert LIBRARY.region(city).holiday_notice_missing(month) == year
