@@ -84,6 +84,11 @@ class Reminder(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+#: `reminder_delivery.outcome`: the channel accepted the message, or we gave up on a robot.
+DELIVERY_SENT = "sent"
+DELIVERY_FAILED = "failed"
+
+
 class ReminderDelivery(SQLModel, table=True):
     """One reminder to one endpoint; written as soon as the channel accepted the message.
 
@@ -104,7 +109,8 @@ class ReminderDelivery(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     #: The channel's message id when it returns one (Telegram does, robots do not).
     message_id: int | None = Field(default=None, sa_type=BigInteger)
-    #: "sent" or "blocked" (Forbidden: the chat blocked the bot or removed it).
+    #: DELIVERY_SENT, or DELIVERY_FAILED: a robot that failed every attempt after the HR chats
+    #: had the reminder (the endpoint is done with, the reminder is still `sent`).
     outcome: str = Field(default="sent", max_length=10)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

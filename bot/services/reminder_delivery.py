@@ -73,6 +73,8 @@ from models.db import unit_of_work
 from models.employee import Department, Employee
 from models.ledger import LedgerMonth, LedgerState
 from models.reminder import (
+    DELIVERY_FAILED,
+    DELIVERY_SENT,
     OPEN_STATUSES,
     CompanySettings,
     Reminder,
@@ -518,6 +520,17 @@ def _gone_notice(session: Session, row: Reminder) -> Notification | ReminderStat
         return ReminderStatus.CANCELLED
     return _pending(session, row, ReminderKind.RECIPIENT_GONE, facts, addressees, catch_up=False)
 
+def _reached_hr(session: Session, reminder_id: int) -> bool:
+    """A Telegram chat (an HR's or the HR group) has this reminder: the obligation surfaced."""
+    return session.exec(
+        select(ReminderDelivery.id).where(
+            ReminderDelivery.reminder_id == reminder_id,
+            col(ReminderDelivery.endpoint).startswith("telegram:"),
+            ReminderDelivery.outcome == DELIVERY_SENT,
+        )
+    ).first() is not None
+
+
 # ---------------------------------------------------------------------------------------------
 # The tick
 
@@ -716,6 +729,7 @@ class ReminderScheduler:
         delivered = decided.already_delivered
         gone = 0
         failure: str | None = None
+        failed_robots: list[tuple[Endpoint, str]] = []
         limited: RetryLater | None = None
         for to in decided.addressees:
             channel = self.channels.get(to.endpoint.kind)
@@ -753,6 +767,7 @@ class ReminderScheduler:
                     return self._failed_attempt(reminder_id, str(error)), None
                 # a robot's failure must not hold back the Telegram chats after it
                 failure = failure or f"{to.endpoint.key}: {error}"
+                failed_robots.append((to.endpoint, str(error)))
                 continue
             # The exactly-once window is here: accepted by the channel, not yet committed below.
             self._record_delivery(reminder_id, to.endpoint, accepted.message_id)
@@ -762,7 +777,9 @@ class ReminderScheduler:
             self._postpone(reminder_id, until, str(limited))
             return Result.RETRY, None
         if failure is not None:
-            return self._failed_attempt(reminder_id, failure), None
+            return self._failed_attempt(
+                reminder_id, failure, robots=failed_robots, is_catch_up=decided.catch_up
+            ), None
         if delivered == 0:
             if gone:
                 # Everyone blocked the bot: try again with whoever is still active.
@@ -786,6 +803,16 @@ class ReminderScheduler:
                         at=self.now(),
                     )
                 )
+                if endpoint.kind != ChannelKind.TELEGRAM:
+                    # the robot answers again: /robot list stops showing its last failure
+                    session.execute(
+                        update(RobotEndpoint)
+                        .where(
+                            col(RobotEndpoint.id) == endpoint.address,
+                            col(RobotEndpoint.last_error).is_not(None),
+                        )
+                        .values(last_error=None)
+                    )
         except IntegrityError:
             # Another worker recorded this endpoint first: the lease ran out mid-send and the
             # message went out twice. Keep going; docs/reminders.md explains the window.
@@ -865,7 +892,22 @@ class ReminderScheduler:
             )
         return renewed.rowcount == 1
 
-    def _failed_attempt(self, reminder_id: int, error: str) -> Result:
+    def _failed_attempt(
+        self,
+        reminder_id: int,
+        error: str,
+        *,
+        robots: Sequence[tuple[Endpoint, str]] = (),
+        is_catch_up: bool = False,
+    ) -> Result:
+        """Count a failed attempt: back off, and after `max_attempts` give up.
+
+        `robots` are the robot endpoints that failed in this attempt (every Telegram endpoint
+        was then delivered or gone). Each robot keeps its error in `last_error` (/robot list).
+        When an HR chat has the reminder, the HR were told: giving up on a robot then records
+        that endpoint's delivery row as `failed` and the reminder is `sent`, never `failed`
+        (/todo's 提醒发送失败 means the HR did not get it).
+        """
         now = self.now()
         with unit_of_work(self.engine) as session:
             row = session.get(Reminder, reminder_id)
@@ -873,6 +915,19 @@ class ReminderScheduler:
                 return Result.LOST
             row.attempts += 1
             row.last_error = error[:300]
+            hr_told = bool(robots) and _reached_hr(session, reminder_id)
+            for endpoint, detail in robots:
+                robot = session.get(RobotEndpoint, endpoint.address)
+                if robot is not None:
+                    robot.last_error = detail[:300]
+            if row.attempts >= self.defaults.max_attempts and hr_told:
+                for endpoint, _ in robots:
+                    session.add(ReminderDelivery(reminder_id=reminder_id, endpoint=endpoint.key,
+                                                 outcome=DELIVERY_FAILED, at=now))
+                log.warning("reminder %s: robots %s failed after %s attempts, HR were told",
+                            reminder_id, [e.key for e, _ in robots], row.attempts)
+                self._close_sent(session, row, now, is_catch_up)
+                return Result.SENT
             if row.attempts >= self.defaults.max_attempts:
                 close_row(row, ReminderStatus.FAILED, now)
                 log.warning("reminder %s failed after %s attempts", reminder_id, row.attempts)
@@ -892,13 +947,17 @@ class ReminderScheduler:
             row = session.get(Reminder, reminder_id)
             if row is None or row.claimed_by != self.worker:
                 return Result.LOST
-            close_row(row, ReminderStatus.SENT, now)
-            row.sent_at = now
-            row.is_catch_up = is_catch_up
             row.last_error = None
-            if row.kind == ReminderKind.REGISTRATION_OVERDUE and row.task_id is not None:
-                self._plan_next_overdue(session, row, now)
+            self._close_sent(session, row, now, is_catch_up)
         return Result.SENT
+
+    def _close_sent(self, session: Session, row: Reminder, now: datetime,
+                    is_catch_up: bool) -> None:
+        close_row(row, ReminderStatus.SENT, now)
+        row.sent_at = now
+        row.is_catch_up = is_catch_up
+        if row.kind == ReminderKind.REGISTRATION_OVERDUE and row.task_id is not None:
+            self._plan_next_overdue(session, row, now)
 
     def _plan_next_overdue(self, session: Session, row: Reminder, now: datetime) -> None:
         task = session.get(Task, row.task_id)

@@ -29,6 +29,7 @@ from bot.channels.present import present
 from bot.clock import ManualClock
 from bot.services import onboarding
 from bot.services import reminders as svc
+from bot.services import robots as robots_svc
 from bot.services.access import Member
 from bot.services.hiring import HireDraft, register_hire
 from bot.services.ledger import month_due_from
@@ -702,3 +703,41 @@ async def test_a_vendor_wide_wait_holds_back_that_vendors_other_robots(world: Wo
     assert robot.sent == []
     assert await world.tick_at(at("2026-12-29", 9, 2)) == []  # the wait is over: robots only
     assert sorted(address for address, _ in robot.sent) == [first, second]
+
+
+async def test_a_failing_robot_never_turns_a_delivered_reminder_into_failed(
+    world: World,
+) -> None:
+    """The reminder's status is the HR's Telegram delivery; the robot's failure is its own."""
+    robot_id = add_robot(world)
+    robot = with_robot_adapter(world)
+    task_id = world.hire("2026-12-01")
+    await world.tick_at(at("2026-12-24", 9))
+    robot.faults.extend(DeliveryFailed("HTTP 502") for _ in range(3))
+    sent = await world.tick_at(at("2026-12-29", 9))  # day 28: both HR reached, robot fails
+    assert sorted(s.chat_id for s in sent) == sorted([HR, HR2])
+    for minute in (1, 3):  # the robot's own retries, Telegram is not sent again
+        assert await world.tick_at(at("2026-12-29", 9, minute)) == []
+    urgent = next(r for r in world.rows(task_id) if r.kind == "registration_urgent")
+    assert urgent.status == ReminderStatus.SENT and urgent.sent_at is not None
+    with Session(world.engine) as session:
+        assert failed_reminders(session, world.member.company_id) == []  # /todo stays quiet
+        robot_row = session.get(RobotEndpoint, robot_id)
+        assert robot_row is not None and robot_row.active
+        assert "502" in (robot_row.last_error or "")
+        outcomes = {
+            d.endpoint: d.outcome
+            for d in session.exec(
+                select(ReminderDelivery).where(ReminderDelivery.reminder_id == urgent.id)
+            )
+        }
+    assert outcomes == {f"telegram:{HR}": "sent", f"telegram:{HR2}": "sent",
+                        f"robot:{robot_id}": "failed"}
+    (view,) = robots_svc.list_robots(world.engine, world.member)
+    assert "502" in (view.last_error or "")  # /robot list shows it
+    assert await world.tick_at(at("2026-12-29", 10)) == [] and robot.sent == []
+    # the next reminder reaches the robot: its error is cleared
+    await world.tick_at(at("2027-01-04", 9))
+    assert robot.sent
+    (view,) = robots_svc.list_robots(world.engine, world.member)
+    assert view.last_error is None
