@@ -53,7 +53,9 @@ async def test_snooze_on_the_declaration_deadline_day_warns(bot: BotHarness) -> 
     await hire(bot)
     due = await tick_and_read(bot, at(12, 25), about="申报截止")
     assert due, "the declaration deadline reminder goes out on 2026-12-25"
+    mark = bot.api.mark()
     await bot.press(HR, "⏰ 明天再提醒", expect=0)
-    edited = bot.api.message(HR, due[-1].message_id).text
+    # the press's first activity may be the callback answer: wait for the edit itself
+    edited = (await bot.api.wait_for_edit(HR, due[-1].message_id, since=mark, timeout=15)).text
     assert "2026-12-28（周一） 09:00" in edited
     assert "截止日是 2026-12-25（周五）" in edited
