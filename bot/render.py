@@ -38,6 +38,12 @@ def case_state_label(state: str) -> str:
     return CaseState(state).label
 
 
+def format_number(value: Decimal | int) -> str:
+    """A KPI figure without trailing zeros or exponent: 100, 2.5, 85.3."""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -56,6 +62,7 @@ def environment() -> Environment:
     env.filters["echo"] = echo
     env.filters["role"] = role_label
     env.filters["case_state"] = case_state_label
+    env.filters["num"] = format_number
     return env
 
 

@@ -10,12 +10,14 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from policies import reminder_plan
+from policies.kpi import KpiSettings
 from policies.timezones import DEFAULT_TIMEZONE, is_known_zone
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -135,6 +137,28 @@ class RobotSettings(_Section):
     timeout_seconds: float = Field(default=10, gt=0, le=60)
 
 
+class KpiConfig(_Section):
+    """config.toml ``[kpi]``: the weights, targets and deductions every company starts from
+    (policies.kpi.KpiSettings); a company overrides them with /kpi_settings."""
+
+    hr_weight: Decimal = Field(default=Decimal(15), ge=0, le=100)
+    hr_timeliness_target: Decimal = Field(default=Decimal(100), ge=0, le=100)
+    hr_timeliness_per_point: Decimal = Field(default=Decimal(2), ge=0)
+    hr_backpay_target: Decimal = Field(default=Decimal(0), ge=0)
+    hr_backpay_per_case: Decimal = Field(default=Decimal(5), ge=0)
+    hr_complaint_target: Decimal = Field(default=Decimal(0), ge=0)
+    hr_complaint_per_case: Decimal = Field(default=Decimal(3), ge=0)
+    department_weight: Decimal = Field(default=Decimal(10), ge=0, le=100)
+    department_payment_target: Decimal = Field(default=Decimal(100), ge=0, le=100)
+    department_payment_per_point: Decimal = Field(default=Decimal(1), ge=0)
+    department_complaint_target: Decimal = Field(default=Decimal(0), ge=0)
+    department_complaint_per_case: Decimal = Field(default=Decimal(2), ge=0)
+
+    def policy(self) -> KpiSettings:
+        """The pure rule's settings type (policies.kpi)."""
+        return KpiSettings(**{name: getattr(self, name) for name in KpiSettings.names()})
+
+
 class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -145,6 +169,7 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     secrets: SecretsSettings = SecretsSettings()
     robots: RobotSettings = RobotSettings()
+    kpi: KpiConfig = KpiConfig()
 
 
 #: Short names the README promises, besides the generic HRBOT_<SECTION>_<KEY>.

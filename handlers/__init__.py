@@ -10,6 +10,7 @@ from handlers import (
     cases,
     company,
     hire,
+    kpi,
     leave,
     ledger,
     policy,
@@ -44,6 +45,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         cases.build_dialog(),
     ]
     add_dialogs(app, dialogs)
-    for feature in (todo, reminders, robot, ledger, transfer, cases, policy):
+    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, policy):
         feature.register(app)
     add_stale_alerts(app, dialogs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, TextClause, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, TextClause, UniqueConstraint, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
@@ -131,6 +131,11 @@ class CompanySettings(SQLModel, table=True):
     #: Notification kinds sent to the company's group robots, comma-separated
     #: (ReminderKind values); None means `policies.reminder_plan.ROBOT_DEFAULT_KINDS`.
     robot_notifications: str | None = Field(default=None, max_length=300)
+    #: KPI settings this company changed with /kpi_settings ({name: decimal string}; absent
+    #: keys: config.toml [kpi]; policies.kpi.KpiSettings names them).
+    kpi_overrides: dict[str, str] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -200,7 +200,7 @@ class DeadlineEvent:
 
 
 @dataclass(frozen=True)
-class CaseEvent:
+class KpiCase:
     """A back-payment case opened (补缴) or a complaint filed, on a day."""
 
     ref: int
@@ -214,8 +214,8 @@ class KpiEvents:
     """Everything the KPIs of one period need, already limited to the period."""
 
     deadlines: tuple[DeadlineEvent, ...] = ()
-    backpay_cases: tuple[CaseEvent, ...] = ()
-    complaints: tuple[CaseEvent, ...] = ()
+    backpay_cases: tuple[KpiCase, ...] = ()
+    complaints: tuple[KpiCase, ...] = ()
 
     def for_department(self, department_id: int | None) -> KpiEvents:
         """The events of one department's employees."""
@@ -245,7 +245,7 @@ class MetricResult:
     numerator: int = 0
     denominator: int = 0
     late: tuple[DeadlineEvent, ...] = ()
-    cases: tuple[CaseEvent, ...] = ()
+    cases: tuple[KpiCase, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ def rate_metric(rule: MetricRule, deadlines: Iterable[DeadlineEvent], as_of: dat
     )
 
 
-def count_metric(rule: MetricRule, cases: Iterable[CaseEvent]) -> MetricResult:
+def count_metric(rule: MetricRule, cases: Iterable[KpiCase]) -> MetricResult:
     """A count of cases: every case above the target deducts."""
     listed = tuple(sorted(cases, key=lambda c: (c.on, c.ref)))
     value = Decimal(len(listed))

@@ -237,3 +237,23 @@ class PaymentDateOutOfRange(DomainError):
     on: date
     earliest: date
     latest: date
+
+
+# ---------------------------------------------------------------- KPI settings
+
+
+@dataclass(eq=False)
+class UnknownKpiSetting(DomainError):
+    """/kpi_settings named no KPI setting; `names` are the ones there are."""
+
+    name: str
+    names: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class KpiSettingOutOfRange(DomainError):
+    """A KPI setting's value is not a number in its range (weights and rate targets 0–100,
+    the rest 0 or more)."""
+
+    name: str
+    value: str

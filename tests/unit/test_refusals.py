@@ -79,6 +79,11 @@ SAMPLES: list[tuple[DomainError, str]] = [
         errors.PaymentDateOutOfRange(date(2027, 2, 1), date(2026, 12, 1), date(2027, 1, 20)),
         "❌ 实际缴费日期“2027-02-01”应在 2026-12-01（周二） 至 2027-01-20（周三） 之间",
     ),
+    (errors.UnknownKpiSetting("bonus", ("hr_weight",)), "❌ 没有“bonus”这一项考核设置。"),
+    (
+        errors.KpiSettingOutOfRange("hr_weight", "abc"),
+        "❌ “abc”不能用作 hr_weight：权重和比率目标可设 0–100，其余须为 0 或以上的数字。",
+    ),
 ]
 
 

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policies.kpi import (
-    CaseEvent,
     DeadlineEvent,
     DeadlineKind,
     InvalidKpiSettings,
+    KpiCase,
     KpiEvents,
     KpiSettings,
     MetricKey,
@@ -41,8 +41,8 @@ def deadline(
     return DeadlineEvent(kind, ref, ref, department, due, done)
 
 
-def case(ref: int, department: int | None = 1) -> CaseEvent:
-    return CaseEvent(ref, ref, department, date(2026, 11, 3))
+def case(ref: int, department: int | None = 1) -> KpiCase:
+    return KpiCase(ref, ref, department, date(2026, 11, 3))
 
 
 def timeliness(on_time: int, late: int) -> tuple[DeadlineEvent, ...]:
@@ -204,7 +204,7 @@ settings = st.builds(
 
 @given(settings, deadlines, cases, cases)
 def test_scores_stay_between_zero_and_the_weight(
-    s: KpiSettings, d: list[DeadlineEvent], b: list[CaseEvent], c: list[CaseEvent]
+    s: KpiSettings, d: list[DeadlineEvent], b: list[KpiCase], c: list[KpiCase]
 ) -> None:
     events = KpiEvents(tuple(d), tuple(b), tuple(c))
     for score in (hr_score(s, events, AS_OF), department_score(s, events, AS_OF)):
@@ -213,7 +213,7 @@ def test_scores_stay_between_zero_and_the_weight(
 
 @given(deadlines, cases, cases, st.sampled_from(["late", "backpay", "complaint"]))
 def test_one_more_bad_event_never_raises_a_score(
-    d: list[DeadlineEvent], b: list[CaseEvent], c: list[CaseEvent], bad: str
+    d: list[DeadlineEvent], b: list[KpiCase], c: list[KpiCase], bad: str
 ) -> None:
     before = KpiEvents(tuple(d), tuple(b), tuple(c))
     extra = {

@@ -1,0 +1,169 @@
+"""The events the KPIs count, queried by date, department and company.
+
+Each query returns plain rows (policies.kpi event types), scoped to one company and limited to
+a date range, so the scores are computed by the pure rules in policies/kpi.py. The department
+is the employee's current one (departments are not versioned; a transfer moves the history).
+Query functions never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from models.backpay_case import BackpayCase
+from models.employee import Employee
+from models.ledger import LedgerMonth
+from models.task import Task, TaskKind, TaskStatus
+from policies.deadlines import registration_deadline
+from policies.kpi import DeadlineEvent, DeadlineKind, KpiCase
+from policies.ledger_rules import LedgerState
+
+#: (insured city, contribution month, first day of work) -> the day the month is due: the one
+#: due rule (bot.services.ledger.obligation_due), bound to the policy library by the caller.
+DueOf = Callable[[str, date, date], date]
+
+#: The first-month rule can move a month's due date at most this far past the month's start
+#: (a 30-day registration window and the next deadline after it), so a period's payments are
+#: looked for in the months from this long before it.
+_DUE_LAG = timedelta(days=92)
+
+_PAID_STATES = (LedgerState.PAID, LedgerState.BACKPAID)
+
+
+def registration_events(
+    session: Session,
+    company_id: int,
+    start: date,
+    end: date,
+    department_ids: frozenset[int | None] | None = None,
+) -> list[DeadlineEvent]:
+    """Registration tasks (社保登记) due in [start, end]: done on time, late, or not yet."""
+    statement = (
+        select(Task.id, Task.employee_id, Employee.department_id, Task.due_date, Task.done_on)
+        .join(Employee, col(Task.employee_id) == Employee.id)
+        .where(
+            Task.company_id == company_id,
+            Task.kind == TaskKind.REGISTRATION,
+            col(Task.status) != TaskStatus.CANCELLED,
+            col(Task.due_date) >= start,
+            col(Task.due_date) <= end,
+        )
+    )
+    if department_ids is not None:
+        statement = statement.where(_in_departments(department_ids))
+    return [
+        DeadlineEvent(DeadlineKind.REGISTRATION, ref, employee, dept, due, done)
+        for ref, employee, dept, due, done in session.exec(statement)
+        if ref is not None and employee is not None
+    ]
+
+
+def payment_events(
+    session: Session,
+    company_id: int,
+    start: date,
+    end: date,
+    due_of: DueOf,
+    department_ids: frozenset[int | None] | None = None,
+) -> list[DeadlineEvent]:
+    """Monthly contributions due in [start, end]: paid by their due date, late, or unpaid.
+
+    Exempt months (不需缴纳) owe nothing and are left out. A month marked paid without a date
+    counts as paid on its due date (rows from before paid_on was recorded).
+    """
+    statement = (
+        select(
+            LedgerMonth.id,
+            LedgerMonth.employee_id,
+            Employee.department_id,
+            Employee.insured_city,
+            Employee.first_day,
+            LedgerMonth.month,
+            LedgerMonth.state,
+            LedgerMonth.paid_on,
+        )
+        .join(Employee, col(LedgerMonth.employee_id) == Employee.id)
+        .where(
+            LedgerMonth.company_id == company_id,
+            col(LedgerMonth.state) != LedgerState.EXEMPT,
+            col(LedgerMonth.month) >= (start - _DUE_LAG).replace(day=1),
+            col(LedgerMonth.month) <= end,
+        )
+    )
+    if department_ids is not None:
+        statement = statement.where(_in_departments(department_ids))
+    dues: dict[tuple[str, date, date | None], date] = {}
+    events = []
+    for ref, employee, dept, city, first_day, month, state, paid_on in session.exec(statement):
+        # first_day matters only to months inside the registration window (first-month rule)
+        key = (city, month, first_day if month <= registration_deadline(first_day) else None)
+        due = dues.get(key)
+        if due is None:
+            due = dues[key] = due_of(city, month, first_day)
+        if not start <= due <= end or ref is None:
+            continue
+        done = paid_on if paid_on is not None or state not in _PAID_STATES else due
+        events.append(DeadlineEvent(DeadlineKind.PAYMENT, ref, employee, dept, due, done))
+    return events
+
+
+def backpay_case_events(
+    session: Session,
+    company_id: int,
+    start: date,
+    end: date,
+    timezone: str,
+    department_ids: frozenset[int | None] | None = None,
+) -> list[KpiCase]:
+    """Back-payment cases (补缴) opened in [start, end] (company-local days), in any state: a
+    case exists because a month was missed, whatever became of it."""
+    zone = ZoneInfo(timezone)
+    since = datetime.combine(start, time.min, zone)
+    until = datetime.combine(end + timedelta(days=1), time.min, zone)
+    statement = (
+        select(
+            BackpayCase.id, BackpayCase.employee_id, Employee.department_id, BackpayCase.opened_at
+        )
+        .join(Employee, col(BackpayCase.employee_id) == Employee.id)
+        .where(
+            BackpayCase.company_id == company_id,
+            col(BackpayCase.opened_at) >= since,
+            col(BackpayCase.opened_at) < until,
+        )
+    )
+    if department_ids is not None:
+        statement = statement.where(_in_departments(department_ids))
+    return [
+        KpiCase(ref, employee, dept, opened.astimezone(zone).date())
+        for ref, employee, dept, opened in session.exec(statement)
+        if ref is not None
+    ]
+
+
+def complaint_events(
+    session: Session,
+    company_id: int,
+    start: date,
+    end: date,
+    department_ids: frozenset[int | None] | None = None,
+) -> list[KpiCase]:
+    """Complaints (员工社保投诉) filed in [start, end].
+
+    The seam for the complaint table engineer "employees" is adding (models/complaint.py:
+    Complaint.filed_on, Complaint.department_id); until it is on main there are none to count,
+    and the KPI counts zero.
+    """
+    return []
+
+
+def _in_departments(department_ids: frozenset[int | None]):  # type: ignore[no-untyped-def]
+    """Employees of the given departments (None: employees without one)."""
+    named = [d for d in department_ids if d is not None]
+    clause = col(Employee.department_id).in_(named)
+    if None in department_ids:
+        clause = clause | col(Employee.department_id).is_(None)
+    return clause
