@@ -27,6 +27,7 @@ from bot.app import build_application
 from bot.clock import ManualClock
 from bot.local_api import LocalBotApi
 from bot.settings import load_settings
+from policies.timezones import DEFAULT_TIMEZONE, today_in
 
 TELEGRAM_RATE = 30.0
 
@@ -47,7 +48,8 @@ async def run(url: str | None, chats: int) -> None:
     await app.initialize()  # the bot and its rate limiter; no polling, no job queue
     scheduler = app.services.reminders
     assert scheduler is not None
-    scheduler._planned_on = DUE_NOW.date()  # time the sending only
+    # time the sending only
+    scheduler._planned_on = {DEFAULT_TIMEZONE: today_in(DEFAULT_TIMEZONE, DUE_NOW)}
     started = time.perf_counter()
     ticks = sent = 0
     while True:

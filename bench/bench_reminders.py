@@ -40,6 +40,7 @@ from models.db import make_engine, upgrade_schema
 from models.employee import Employee
 from models.reminder import Reminder, is_open
 from models.task import Task
+from policies.timezones import DEFAULT_TIMEZONE, today_in
 
 NOW = datetime(2026, 12, 24, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 CHUNK = 10_000
@@ -303,7 +304,8 @@ def main() -> None:
         engine, ManualClock(NOW), NullChannel(), ReminderDefaults(), present=present,
         worker="bench-tick",
     )
-    scheduler._planned_on = NOW.date()  # time the claim-and-send path only
+    # time the claim-and-send path only
+    scheduler._planned_on = {DEFAULT_TIMEZONE: today_in(DEFAULT_TIMEZONE, NOW)}
     claimed: list[int] = []
 
     def full_tick() -> int:

@@ -57,7 +57,6 @@ from bot.services.reminder_planning import (
     companies_to_plan,
     company_reminder_settings,
     company_reminder_settings_from,
-    local_today,
     parse_case_subject,
     parse_declaration_subject,
     parse_gone_subject,
@@ -383,7 +382,7 @@ def compose(
     assert row.id is not None
     kind = ReminderKind(row.kind)
     settings = company_reminder_settings(session, row.company_id, defaults)
-    today = local_today(now, settings.timezone)
+    today = today_in(settings.timezone, now)
     # 补发: it goes out on a later day than planned (downtime, long retries).
     late = row.send_at.astimezone(settings.zone).date() < today
     if kind == ReminderKind.POLICY_UPDATE:
@@ -596,8 +595,9 @@ class ReminderScheduler:
         self.batch = batch
         #: Reminders in flight at once (the channel's rate limiter still paces the sends).
         self.parallel = max(1, parallel)
-        #: The day the daily planning ran, and the companies whose planning failed that day.
-        self._planned_on: date | None = None
+        #: The local day each zone's companies were last planned, and the companies whose
+        #: planning failed (retried at every tick).
+        self._planned_on: dict[str, date] = {}
         self._planning_failed: set[int] = set()
         #: Set when a send planned a follow-up notice (a chat is gone): claim once more.
         self._follow_up = False
@@ -676,19 +676,28 @@ class ReminderScheduler:
         return True
 
     def _plan_day(self, now: datetime) -> None:
-        """The first tick of a day plans unplanned tasks and declarations, each company in its
-        own transaction: one company's failure is logged and retried at the next tick, and
-        never stops the others' planning or the sending that follows."""
-        day = now.date()
-        if self._planned_on == day:
-            if not self._planning_failed:
+        """The first tick of a company's day plans its unplanned tasks and declarations, each
+        company in its own transaction: one company's failure is logged and retried at the
+        next tick, and never stops the others' planning or the sending that follows.
+
+        A company's day starts at its own local midnight: a day keyed on UTC began at 08:00 in
+        Beijing, after a 07:00 send hour, so a hire imported the evening before got its 07:00
+        reminder only at 08:00. The zones in use are few; each is planned when its date turns.
+        """
+        with Session(self.engine) as session:
+            zones = set(session.exec(select(Company.timezone).distinct()))
+            days = {zone: today_in(zone, now) for zone in zones}
+            starting = {zone for zone, day in days.items() if self._planned_on.get(zone) != day}
+            if not starting and not self._planning_failed:
                 return
-            company_ids = sorted(self._planning_failed)
-        else:
-            with Session(self.engine) as session:
-                company_ids = companies_to_plan(session)
+            company_ids = set(self._planning_failed)
+            if starting:
+                in_zones = set(session.exec(
+                    select(Company.id).where(col(Company.timezone).in_(starting))
+                ))
+                company_ids |= {c for c in companies_to_plan(session) if c in in_zones}
         failed: set[int] = set()
-        for company_id in company_ids:
+        for company_id in sorted(company_ids):
             try:
                 with unit_of_work(self.engine) as session:
                     plan_unplanned_tasks(session, company_id, now=now, defaults=self.defaults)
@@ -702,7 +711,8 @@ class ReminderScheduler:
             except Exception as error:
                 _log_failure("reminder planning failed for company %s", company_id, error=error)
                 failed.add(company_id)
-        self._planned_on = day
+        for zone in starting:
+            self._planned_on[zone] = days[zone]
         self._planning_failed = failed
 
     def _failed_attempt_safely(self, reminder_id: int, error: Exception) -> Result:
@@ -964,7 +974,7 @@ class ReminderScheduler:
         if task is None or task.status != TaskStatus.OPEN:
             return
         settings = company_reminder_settings(session, row.company_id, self.defaults)
-        today = local_today(now, settings.timezone)
+        today = today_in(settings.timezone, now)
         after = max(row.due_date, today) + timedelta(days=1)
         planned = plan.next_overdue_reminder(task.due_date, after, settings)
         exists = session.exec(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
@@ -32,6 +31,7 @@ from models.task import Task, TaskKind, TaskStatus
 from models.types import utcnow
 from policies import reminder_plan as plan
 from policies.reminder_plan import PlannedReminder, ReminderKind
+from policies.timezones import DEFAULT_TIMEZONE, today_in
 
 # ---------------------------------------------------------------------------------------------
 # Settings
@@ -42,7 +42,6 @@ def company_reminder_settings(
 ) -> plan.ReminderSettings:
     """The company's thresholds: its own where set, config.toml defaults otherwise."""
     defaults = defaults or ReminderDefaults()
-    company = session.get(Company, company_id)
     own = session.get(CompanySettings, company_id)
     overrides = {
         name: getattr(own, name)
@@ -51,7 +50,7 @@ def company_reminder_settings(
     }
     return company_reminder_settings_from(
         defaults.model_copy(update=overrides),
-        company.timezone if company is not None else "Asia/Shanghai",
+        company_timezone(session, company_id),
     )
 
 
@@ -66,7 +65,7 @@ _COMPANY_OVERRIDABLE = (
 
 
 def company_reminder_settings_from(
-    defaults: ReminderDefaults, timezone: str = "Asia/Shanghai"
+    defaults: ReminderDefaults, timezone: str = DEFAULT_TIMEZONE
 ) -> plan.ReminderSettings:
     """[reminders] values as validated policy settings (raises when out of bounds)."""
     return plan.ReminderSettings(
@@ -74,8 +73,10 @@ def company_reminder_settings_from(
     )
 
 
-def local_today(now: datetime, timezone: str) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
+def company_timezone(session: Session, company_id: int) -> str:
+    """The company's zone, whose calendar day every "today" of its reminders is."""
+    company = session.get(Company, company_id)
+    return company.timezone if company is not None else DEFAULT_TIMEZONE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,10 +152,10 @@ def plan_gone_notice(
     session: Session, company_id: int, what: GoneWhat, key: int, *, now: datetime
 ) -> Reminder | None:
     """Tell the company's other HR that a chat or robot is gone, through the outbox: due at
-    once, in the caller's transaction (the one that records the block), at most once a day
-    per gone endpoint. None when today's notice exists already."""
+    once, in the caller's transaction (the one that records the block), at most once a
+    company-local day per gone endpoint. None when today's notice exists already."""
     subject = gone_subject(what, key)
-    today = now.date()
+    today = today_in(company_timezone(session, company_id), now)
     exists = session.exec(
         select(Reminder.id).where(
             Reminder.company_id == company_id,
@@ -293,15 +294,14 @@ def plan_unplanned_tasks(
     The hiring service plans its task in the same transaction; this sweep makes sure any
     other way of creating a task is reminded too. Returns the number of tasks planned.
     """
-    company = session.get(Company, company_id)
-    timezone = company.timezone if company is not None else "Asia/Shanghai"
+    today = today_in(company_timezone(session, company_id), now)
     tasks = list(
         session.exec(
             select(Task).where(Task.company_id == company_id, _is_unplanned_registration())
         )
     )
     for task in tasks:
-        plan_task_reminders(session, task, today=local_today(now, timezone), defaults=defaults)
+        plan_task_reminders(session, task, today=today, defaults=defaults)
     return len(tasks)
 
 
@@ -337,7 +337,7 @@ def plan_declarations(
     if not pending:
         return 0
     settings = company_reminder_settings(session, company_id, defaults)
-    today = local_today(now, settings.timezone)
+    today = today_in(settings.timezone, now)
     created = 0
     for city, month in pending:
         subject = declaration_subject(company_id, month, city)

@@ -18,7 +18,6 @@ from bot.services.reminder_planning import (
     add_row,
     close_open_rows,
     company_reminder_settings,
-    local_today,
     parse_declaration_subject,
     replan_company,
 )
@@ -41,6 +40,7 @@ from models.reminder import (
 from models.task import Task, TaskStatus
 from policies import reminder_plan as plan
 from policies.reminder_plan import PlannedReminder, ReminderKind
+from policies.timezones import today_in
 
 # ---------------------------------------------------------------------------------------------
 # What HR press
@@ -68,7 +68,7 @@ def mark_done(
     engine: Engine, member: Member, reminder_id: int, *, now: datetime
 ) -> ReminderDone:
     """已办理: close the obligation behind a reminder and cancel every later reminder of it."""
-    today = local_today(now, member.timezone)
+    today = today_in(member.timezone, now)
     with unit_of_work(engine) as session:
         row = _member_reminder(session, member, reminder_id)
         task_id, subject = row.task_id, row.subject
@@ -158,7 +158,7 @@ def snooze(
         settings = company_reminder_settings(session, member.company_id, defaults)
         day, at = plan.snooze_until(now, settings)
         deadline = _obligation_deadline(session, row, settings)
-        today = local_today(now, member.timezone)
+        today = today_in(member.timezone, now)
         missed = deadline if deadline is not None and today <= deadline < day else None
         exists = session.exec(
             select(Reminder).where(
@@ -219,7 +219,7 @@ def view(engine: Engine, member: Member, reminder_id: int, *, now: datetime) -> 
             task=task,
             employee=employee,
             department=department.name if department else "",
-            today=local_today(now, member.timezone),
+            today=today_in(member.timezone, now),
         )
 
 
@@ -297,7 +297,7 @@ def change_thresholds(
         session.add(own)
         session.flush()
         count = replan_company(
-            session, member.company_id, today=local_today(now, current.timezone), defaults=defaults
+            session, member.company_id, today=today_in(current.timezone, now), defaults=defaults
         )
         audit.record(
             session,

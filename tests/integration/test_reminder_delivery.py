@@ -34,6 +34,7 @@ from bot.services.access import Member
 from bot.services.hiring import HireDraft, register_hire
 from bot.services.ledger import month_due_from
 from bot.services.reminder_delivery import ReminderScheduler, Result, claim_due
+from bot.services.reminder_planning import GoneWhat, plan_gone_notice
 from bot.settings import ReminderConfig as ReminderDefaults
 from models.company import Membership, Role
 from models.reminder import (
@@ -741,3 +742,69 @@ async def test_a_failing_robot_never_turns_a_delivered_reminder_into_failed(
     assert robot.sent
     (view,) = robots_svc.list_robots(world.engine, world.member)
     assert view.last_error is None
+
+
+# ---------------------------------------------------------------------------------------------
+# A company's day starts at its own midnight (issue 10 follow-up)
+
+UTC = ZoneInfo("UTC")
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def unplanned_hire(engine: Engine, member: Member, first_day: str, today: date) -> int:
+    """A hire whose task has no reminder rows yet, as an import leaves it."""
+    draft = HireDraft(name="周婷", id_number=id_number(), first_day=first_day, base="5000",
+                      insured_city="北京", new_department="后厨")
+    task_id = register_hire(engine, member, draft, today=today).task_id
+    with Session(engine) as session:
+        for row in session.exec(select(Reminder).where(Reminder.task_id == task_id)):
+            session.delete(row)
+        session.commit()
+    return task_id
+
+
+def company_with_hr(engine: Engine, name: str, timezone: str, user: int,
+                    send_hour: int) -> Member:
+    company = onboarding.create_company(engine, name, "北京", timezone)
+    assert company.id is not None
+    with Session(engine) as session:
+        session.add(Membership(company_id=company.id, telegram_user_id=user, chat_id=user,
+                               display_name="HR", role=Role.HR))
+        session.add(CompanySettings(company_id=company.id, send_hour=send_hour))
+        session.commit()
+    return Member(user_id=user, company_id=company.id, company_name=name, city="北京",
+                  timezone=timezone, role=Role.HR)
+
+
+async def test_each_company_is_planned_when_its_own_day_starts(engine: Engine) -> None:
+    beijing = company_with_hr(engine, "早班餐饮", "Asia/Shanghai", 3001, send_hour=7)
+    west = company_with_hr(engine, "湾区分店", "America/Los_Angeles", 3002, send_hour=9)
+    clock = ManualClock(datetime(2026, 12, 23, 1, 0, tzinfo=UTC))  # 09:00 in Beijing
+    channel = ScriptedChannel()
+    scheduler = ReminderScheduler(engine, clock, channel, ReminderDefaults(), present=present,
+                                  worker="zones", month_due=far_future)
+
+    async def tick(instant: datetime) -> list[int]:
+        clock.set(instant)
+        await scheduler.tick()
+        return [s.chat_id for s in channel.take()]
+
+    await tick(clock.now())
+    # imported in the Beijing evening: day 23 is 12-24, at the company's 07:00
+    unplanned_hire(engine, beijing, "2026-12-01", date(2026, 12, 23))
+    assert await tick(datetime(2026, 12, 24, 7, 0, tzinfo=SH)) == [3001]  # 23:00 UTC
+    assert await tick(datetime(2026, 12, 23, 19, 0, tzinfo=LA)) == []  # 03:00 UTC 12-24
+    # imported in the Los Angeles evening, after the UTC day's first tick
+    unplanned_hire(engine, west, "2026-12-01", date(2026, 12, 23))
+    assert await tick(datetime(2026, 12, 24, 9, 0, tzinfo=LA)) == [3002]  # 17:00 UTC
+
+
+async def test_the_gone_note_is_once_per_company_local_day(engine: Engine) -> None:
+    member = company_with_hr(engine, "早班餐饮", "Asia/Shanghai", 3001, send_hour=9)
+    early = datetime(2026, 12, 23, 23, 30, tzinfo=UTC)  # 07:30 on 12-24 in Beijing
+    with Session(engine) as session:
+        first = plan_gone_notice(session, member.company_id, GoneWhat.ROBOT, 7, now=early)
+        again = plan_gone_notice(session, member.company_id, GoneWhat.ROBOT, 7,
+                                 now=early + timedelta(hours=2))  # 12-24 in UTC too
+        assert first is not None and first.due_date == date(2026, 12, 24)
+        assert again is None
