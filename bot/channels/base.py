@@ -9,9 +9,11 @@ lets a vendor's own exception escape, so the tick treats every channel alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import parse_qs, urlsplit
 
 
 class ChannelKind(StrEnum):
@@ -119,3 +121,110 @@ class Channel(Protocol):
         """Robots that cannot take a file raise DeliveryFailed("unsupported") — callers send
         files to private Telegram chats only, so this is a guard, not a path."""
         ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Group robots: what a robot endpoint is (services store and check it; adapters post to it)
+
+ROBOT_KINDS = (ChannelKind.WECOM, ChannelKind.FEISHU, ChannelKind.DINGTALK)
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class RobotTarget:
+    """One robot's decrypted address, looked up only for the moment of a send."""
+
+    robot_id: int
+    kind: ChannelKind
+    url: str
+    secret: str | None
+    hint: str
+
+    def __repr__(self) -> str:  # never show the URL or the secret, even in a traceback
+        return f"RobotTarget(id={self.robot_id}, kind={self.kind}, hint={self.hint!r})"
+
+
+class RobotTargets(Protocol):
+    """Where adapters find a robot's URL and secret: None when the robot was removed."""
+
+    async def robot_target(self, robot_id: int) -> RobotTarget | None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Webhook URLs
+
+
+@dataclass(frozen=True)
+class WebhookShape:
+    """What a vendor's webhook URL looks like (from the URL shown in the group's settings)."""
+
+    hosts: frozenset[str]
+    path_prefix: str
+    #: The query parameter holding the credential, or None when it is the last path segment.
+    credential_param: str | None
+
+
+SHAPES: Mapping[ChannelKind, WebhookShape] = {
+    ChannelKind.WECOM: WebhookShape(
+        frozenset({"qyapi.weixin.qq.com"}), "/cgi-bin/webhook/send", "key"),
+    ChannelKind.FEISHU: WebhookShape(
+        frozenset({"open.feishu.cn", "open.larksuite.com"}), "/open-apis/bot/v2/hook/", None),
+    ChannelKind.DINGTALK: WebhookShape(
+        frozenset({"oapi.dingtalk.com"}), "/robot/send", "access_token"),
+}
+
+
+class InvalidWebhookUrl(ValueError):
+    """The pasted URL is not this vendor's robot webhook; `reason` names what is wrong."""
+
+    def __init__(self, kind: ChannelKind, reason: str) -> None:
+        super().__init__(f"{kind} webhook: {reason}")
+        self.kind = kind
+        self.reason = reason  # "scheme" | "host" | "path" | "credential"
+
+
+def webhook_credential(kind: ChannelKind, url: str) -> str:
+    """The key / token part of a webhook URL (empty when missing)."""
+    parts = urlsplit(url)
+    shape = SHAPES[kind]
+    if shape.credential_param is None:
+        return parts.path.removeprefix(shape.path_prefix).strip("/")
+    return (parse_qs(parts.query).get(shape.credential_param) or [""])[0]
+
+
+def check_webhook_url(kind: ChannelKind, url: str, *, allow_local: bool = False) -> str:
+    """The URL, stripped, if it is `kind`'s robot webhook; else InvalidWebhookUrl.
+
+    Only the vendor's own HTTPS host is accepted, so a pasted URL cannot point the bot at an
+    arbitrary server. `allow_local` (settings `robots.allow_local_webhooks`, off by default)
+    also accepts http://127.0.0.1:<port> with the same path: the tests' fake vendor server.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    local = allow_local and host in _LOCAL_HOSTS
+    if not local and parts.scheme != "https":
+        raise InvalidWebhookUrl(kind, "scheme")
+    if local and parts.scheme not in ("http", "https"):
+        raise InvalidWebhookUrl(kind, "scheme")
+    shape = SHAPES[kind]
+    if not local and (host not in shape.hosts or parts.port not in (None, 443)):
+        raise InvalidWebhookUrl(kind, "host")
+    if parts.username or parts.password or parts.fragment:
+        raise InvalidWebhookUrl(kind, "host")
+    if shape.credential_param is None:
+        if not parts.path.startswith(shape.path_prefix):
+            raise InvalidWebhookUrl(kind, "path")
+    elif parts.path.rstrip("/") != shape.path_prefix:
+        raise InvalidWebhookUrl(kind, "path")
+    credential = webhook_credential(kind, url)
+    if not credential or "/" in credential or len(credential) < 8:
+        raise InvalidWebhookUrl(kind, "credential")
+    return url
+
+
+def webhook_hint(kind: ChannelKind, url: str) -> str:
+    """What HR see of a stored URL: the host and the credential's last four characters."""
+    host = urlsplit(url).hostname or "?"
+    credential = webhook_credential(kind, url)
+    return f"{host} …{credential[-4:]}" if len(credential) >= 8 else host

@@ -22,17 +22,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.channels.base import (
+    ROBOT_KINDS,
     Channel,
     ChannelKind,
     DeliveryError,
     Endpoint,
     EndpointGone,
+    InvalidWebhookUrl,
     Rendered,
     RetryLater,
-)
-from bot.channels.robots import (
-    ROBOT_KINDS,
-    InvalidWebhookUrl,
     RobotTarget,
     check_webhook_url,
     webhook_hint,

@@ -224,3 +224,33 @@ def test_the_private_api_check_sees_what_it_is_for(tmp_path: Path) -> None:
     )
     found = private_telegram_use(source)
     assert sorted(int(line.split(":")[0]) for line in found) == [2, 3, 6, 7, 8], found
+
+
+def full_imports(path: Path) -> set[str]:
+    """Every module a file imports, with its full dotted name (`from a.b import c` → a.b)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            # `from bot import bootstrap` / `from bot.channels import telegram` name modules too
+            found.update(f"{node.module}.{alias.name}" for alias in node.names
+                         if node.module in ("bot", "bot.channels"))
+    return found
+
+
+def test_services_know_the_channel_contract_not_the_adapters() -> None:
+    """Services hand typed notifications to collaborators passed in by the composition root:
+    of bot/channels they may import only the contract (base.py) — no adapter (telegram.py,
+    the robots), no presenter, no bootstrap (issue 10 follow-up)."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(bad)
+        for path in sorted((ROOT / "bot" / "services").rglob("*.py"))
+        if (bad := {
+            m for m in full_imports(path)
+            if (m.startswith("bot.channels") and m != "bot.channels.base")
+            or m == "bot.bootstrap"
+        })
+    }
+    assert offenders == {}

@@ -16,20 +16,16 @@ from bot.channels.base import (
     DeliveryFailed,
     Endpoint,
     EndpointGone,
+    InvalidWebhookUrl,
     Rendered,
     RetryLater,
-)
-from bot.channels.dingtalk import DingTalkChannel
-from bot.channels.feishu import FeishuChannel
-from bot.channels.robots import (
-    InvalidWebhookUrl,
-    RobotChannel,
-    RobotLimiter,
     RobotTarget,
-    Window,
     check_webhook_url,
     webhook_hint,
 )
+from bot.channels.dingtalk import DingTalkChannel
+from bot.channels.feishu import FeishuChannel
+from bot.channels.robots import RobotChannel, RobotLimiter, Window
 from bot.channels.wecom import WeComChannel
 from tests.fakes.robot_server import FakeRobot, RobotServer
 
