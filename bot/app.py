@@ -50,6 +50,7 @@ COMMANDS = [
     BotCommand("robot", "企业微信/飞书/钉钉群机器人"),
     BotCommand("kpi", "社保绩效考核（可加 2026-11、2026Q4、2026）"),
     BotCommand("kpi_settings", "考核标准设置"),
+    BotCommand("summary", "上周社保简报（图表与明细表）"),
     BotCommand("cancel", "取消当前操作"),
     BotCommand("company", "查看与切换所服务的公司"),
     BotCommand("help", "帮助"),

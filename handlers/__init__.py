@@ -17,6 +17,7 @@ from handlers import (
     reminders,
     robot,
     start,
+    summary,
     todo,
     transfer,
 )
@@ -45,6 +46,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         cases.build_dialog(),
     ]
     add_dialogs(app, dialogs)
-    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, policy):
+    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, policy):
         feature.register(app)
     add_stale_alerts(app, dialogs)

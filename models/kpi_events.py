@@ -167,3 +167,43 @@ def _in_departments(department_ids: frozenset[int | None]):  # type: ignore[no-u
     if None in department_ids:
         clause = clause | col(Employee.department_id).is_(None)
     return clause
+
+
+def hires_between(
+    session: Session,
+    company_id: int,
+    start: date,
+    end: date,
+    department_ids: frozenset[int | None] | None = None,
+) -> list[tuple[int, str, int | None, date]]:
+    """(employee id, name, department id, first day) of employees who started in [start, end]."""
+    statement = select(
+        Employee.id, Employee.name, Employee.department_id, Employee.first_day
+    ).where(
+        Employee.company_id == company_id,
+        col(Employee.first_day) >= start,
+        col(Employee.first_day) <= end,
+    )
+    if department_ids is not None:
+        statement = statement.where(_in_departments(department_ids))
+    return [
+        (i, name, dept, first)
+        for i, name, dept, first in session.exec(statement.order_by(col(Employee.first_day)))
+        if i is not None
+    ]
+
+
+def open_task_dues(
+    session: Session,
+    company_id: int,
+    department_ids: frozenset[int | None] | None = None,
+) -> list[date]:
+    """Due dates of every open task (registration, leave) of the company or its departments."""
+    statement = (
+        select(Task.due_date)
+        .join(Employee, col(Task.employee_id) == Employee.id)
+        .where(Task.company_id == company_id, Task.status == TaskStatus.OPEN)
+    )
+    if department_ids is not None:
+        statement = statement.where(_in_departments(department_ids))
+    return list(session.exec(statement))
