@@ -123,7 +123,10 @@ def load(context: HRContext, kind: type[D]) -> D | None:
     data = _user_data(context)
     slot = data.get(SLOT)
     if slot is None and any(key in data for key in LEGACY_KEYS):
-        legacy = kind.from_legacy(data)
+        try:
+            legacy = kind.from_legacy(data)
+        except (KeyError, TypeError, ValueError):
+            legacy = None  # unreadable: the handler says it expired
         for key in LEGACY_KEYS:
             data.pop(key, None)
         if legacy is not None:

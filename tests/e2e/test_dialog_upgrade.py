@@ -125,3 +125,17 @@ async def test_an_unreadable_stored_draft_ends_the_dialog_with_a_message(
     assert "已失效" in replies[-1].text and "/hire" in replies[-1].text, replies[-1].text
     assert not any(kind.startswith("conversation:") for kind, _ in rows(bot))
     assert json.dumps(rows(bot).get(("user_data", str(HR)), {})).find(VALID_ID) == -1
+
+
+async def test_a_malformed_old_draft_ends_the_dialog_with_a_message(bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await bot.say(HR, "/hire")
+    await bot.stop()
+    # a todo mark waiting for its date, stored without its item
+    rewrite_as_before(bot, "todo_mark", 0, {"todo_pending": {"action": "done"}})
+    await bot.start()
+
+    replies = await bot.say(HR, "今天")
+    assert "已过期" in replies[-1].text and "/todo" in replies[-1].text, replies[-1].text
+    # the end is flushed after the reply (this step writes no checkpoint)
+    await bot.eventually(lambda: not any(k.startswith("conversation:") for k, _ in rows(bot)))
