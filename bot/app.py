@@ -43,6 +43,7 @@ COMMANDS = [
     BotCommand("base", "调整缴费基数"),
     BotCommand("export", "导出员工与台账"),
     BotCommand("backpay", "补缴测算"),
+    BotCommand("complaints", "员工社保投诉"),
     BotCommand("policy", "政策问答"),
     BotCommand("policy_version", "生效的政策版本"),
     BotCommand("settings", "提醒设置"),

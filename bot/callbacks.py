@@ -554,6 +554,36 @@ class CasesPage(Button):
     page: int
 
 
+@button("case:send:{case_id}")
+class CaseSendToEmployee(Button):
+    """发送给员工: the case's 说明函 and 权益影响说明 to the bound employee."""
+
+    case_id: int
+
+
+@button("complaint:show:{complaint_id}")
+class ComplaintShow(Button):
+    complaint_id: int
+
+
+@button("complaint:reply:{complaint_id}")
+class ComplaintReply(Button):
+    """回复: HR type a reply to one complaint (a conversation)."""
+
+    complaint_id: int
+
+
+@button("complaint:close:{complaint_id}")
+class ComplaintClose(Button):
+    complaint_id: int
+
+
+@button("complaint:page:{company_id}:{page}")
+class ComplaintsPage(Button):
+    company_id: int
+    page: int
+
+
 # ------------------------------------------------------------------ deep links
 
 #: A robot message's 查看 link opens the reminder: https://t.me/<bot>?start=r<reminder id>.

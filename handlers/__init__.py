@@ -9,6 +9,8 @@ from handlers import (
     base,
     cases,
     company,
+    complaints,
+    employees,
     hire,
     kpi,
     leave,
@@ -44,8 +46,11 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         base.build_dialog(),
         backpay.build_dialog(),
         cases.build_dialog(),
+        employees.build_dialog(),
+        complaints.build_dialog(),
     ]
     add_dialogs(app, dialogs)
-    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, policy):
+    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, employees,
+                    complaints, policy):
         feature.register(app)
     add_stale_alerts(app, dialogs)

@@ -54,6 +54,8 @@ LABELS = {
     "todo_mark": "待办办理",
     "backpay": "补缴测算",
     "case": "补缴案例",
+    "complaint": "社保投诉",
+    "complaint_reply": "投诉回复",
 }
 #: user_data keys of drafts stored before the one slot (read once by `Draft.from_legacy`,
 #: then dropped).

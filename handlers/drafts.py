@@ -429,3 +429,22 @@ class PendingImport:
         """Forget the pending import; whether there was one."""
         assert context.user_data is not None
         return context.user_data.pop(IMPORT_KEY, None) is not None
+
+
+@dataclass
+class ComplaintReplyDraft(Draft):
+    """💬 回复 pressed on a complaint: which one, waiting for HR's text."""
+
+    DIALOG = "complaint_reply"
+    KIND = "complaint_reply"
+
+    complaint_id: int
+    #: The complaint's company (not necessarily the user's current one).
+    company_id: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"complaint_id": self.complaint_id, "company_id": self.company_id}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ComplaintReplyDraft:
+        return cls(int(data["complaint_id"]), int(data["company_id"]))

@@ -11,6 +11,7 @@ from bot.render import render
 from bot.services import policy_qa
 from bot.services.policy_qa import policy_store
 from handlers.common import pressed, reply, show_choice
+from handlers.employees import answer_employee_question
 from policies.qa import UNCONFIRMED_NOTICE, Answer, Comparison, NoAnswer
 from policies.schema import TOPICS
 from policies.timezones import today_in
@@ -69,6 +70,8 @@ async def cmd_policy(update: Update, context: HRContext) -> None:
 async def on_free_text(update: Update, context: HRContext) -> None:
     """A question typed in a private chat while no conversation is running."""
     assert update.message is not None and update.message.text is not None
+    if await answer_employee_question(update, context, update.message.text):
+        return  # an employee asking what their own gap means: the personal answer
     await _ask(update, context, update.message.text)
 
 

@@ -72,6 +72,7 @@ async def cmd_help(update: Update, context: HRContext) -> None:
             company_name=member.company_name,
             role_label=role_label(member.role),
             is_hr=member.role == Role.HR,
+            is_employee=member.role == Role.EMPLOYEE,
         ),
     )
 

@@ -4,6 +4,7 @@ from models import (  # noqa: F401
     audit,
     backpay_case,
     company,
+    complaint,
     employee,
     heartbeat,
     ledger,

@@ -92,6 +92,12 @@ class ReminderKind(StrEnum):
     POLICY_UPDATE = "policy_update"
     #: Not a deadline: a chat blocked the bot or a group robot is gone; the other HR are told.
     RECIPIENT_GONE = "recipient_gone"
+    #: Not a deadline: an employee filed a complaint (投诉); every HR is told, privately.
+    COMPLAINT_FILED = "complaint_filed"
+    #: Not a deadline: HR answered a complaint; the employee who filed it is told.
+    COMPLAINT_ANSWERED = "complaint_answered"
+    #: Not a deadline: HR sent a case's 说明函 and 权益影响说明 to the employee (files).
+    DOCUMENTS_TO_EMPLOYEE = "documents_to_employee"
 
 
 #: What a company's group robots (WeCom / Feishu / DingTalk) get unless HR chose otherwise

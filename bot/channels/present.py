@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import html
 
-from bot.callbacks import CaseOpen, CaseShow, ReminderPress, reminder_payload
+from bot.callbacks import (
+    CaseOpen,
+    CaseShow,
+    ComplaintClose,
+    ComplaintReply,
+    ReminderPress,
+    reminder_payload,
+)
 from bot.channels.base import Action, Rendered
 from bot.render import format_day, macro, render
 from bot.services.notifications import (
     Addressee,
     BackpayStalledFacts,
+    ComplaintAnsweredFacts,
+    ComplaintFiledFacts,
     DeclarationReminderFacts,
     EndpointGoneFacts,
     Notification,
@@ -143,6 +152,17 @@ def present(note: Notification, to: Addressee) -> Rendered:
         text = render("case_stalled", facts=facts, catch_up=note.catch_up,
                       due_date=note.due_date)
         actions = (Action("📂 查看案例", CaseShow(facts.case_id).data),)
+    elif isinstance(facts, ComplaintFiledFacts):
+        # one employee's own words: private chats only (compose addresses no group or robot)
+        text = render("complaint_notice", facts=facts)
+        actions = (Action(macro("labels", "complaint_action", "reply"),
+                          ComplaintReply(facts.complaint_id).data),
+                   Action(macro("labels", "complaint_action", "close"),
+                          ComplaintClose(facts.complaint_id).data))
+        personal = True
+    elif isinstance(facts, ComplaintAnsweredFacts):
+        text = render("complaint_answered", facts=facts)
+        personal = True
     elif isinstance(facts, PolicyChangeFacts):
         text = policy_update_html(facts)
     else:

@@ -20,6 +20,7 @@ from models.company import (
     current_first,
     make_current,
 )
+from models.complaint import Complaint
 from models.db import unit_of_work
 from models.employee import Employee
 from models.ledger import LedgerMonth
@@ -120,6 +121,7 @@ OWNED_ROWS: dict[str, type] = {
     "ledger": LedgerMonth,
     "case": BackpayCase,
     "employee": Employee,
+    "complaint": Complaint,
 }
 
 

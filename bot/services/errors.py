@@ -257,3 +257,34 @@ class KpiSettingOutOfRange(DomainError):
 
     name: str
     value: str
+
+# ---------------------------------------------------------------- employees (issue 12)
+
+
+@dataclass(eq=False)
+class NotBoundToEmployee(DomainError):
+    """An employee-role user whose membership names no employee record (yet)."""
+
+
+@dataclass(eq=False)
+class ComplaintNotFound(DomainError):
+    """No such complaint in the member's company."""
+
+
+@dataclass(eq=False)
+class ComplaintClosed(DomainError):
+    """The complaint is closed: no more replies."""
+
+
+@dataclass(eq=False)
+class EmployeeNotBound(DomainError):
+    """HR wanted to send something to an employee no Telegram user is bound to."""
+
+    employee_name: str
+
+
+@dataclass(eq=False)
+class ImpactUnavailable(DomainError):
+    """The policy library cannot support an estimate for the employee's city today."""
+
+    city: str

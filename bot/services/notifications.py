@@ -114,12 +114,35 @@ class BackpayStalledFacts:
     working_days: int
 
 
+@dataclass(frozen=True)
+class ComplaintFiledFacts:
+    """An employee filed a complaint (complaint_filed): every HR, private chats only."""
+
+    complaint_id: int
+    employee_name: str
+    department: str | None
+    text: str
+    filed_on: date
+
+
+@dataclass(frozen=True)
+class ComplaintAnsweredFacts:
+    """HR answered the employee's complaint (complaint_answered): the employee's chat."""
+
+    complaint_id: int
+    text: str
+    filed_on: date
+    reply: str
+
+
 Facts = (
     RegistrationReminderFacts
     | DeclarationReminderFacts
     | PolicyChangeFacts
     | EndpointGoneFacts
     | BackpayStalledFacts
+    | ComplaintFiledFacts
+    | ComplaintAnsweredFacts
 )
 
 

@@ -38,6 +38,7 @@ from bot.channels.base import (
     RetryLater,
 )
 from bot.clock import Clock
+from bot.services.complaints import complaint_facts
 from bot.services.ledger import HolidayGap, MonthDue, month_end_due
 from bot.services.notifications import (
     Addressee,
@@ -389,6 +390,8 @@ def compose(
         return _policy_notice(session, row, is_catch_up=late)
     if kind == ReminderKind.RECIPIENT_GONE:
         return _gone_notice(session, row)
+    if kind in (ReminderKind.COMPLAINT_FILED, ReminderKind.COMPLAINT_ANSWERED):
+        return _complaint_notice(session, row, kind)
     facts: RegistrationReminderFacts | DeclarationReminderFacts | BackpayStalledFacts | None
     if kind in (
         ReminderKind.REGISTRATION_NORMAL,
@@ -486,6 +489,27 @@ def _policy_notice(
     return _pending(
         session, row, ReminderKind.POLICY_UPDATE, facts, addressees, catch_up=is_catch_up
     )
+
+
+def _complaint_notice(
+    session: Session, row: Reminder, kind: ReminderKind
+) -> Notification | ReminderStatus:
+    """A complaint filed goes to every active HR, privately (never the group or a robot: it
+    is one employee's words); a reply goes to the employee who filed it. Cancelled when the
+    complaint is gone or nobody is left to tell."""
+    found = complaint_facts(session, row)
+    if found is None:
+        return ReminderStatus.CANCELLED
+    facts, employee_id = found
+    if kind == ReminderKind.COMPLAINT_FILED:
+        people = _hr_memberships(session, row.company_id)
+    else:
+        people = [m for m in company_members(session, row.company_id, Role.EMPLOYEE)
+                  if m.employee_id == employee_id]
+    if not people:
+        return ReminderStatus.CANCELLED
+    addressees = [_private(session, m) for m in people]
+    return _pending(session, row, kind, facts, addressees, catch_up=False)
 
 
 def _gone_notice(session: Session, row: Reminder) -> Notification | ReminderStatus:

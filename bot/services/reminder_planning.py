@@ -407,3 +407,26 @@ def close_open_rows(rows: Sequence[Reminder], status: ReminderStatus, now: datet
     for row in rows:
         if row.status in OPEN_STATUSES:
             close_row(row, status, now)
+
+
+
+def complaint_subject(complaint_id: int, reply: int = 0) -> str:
+    """An employee complaint's notices: ``complaint:<id>`` tells HR it was filed,
+    ``complaint:<id>:<n>`` tells the employee HR's n-th reply."""
+    return f"complaint:{complaint_id}" + (f":{reply}" if reply else "")
+
+
+def parse_complaint_subject(subject: str) -> int:
+    return int(subject.split(":")[1])
+
+
+def plan_complaint_notice(
+    session: Session, company_id: int, complaint_id: int, kind: ReminderKind, *,
+    now: datetime, today: date, reply: int = 0, owner_user_id: int | None = None,
+) -> Reminder:
+    """A complaint notice due at once: not held to working hours, the employee is waiting
+    and HR read it when they open the chat. The caller commits."""
+    planned = PlannedReminder(kind, today, today, now)
+    return add_row(session, company_id=company_id,
+                   subject=complaint_subject(complaint_id, reply),
+                   planned=planned, owner_user_id=owner_user_id)

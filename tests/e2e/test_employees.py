@@ -1,0 +1,177 @@
+"""Employees in the bot (issue 12): /me, a personal answer to "what does my gap mean", and a
+complaint that HR answer — each person seeing only their own.
+
+The employee's binding (`membership.employee_id`) is made by the roles feature's
+`/invite employee 姓名`; until that is on main, `bind_employee` joins with an employee invite
+and sets the binding the way the invite will.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from harness import HR, OTHER_HR, SHANGHAI, BotHarness
+from sqlmodel import Session, col, select
+
+from bot.callbacks import ComplaintReply, ComplaintShow
+from bot.services import onboarding
+from models.company import Membership, Role
+from models.complaint import Complaint, open_complaints_by_department
+from models.employee import Employee
+from policies.idnumber import check_digit
+
+EMPLOYEE = 3001
+COLLEAGUE = 3002
+
+
+def id_number(serial: str) -> str:
+    first17 = f"11010119900307{serial}"
+    return first17 + check_digit(first17)
+
+
+async def hire(bot: BotHarness, name: str, serial: str, department: str = "后厨") -> None:
+    """北京, 用工之日 2026-12-01, base 8000."""
+    await bot.say(HR, "/hire")
+    await bot.say(HR, name)
+    await bot.say(HR, id_number(serial))
+    await bot.say(HR, "12月1日")
+    await bot.say(HR, department)
+    await bot.say(HR, "8000")
+    await bot.press(HR, "北京（默认）")
+    (done,) = await bot.press(HR, "✅ 确认")
+    assert "已登记" in done.text
+
+
+async def bind_employee(bot: BotHarness, user_id: int, name: str,
+                        company: str = "示例餐饮") -> None:
+    """The employee joins with an employee invite bound to `name`'s record."""
+    company_id = bot.companies[company]
+    invite = onboarding.create_invite(bot.engine, company_id, now=bot.clock.now(),
+                                      valid_days=7, role=Role.EMPLOYEE)
+    with Session(bot.engine) as session:
+        employee = session.exec(select(Employee).where(Employee.company_id == company_id,
+                                                       Employee.name == name)).one()
+        employee_id = employee.id
+    await bot.say(user_id, f"/start {invite.code}")
+    with Session(bot.engine) as session:
+        membership = session.exec(select(Membership).where(
+            Membership.telegram_user_id == user_id, Membership.company_id == company_id)).one()
+        membership.employee_id = employee_id
+        session.add(membership)
+        session.commit()
+
+
+async def tick(bot: BotHarness) -> None:
+    assert bot.app is not None and bot.app.services.reminders is not None
+    await bot.app.services.reminders.tick()
+
+
+def texts(bot: BotHarness, chat: int) -> list[str]:
+    return [m.text or "" for m in bot.api.sent(chat)]
+
+
+async def test_employee_me_impact_and_complaint_answered(bot: BotHarness) -> None:
+    company_id = await bot.join_as_hr(HR)
+    await hire(bot, "陈明远", "123")
+    await hire(bot, "李华", "456", department="前厅")
+    bot.clock.set(datetime(2027, 1, 15, 10, tzinfo=SHANGHAI))
+    await tick(bot)  # the registration reminders due by now go out first
+    await bind_employee(bot, EMPLOYEE, "陈明远")
+    await bind_employee(bot, COLLEAGUE, "李华")
+
+    (help_text,) = await bot.say(EMPLOYEE, "/help")
+    assert "/me" in help_text.text and "/complaint" in help_text.text
+    assert "/hire" not in help_text.text and "/complaints" not in help_text.text
+    (refused,) = await bot.say(EMPLOYEE, "/hire")
+    assert "仅限HR" in refused.text
+
+    (me,) = await bot.say(EMPLOYEE, "/me")
+    assert "陈明远" in me.text and "后厨" in me.text
+    assert "2026年12月" in me.text and "未缴纳" in me.text
+    assert "李华" not in me.text and id_number("123") not in me.text
+
+    (answer,) = await bot.say(EMPLOYEE, "我12月社保没交会影响什么")
+    assert "陈明远，您的2026年12月社保未按时缴纳" in answer.text
+    assert "养老保险" in answer.text and "医疗保险" in answer.text
+    assert "住房公积金" in answer.text and "估算" in answer.text
+    (medical,) = await bot.say(EMPLOYEE, "断缴会影响医保报销吗")
+    assert "2026年12月" in medical.text and "报销" in medical.text
+    (outside,) = await bot.say(EMPLOYEE, "我11月社保没交会影响什么")
+    assert "2026年11月不在您在本公司的参保月份内" in outside.text
+    (general,) = await bot.say(EMPLOYEE, "北京跨年补缴需要什么材料")
+    assert "陈明远" not in general.text  # a general question stays with the policy library
+
+    (asked,) = await bot.say(EMPLOYEE, "/complaint")
+    assert "请直接输入" in asked.text
+    (filed,) = await bot.say(EMPLOYEE, "我12月的社保还没有缴纳，请尽快处理")
+    assert "已提交" in filed.text
+    with Session(bot.engine) as session:
+        complaint = session.exec(select(Complaint)).one()
+        assert complaint.company_id == company_id and complaint.department_id is not None
+        assert open_complaints_by_department(session, company_id) == {
+            complaint.department_id: 1}
+        complaint_id = complaint.id
+    assert complaint_id is not None
+
+    colleague_before = len(bot.api.sent(COLLEAGUE))
+    mark = bot.api.mark()
+    await tick(bot)
+    (notice,) = await bot.api.wait_for_messages(HR, count=1, since=mark)
+    assert "员工社保投诉" in notice.text and "陈明远" in notice.text and "后厨" in notice.text
+    assert "我12月的社保还没有缴纳" in notice.text
+    assert [label for label, _ in notice.buttons] == ["💬 回复", "✅ 关闭投诉"]
+
+    (listing,) = await bot.say(HR, "/complaints")
+    assert "陈明远" in listing.text and "待处理" in listing.text
+
+    (ask_reply,) = await bot.press(HR, "💬 回复")
+    assert "请输入回复内容" in ask_reply.text
+    (replied,) = await bot.say(HR, "已安排1月20日前补缴，补缴后不影响您的待遇。")
+    assert "已回复 陈明远" in replied.text
+    mark = bot.api.mark()
+    await tick(bot)
+    (received,) = await bot.api.wait_for_messages(EMPLOYEE, count=1, since=mark)
+    assert "HR已回复您的社保投诉" in received.text
+    assert "已安排1月20日前补缴" in received.text
+
+    # the colleague heard nothing of it and cannot reach it
+    assert len(bot.api.sent(COLLEAGUE)) == colleague_before
+    (colleague_me,) = await bot.say(COLLEAGUE, "/me")
+    assert "李华" in colleague_me.text and "陈明远" not in colleague_me.text
+    (not_hr,) = await bot.say(COLLEAGUE, "/complaints")
+    assert "仅限HR" in not_hr.text
+    anchor = colleague_me.message_id
+    mark = bot.api.mark()
+    bot.api.press_button(COLLEAGUE, anchor, ComplaintReply(complaint_id).data, strict=False)
+    (forged,) = await bot.api.wait_for_messages(COLLEAGUE, count=1, since=mark)
+    assert "仅限HR" in forged.text and "陈明远" not in forged.text
+
+    # another company's HR sees nothing of it either
+    await bot.join_as_hr(OTHER_HR, company="另一家公司")
+    (other_list,) = await bot.say(OTHER_HR, "/complaints")
+    assert "暂无投诉" in other_list.text and "陈明远" not in other_list.text
+    anchor = other_list.message_id
+    mark = bot.api.mark()
+    bot.api.press_button(OTHER_HR, anchor, ComplaintShow(complaint_id).data, strict=False)
+    (other_show,) = await bot.api.wait_for_messages(OTHER_HR, count=1, since=mark)
+    assert "找不到该投诉" in other_show.text and "陈明远" not in other_show.text
+
+    # HR close it: it no longer counts as open
+    await bot.press(HR, "✅ 关闭投诉", expect=0)
+    with Session(bot.engine) as session:
+        assert open_complaints_by_department(session, company_id) == {}
+        assert session.exec(select(Complaint.status).where(
+            col(Complaint.id) == complaint_id)).one() == "closed"
+
+
+async def test_a_user_without_a_binding_is_told_to_ask_hr(bot: BotHarness) -> None:
+    company_id = await bot.join_as_hr(HR)
+    invite = onboarding.create_invite(bot.engine, company_id, now=bot.clock.now(),
+                                      valid_days=7, role=Role.EMPLOYEE)
+    await bot.say(EMPLOYEE, f"/start {invite.code}")
+    (me,) = await bot.say(EMPLOYEE, "/me")
+    assert "还没有关联员工档案" in me.text
+    (complaint,) = await bot.say(EMPLOYEE, "/complaint 没交社保")
+    assert "还没有关联员工档案" in complaint.text
+    (hr_me,) = await bot.say(HR, "/me")
+    assert "仅限员工" in hr_me.text
