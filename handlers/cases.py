@@ -30,6 +30,7 @@ from bot.callbacks import (
     CasePaidAsPlanned,
     CasePayToday,
     CaseReasonPick,
+    CaseSendToEmployee,
     CaseShow,
     CasesPage,
     StaleButton,
@@ -37,11 +38,11 @@ from bot.callbacks import (
 )
 from bot.context import HRContext
 from bot.documents import case_documents
-from bot.documents.impact_note import impact_message
-from bot.documents.letter import letter_message
+from bot.documents.impact_note import impact_document, impact_message
+from bot.documents.letter import explanation_letter, letter_message
 from bot.parsing import CHANGED_FIELDS_HINT, InputError, parse_changed_fields, parse_day
 from bot.render import macro, render
-from bot.services import access, cases
+from bot.services import access, cases, employee_documents
 from bot.services.access import Member
 from bot.services.errors import CaseMoveRefused, DomainError
 from bot.services.policy_qa import policy_store
@@ -124,7 +125,11 @@ def _case_buttons(view: cases.CaseView) -> list[list[tuple[str, str]]]:
         for state in view.possible
     ]
     documents = (macro("case_buttons", "documents"), CaseDocuments(view.id).data)
-    return [moves[:2], moves[2:], [documents]]
+    last = [documents]
+    if view.employee_bound:  # 发送给员工: only when a Telegram user is bound to the record
+        last.append((macro("case_buttons", "send_to_employee"),
+                     CaseSendToEmployee(view.id).data))
+    return [moves[:2], moves[2:], last]
 
 
 async def _show_case(update: Update, view: cases.CaseView, notice: str = "",
@@ -250,6 +255,33 @@ async def on_documents(update: Update, context: HRContext) -> None:
     # the 说明函 as the employee will read it, then what the gap means for them (both masked)
     await reply(update, letter_message(facts))
     await reply(update, impact_message(facts))
+
+
+async def on_send_to_employee(update: Update, context: HRContext) -> None:
+    """发送给员工: the 说明函 and 权益影响说明 (身份证 masked) to the bound employee, through
+    the outbox; /me lists them."""
+    case_id = pressed(update, CaseSendToEmployee).case_id
+    member = await _case_member(update, context, case_id)
+    if member is None:
+        return
+    assert update.callback_query is not None
+    services = context.services
+    try:
+        facts = await context.db(cases.case_facts, services.engine, member,
+                                 policy_store(services).library, case_id,
+                                 member_today(context, member))
+        letter = await context.db(explanation_letter, facts, full_id=False)
+        impact = await context.db(impact_document, facts, full_id=False)
+        queued = await context.db(
+            employee_documents.send_case_documents, services.engine, member, case_id,
+            [employee_documents.DocumentToSend("letter", letter.filename, letter.content),
+             employee_documents.DocumentToSend("impact", impact.filename, impact.content)],
+            services.clock.now())
+    except DomainError as error:
+        await _refuse(update, error)
+        return
+    await update.callback_query.answer()
+    await reply(update, render("case_sent_to_employee", queued=queued))
 
 
 # ---------------------------------------------------------------- the conversation
@@ -568,3 +600,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_page, pattern=matching(CasesPage)))
     app.add_handler(CallbackQueryHandler(on_plain_move, pattern=_is_plain_move))
     app.add_handler(CallbackQueryHandler(on_documents, pattern=matching(CaseDocuments)))
+    app.add_handler(CallbackQueryHandler(on_send_to_employee,
+                                         pattern=matching(CaseSendToEmployee)))

@@ -127,3 +127,15 @@ def company_members(
 
 def companies_in_city(session: Session, city: str) -> list[Company]:
     return list(session.exec(select(Company).where(Company.city == city)))
+
+
+def employee_membership(session: Session, company_id: int, employee_id: int) -> Membership | None:
+    """The active employee-role membership bound to an employee record (one at most)."""
+    return session.exec(
+        select(Membership).where(
+            Membership.company_id == company_id,
+            Membership.employee_id == employee_id,
+            Membership.role == Role.EMPLOYEE,
+            col(Membership.active),
+        )
+    ).first()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, Text, func
+from sqlalchemy import BigInteger, Index, LargeBinary, Text, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
@@ -69,6 +69,10 @@ class SentDocument(SQLModel, table=True):
     filename: str = Field(max_length=200)
     sent_by: int = Field(sa_type=BigInteger)
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: The outbox row that delivers it.
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id", index=True)
+    #: The file (身份证 masked) until the outbox delivered it; cleared then.
+    content: bytes | None = Field(default=None, sa_type=LargeBinary)
     #: When the outbox delivered it (None: still on its way).
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -123,6 +127,14 @@ def open_complaints_by_department(session: Session, company_id: int) -> dict[int
         .group_by(col(Complaint.department_id))
     )
     return {department_id: count for department_id, count in session.exec(statement)}
+
+
+def documents_of_notice(session: Session, company_id: int,
+                        reminder_id: int) -> list[SentDocument]:
+    statement = select(SentDocument).where(
+        SentDocument.company_id == company_id, SentDocument.reminder_id == reminder_id
+    )
+    return list(session.exec(statement.order_by(col(SentDocument.id))))
 
 
 def documents_sent_to(session: Session, company_id: int, employee_id: int) -> list[SentDocument]:

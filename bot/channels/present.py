@@ -29,6 +29,7 @@ from bot.services.notifications import (
     ComplaintAnsweredFacts,
     ComplaintFiledFacts,
     DeclarationReminderFacts,
+    DocumentsForEmployeeFacts,
     EndpointGoneFacts,
     Notification,
     PendingDeclarant,
@@ -162,6 +163,10 @@ def present(note: Notification, to: Addressee) -> Rendered:
         personal = True
     elif isinstance(facts, ComplaintAnsweredFacts):
         text = render("complaint_answered", facts=facts)
+        personal = True
+    elif isinstance(facts, DocumentsForEmployeeFacts):
+        # the caption of the last file: the employee's own case, their private chat only
+        text = render("employee_documents", facts=facts)
         personal = True
     elif isinstance(facts, PolicyChangeFacts):
         text = policy_update_html(facts)

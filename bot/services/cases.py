@@ -35,7 +35,7 @@ from bot.services.ledger import obligation_due
 from bot.services.reminder_planning import plan_case_stall
 from bot.settings import ReminderConfig
 from models.backpay_case import BackpayCase, CaseEvent, case_by_id, case_events, open_cases
-from models.company import Company, Membership
+from models.company import Company, Membership, employee_membership
 from models.db import unit_of_work
 from models.employee import Employee, employee_by_id
 from models.ledger import LedgerMonth
@@ -198,6 +198,8 @@ class CaseView:
     age_days: int
     history: tuple[HistoryEntry, ...]
     possible: tuple[CaseState, ...]
+    #: A Telegram user is bound to the employee (发送给员工 is offered then).
+    employee_bound: bool = False
 
     @property
     def month_list(self) -> tuple[date, ...]:
@@ -384,6 +386,8 @@ def _view(session: Session, case: BackpayCase, today: date) -> CaseView:
             for e in events
         ),
         possible=possible_moves(state),
+        employee_bound=employee_membership(session, case.company_id,
+                                           case.employee_id) is not None,
     )
 
 

@@ -135,6 +135,24 @@ class ComplaintAnsweredFacts:
     reply: str
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file a notification carries (sent with the channel's send_file)."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class DocumentsForEmployeeFacts:
+    """HR sent the employee their case's 说明函 and 权益影响说明 (documents_to_employee):
+    the employee's private chat only; the files show the 身份证 masked."""
+
+    employee_name: str
+    months: tuple[date, ...]
+    attachments: tuple[Attachment, ...]
+
+
 Facts = (
     RegistrationReminderFacts
     | DeclarationReminderFacts
@@ -143,6 +161,7 @@ Facts = (
     | BackpayStalledFacts
     | ComplaintFiledFacts
     | ComplaintAnsweredFacts
+    | DocumentsForEmployeeFacts
 )
 
 

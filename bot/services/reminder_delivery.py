@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 from bot.channels.base import (
     Channel,
     ChannelKind,
+    Delivered,
     DeliveryFailed,
     Endpoint,
     EndpointGone,
@@ -39,11 +40,13 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.services.complaints import complaint_facts
+from bot.services.employee_documents import documents_facts, mark_documents_delivered
 from bot.services.ledger import HolidayGap, MonthDue, month_end_due
 from bot.services.notifications import (
     Addressee,
     BackpayStalledFacts,
     DeclarationReminderFacts,
+    DocumentsForEmployeeFacts,
     EndpointGoneFacts,
     Facts,
     Notification,
@@ -68,7 +71,14 @@ from bot.services.reminder_planning import (
 from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
 from models.backpay_case import case_by_id
-from models.company import Company, Membership, Role, active_memberships, company_members
+from models.company import (
+    Company,
+    Membership,
+    Role,
+    active_memberships,
+    company_members,
+    employee_membership,
+)
 from models.db import unit_of_work
 from models.employee import Department, Employee
 from models.ledger import LedgerMonth, LedgerState
@@ -392,6 +402,8 @@ def compose(
         return _gone_notice(session, row)
     if kind in (ReminderKind.COMPLAINT_FILED, ReminderKind.COMPLAINT_ANSWERED):
         return _complaint_notice(session, row, kind)
+    if kind == ReminderKind.DOCUMENTS_TO_EMPLOYEE:
+        return _documents_notice(session, row)
     facts: RegistrationReminderFacts | DeclarationReminderFacts | BackpayStalledFacts | None
     if kind in (
         ReminderKind.REGISTRATION_NORMAL,
@@ -491,6 +503,13 @@ def _policy_notice(
     )
 
 
+def _employee_addressees(session: Session, company_id: int,
+                         employee_id: int) -> list[Addressee]:
+    """The private chat of the user bound to the employee record (none: not bound)."""
+    bound = employee_membership(session, company_id, employee_id)
+    return [_private(session, bound)] if bound is not None else []
+
+
 def _complaint_notice(
     session: Session, row: Reminder, kind: ReminderKind
 ) -> Notification | ReminderStatus:
@@ -502,14 +521,26 @@ def _complaint_notice(
         return ReminderStatus.CANCELLED
     facts, employee_id = found
     if kind == ReminderKind.COMPLAINT_FILED:
-        people = _hr_memberships(session, row.company_id)
+        addressees = [_private(session, m) for m in _hr_memberships(session, row.company_id)]
     else:
-        people = [m for m in company_members(session, row.company_id, Role.EMPLOYEE)
-                  if m.employee_id == employee_id]
-    if not people:
+        addressees = _employee_addressees(session, row.company_id, employee_id)
+    if not addressees:
         return ReminderStatus.CANCELLED
-    addressees = [_private(session, m) for m in people]
     return _pending(session, row, kind, facts, addressees, catch_up=False)
+
+
+def _documents_notice(session: Session, row: Reminder) -> Notification | ReminderStatus:
+    """A case's files for the employee, to their private chat only; cancelled once delivered
+    or when nobody is bound to the record any more."""
+    found = documents_facts(session, row)
+    if found is None:
+        return ReminderStatus.CANCELLED
+    facts, employee_id = found
+    addressees = _employee_addressees(session, row.company_id, employee_id)
+    if not addressees:
+        return ReminderStatus.CANCELLED
+    return _pending(session, row, ReminderKind.DOCUMENTS_TO_EMPLOYEE, facts, addressees,
+                    catch_up=False)
 
 
 def _gone_notice(session: Session, row: Reminder) -> Notification | ReminderStatus:
@@ -556,6 +587,18 @@ def _reached_hr(session: Session, reminder_id: int) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # The tick
+
+
+async def _send(channel: Channel, to: Addressee, note: Notification,
+                rendered: Rendered) -> Delivered:
+    """The rendered text, or — for a notification carrying files — each file, the text as
+    the last one's caption (the channel's send_file)."""
+    if not isinstance(note.facts, DocumentsForEmployeeFacts) or not note.facts.attachments:
+        return await channel.send_text(to.endpoint, rendered)
+    *first, last = note.facts.attachments
+    for attachment in first:
+        await channel.send_file(to.endpoint, attachment.filename, attachment.content, None)
+    return await channel.send_file(to.endpoint, last.filename, last.content, rendered)
 
 
 class Result(StrEnum):
@@ -779,7 +822,7 @@ class ReminderScheduler:
                 limited = wait if limited is None or wait.seconds > limited.seconds else limited
                 continue
             try:
-                accepted = await channel.send_text(to.endpoint, self.present(decided, to))
+                accepted = await _send(channel, to, decided, self.present(decided, to))
             except RetryLater as error:
                 until = self.now() + timedelta(seconds=error.seconds)
                 if to.endpoint.kind == ChannelKind.TELEGRAM and error.whole_channel:
@@ -826,6 +869,9 @@ class ReminderScheduler:
     ) -> None:
         try:
             with unit_of_work(self.engine) as session:
+                row = session.get(Reminder, reminder_id)
+                if row is not None and row.kind == ReminderKind.DOCUMENTS_TO_EMPLOYEE:
+                    mark_documents_delivered(session, row.company_id, reminder_id, self.now())
                 session.add(
                     ReminderDelivery(
                         reminder_id=reminder_id,

@@ -8,15 +8,18 @@ and sets the binding the way the invite will.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+from docx import Document
 from harness import HR, OTHER_HR, SHANGHAI, BotHarness
 from sqlmodel import Session, col, select
 
 from bot.callbacks import ComplaintReply, ComplaintShow
+from bot.local_api import SentMessage
 from bot.services import onboarding
 from models.company import Membership, Role
-from models.complaint import Complaint, open_complaints_by_department
+from models.complaint import Complaint, SentDocument, open_complaints_by_department
 from models.employee import Employee
 from policies.idnumber import check_digit
 
@@ -175,3 +178,59 @@ async def test_a_user_without_a_binding_is_told_to_ask_hr(bot: BotHarness) -> No
     assert "还没有关联员工档案" in complaint.text
     (hr_me,) = await bot.say(HR, "/me")
     assert "仅限员工" in hr_me.text
+
+
+def docx_text(data: bytes | None) -> str:
+    assert data is not None
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+async def open_december_case(bot: BotHarness) -> SentMessage:
+    """/backpay for 陈明远's December, then 生成补缴案例: the case view."""
+    await bot.say(HR, "/backpay")
+    await bot.press(HR, "陈明远")
+    await bot.say(HR, "2026-12")
+    await bot.say(HR, "2027-01-20")
+    await bot.press(HR, "🧾 生成补缴案例")
+    (case,) = await bot.press(HR, "入职信息未同步")
+    assert "已创建补缴案例" in case.text
+    return case
+
+
+async def test_hr_send_the_case_letter_and_impact_note_to_the_bound_employee(
+        bot: BotHarness) -> None:
+    await bot.join_as_hr(HR)
+    await hire(bot, "陈明远", "123")
+    bot.clock.set(datetime(2027, 1, 15, 10, tzinfo=SHANGHAI))
+    await tick(bot)
+    case = await open_december_case(bot)
+    assert "📨 发送给员工" not in [label for label, _ in case.buttons]  # nobody bound yet
+
+    await bind_employee(bot, EMPLOYEE, "陈明远")
+    (listing,) = await bot.say(HR, "/cases")
+    (view,) = await bot.press(HR, next(label for label, _ in listing.buttons if "陈明远" in label))
+    assert "📨 发送给员工" in [label for label, _ in view.buttons]
+    (queued,) = await bot.press(HR, "📨 发送给员工")
+    assert "已安排发送给 陈明远" in queued.text and "说明函" in queued.text
+
+    (pending_me,) = await bot.say(EMPLOYEE, "/me")
+    assert "发送中" in pending_me.text and "补缴办理" in pending_me.text
+
+    mark = bot.api.mark()
+    await tick(bot)
+    letter, impact = await bot.api.wait_for_messages(EMPLOYEE, count=2, since=mark)
+    assert letter.document_name == "社保补缴说明函_陈明远_2026-12.docx"
+    assert impact.document_name == "跨年补缴权益影响说明_陈明远_2026-12.docx"
+    assert "补缴说明文件" in (impact.text or "")
+    for sent in (letter, impact):
+        text = docx_text(sent.document_bytes)
+        assert "110101********" in text and id_number("123") not in text
+
+    (me,) = await bot.say(EMPLOYEE, "/me")
+    assert "社保补缴说明函_陈明远_2026-12.docx" in me.text and "发送中" not in me.text
+    with Session(bot.engine) as session:
+        rows = session.exec(select(SentDocument)).all()
+        assert len(rows) == 2 and all(r.content is None and r.delivered_at for r in rows)

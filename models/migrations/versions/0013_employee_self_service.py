@@ -57,7 +57,10 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("sent_by", sa.BigInteger(), nullable=False),
         sa.Column("sent_at", models.types.UTCDateTime(), nullable=False),
+        sa.Column("reminder_id", sa.Integer(), nullable=True),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.Column("delivered_at", models.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["reminder_id"], ["reminder.id"]),
         sa.ForeignKeyConstraint(["company_id"], ["company.id"]),
         sa.ForeignKeyConstraint(["employee_id"], ["employee.id"]),
         sa.ForeignKeyConstraint(["case_id"], ["backpay_case.id"]),
@@ -65,6 +68,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_sent_document_company_id", "sent_document", ["company_id"])
     op.create_index("ix_sent_document_employee_id", "sent_document", ["employee_id"])
+    op.create_index("ix_sent_document_reminder_id", "sent_document", ["reminder_id"])
 
 
 def downgrade() -> None:
