@@ -22,7 +22,7 @@ from bot.context import HRContext
 from bot.render import render
 from bot.services import complaints, self_service
 from bot.services.access import Member, member_of
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, NotBoundToEmployee
 from bot.services.policy_qa import policy_store
 from handlers import dialog
 from handlers.common import (
@@ -68,16 +68,23 @@ async def cmd_me(update: Update, context: HRContext) -> None:
 
 
 async def _answer_impact(update: Update, context: HRContext, member: Member,
-                         question: str) -> None:
+                         question: str, *, unbound_falls_through: bool = False) -> bool:
+    """Reply with the personal answer; False (nothing said) when `unbound_falls_through` and
+    the member is bound to no employee record, so the question goes to the policy library."""
     services = context.services
     today = member_today(context, member)
     try:
         result = await context.db(self_service.my_impact, services.engine,
                                   policy_store(services).library, member, today,
                                   question_month(question, today))
+    except NotBoundToEmployee as error:
+        if unbound_falls_through:
+            return False
+        await reply(update, refusal(error))
+        return True
     except DomainError as error:
         await reply(update, refusal(error))
-        return
+        return True
     if isinstance(result, self_service.NoGap):
         await reply(update, render("impact_personal", kind="no_gap", r=result))
     elif isinstance(result, self_service.MonthNotAGap):
@@ -86,6 +93,7 @@ async def _answer_impact(update: Update, context: HRContext, member: Member,
         reimbursement: Reimbursement = result.impact.medical.reimbursement
         await reply(update, render("impact_personal", kind="impact", r=result,
                                    reimbursement=reimbursement.value))
+    return True
 
 
 async def cmd_impact(update: Update, context: HRContext) -> None:
@@ -97,17 +105,16 @@ async def cmd_impact(update: Update, context: HRContext) -> None:
 
 
 async def answer_employee_question(update: Update, context: HRContext, question: str) -> bool:
-    """Free text in a private chat: an employee's question about a gap gets the personal
-    answer (True); anyone else's, or a general policy question, goes on to the policy
-    library (False)."""
+    """Free text in a private chat: a bound employee's question about a gap gets the personal
+    answer (True); anyone else's — an employee not bound to a record yet included — or a
+    general policy question goes on to the policy library (False)."""
     user = update.effective_user
     if user is None:
         return False
     member = await context.db(member_of, context.services.engine, user.id)
     if member is None or member.role != Role.EMPLOYEE or not is_impact_question(question):
         return False
-    await _answer_impact(update, context, member, question)
-    return True
+    return await _answer_impact(update, context, member, question, unbound_falls_through=True)
 
 
 # ---------------------------------------------------------------- /complaint
