@@ -128,9 +128,9 @@ def _gone_html(facts: EndpointGoneFacts) -> str:
     if facts.group:
         who = GROUP_NAME
     elif facts.member_name:
-        who = f"HR {facts.member_name}"
+        who = f"{'员工' if facts.employee else 'HR'} {facts.member_name}"
     else:
-        who = "一位HR"
+        who = "一位员工" if facts.employee else "一位HR"
     return render("reminder_blocked", robot_kind=None, who=who, group=facts.group)
 
 

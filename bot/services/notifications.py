@@ -94,6 +94,8 @@ class EndpointGoneFacts:
 
     #: The HR whose private chat is gone (display name; "" when unknown).
     member_name: str | None = None
+    #: The gone private chat is an employee's (issue 12), not an HR's.
+    employee: bool = False
     #: The bound HR group is gone.
     group: bool = False
     #: The robot that is gone: its vendor ("wecom" …) and masked URL.

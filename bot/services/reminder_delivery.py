@@ -555,7 +555,11 @@ def _gone_notice(session: Session, row: Reminder) -> Notification | ReminderStat
         blocked = session.get(Membership, key)
         name = blocked.display_name if blocked is not None else ""
         gone_chat = _chat_of(blocked) if blocked is not None else None
-        facts = EndpointGoneFacts(member_name=name)
+        is_employee = blocked is not None and blocked.role == Role.EMPLOYEE
+        if is_employee and blocked is not None and blocked.employee_id is not None:
+            record = session.get(Employee, blocked.employee_id)
+            name = record.name if record is not None else name
+        facts = EndpointGoneFacts(member_name=name, employee=is_employee)
     elif what == GoneWhat.GROUP:
         facts = EndpointGoneFacts(group=True)
         gone_chat = key
