@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from models.types import UTCDateTime, utcnow
@@ -14,6 +15,8 @@ from policies.timezones import DEFAULT_TIMEZONE
 
 
 class Role(StrEnum):
+    """A membership's role; an HR admin is role hr with Membership.admin set."""
+
     HR = "hr"
     MANAGER = "manager"
     EMPLOYEE = "employee"
@@ -40,8 +43,15 @@ class Membership(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     display_name: str = Field(default="", max_length=100)
     role: str = Field(default=Role.HR, max_length=20)
-    #: Future: departments a manager sees, or the employee record an employee is bound to.
+    #: A manager's departments: ``{"departments": [department id, …]}`` (docs/roles.md).
     scope: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: An HR admin (HR 管理员): may invite HR, change HR roles and read /audit. Only with
+    #: role hr; a company always keeps one active (migration 0013 made every HR one).
+    admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    #: The employee record an employee-role user is bound to; unique (index
+    #: ix_membership_employee_id), so one Telegram user per employee. Cleared on revocation
+    #: so the record can be bound again.
+    employee_id: int | None = Field(default=None, index=True, unique=True, nullable=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     #: When the user last made this company their current one (joining, /company); the
@@ -57,6 +67,13 @@ class InviteCode(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=64)
     company_id: int = Field(foreign_key="company.id", index=True)
     role: str = Field(default=Role.HR, max_length=20)
+    #: What the membership gets besides its role: an HR admin flag, a manager's departments
+    #: (scope), an employee's record (employee_id); see Membership.
+    admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    scope: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    employee_id: int | None = None
+    #: The HR who made the code (None: the `hrbot company` CLI).
+    created_by: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
