@@ -258,6 +258,7 @@ class KpiSettingOutOfRange(DomainError):
     name: str
     value: str
 
+
 # ---------------------------------------------------------------- employees (issue 12)
 
 

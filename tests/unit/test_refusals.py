@@ -84,8 +84,7 @@ SAMPLES: list[tuple[DomainError, str]] = [
         errors.KpiSettingOutOfRange("hr_weight", "abc"),
         "❌ “abc”不能用作 hr_weight：权重和比率目标可设 0–100，其余须为 0 或以上的数字。",
     ),
-
-    ),    (errors.NotBoundToEmployee(), "❌ 您的账号还没有关联员工档案。"),
+    (errors.NotBoundToEmployee(), "❌ 您的账号还没有关联员工档案。"),
     (errors.ComplaintNotFound(), "❌ 找不到该投诉，可能不属于您的公司。"),
     (errors.ComplaintClosed(), "该投诉已关闭，无法再回复。"),
     (errors.EmployeeNotBound("王芳"), "❌ 王芳还没有绑定Telegram账号，无法直接发送。"),
