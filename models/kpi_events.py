@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models.backpay_case import BackpayCase
+from models.complaint import Complaint
 from models.employee import Employee
 from models.ledger import LedgerMonth
 from models.task import Task, TaskKind, TaskStatus
@@ -151,13 +152,26 @@ def complaint_events(
     end: date,
     department_ids: frozenset[int | None] | None = None,
 ) -> list[KpiCase]:
-    """Complaints (员工社保投诉) filed in [start, end].
-
-    The seam for the complaint table engineer "employees" is adding (models/complaint.py:
-    Complaint.filed_on, Complaint.department_id); until it is on main there are none to count,
-    and the KPI counts zero.
-    """
-    return []
+    """Complaints (员工社保投诉) filed in [start, end], counted in the department the employee
+    was in when filing (kept on the complaint, models/complaint.py)."""
+    statement = select(Complaint.id, Complaint.employee_id, Complaint.department_id,
+                       Complaint.filed_on).where(
+        Complaint.company_id == company_id,
+        Complaint.filed_on >= start,
+        Complaint.filed_on <= end,
+    )
+    if department_ids is not None:
+        named = [d for d in department_ids if d is not None]
+        clause = col(Complaint.department_id).in_(named)
+        if None in department_ids:
+            clause = clause | col(Complaint.department_id).is_(None)
+        statement = statement.where(clause)
+    return [
+        KpiCase(ref, employee, dept, filed_on)
+        for ref, employee, dept, filed_on in session.exec(
+            statement.order_by(col(Complaint.filed_on), col(Complaint.id)))
+        if ref is not None
+    ]
 
 
 def _in_departments(department_ids: frozenset[int | None]):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ and sets the binding the way the invite will.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 from docx import Document
 from harness import HR, OTHER_HR, SHANGHAI, BotHarness
@@ -21,6 +21,7 @@ from bot.services import onboarding
 from models.company import Membership, Role
 from models.complaint import Complaint, SentDocument, open_complaints_by_department
 from models.employee import Employee
+from models.kpi_events import complaint_events
 from policies.idnumber import check_digit
 
 EMPLOYEE = 3001
@@ -113,6 +114,11 @@ async def test_employee_me_impact_and_complaint_answered(bot: BotHarness) -> Non
         assert complaint.company_id == company_id and complaint.department_id is not None
         assert open_complaints_by_department(session, company_id) == {
             complaint.department_id: 1}
+        # the KPI counts it in the employee's department on the day it was filed
+        (event,) = complaint_events(session, company_id, date(2027, 1, 1), date(2027, 1, 31))
+        assert (event.department_id, event.on) == (complaint.department_id, date(2027, 1, 15))
+        assert complaint_events(session, company_id, date(2027, 1, 1), date(2027, 1, 31),
+                                frozenset({None})) == []
         complaint_id = complaint.id
     assert complaint_id is not None
 

@@ -4,8 +4,8 @@
 (the KPI counts them by date, department and company), HR's reply and the close.
 `sent_document`: each file HR sent an employee (说明函, 权益影响说明), listed by /me.
 
-Revision ID: 0013_employee_self_service
-Revises: 0012_roles
+Revision ID: 0014_employee_self_service
+Revises: 0013_roles
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 
 import models.types
 
-revision: str = "0013_employee_self_service"
-down_revision: str | Sequence[str] | None = "0012_roles"
+revision: str = "0014_employee_self_service"
+down_revision: str | Sequence[str] | None = "0013_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
