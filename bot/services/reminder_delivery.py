@@ -8,7 +8,8 @@ Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one writer); each 
 by a conditional lease renewal and recorded per endpoint right after its channel accepts it, so
 a crash re-sends at most the message in flight. RetryLater postpones, network errors and 5xx
 back off, a gone endpoint is switched off and the other HR are told through the outbox, and
-after `max_attempts` the row is `failed` and shows in /todo. See docs/reminders.md.
+after `max_attempts` the row is `failed` and shows in /todo — unless an HR chat has it and only
+a robot kept failing: the row is then `sent` and the robot keeps its error. See docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ _BACKOFF_MAX = timedelta(minutes=30)
 def claim_due(
     engine: Engine, worker: str, now: datetime, *, lease: timedelta = LEASE, limit: int = BATCH
 ) -> list[int]:
-    """Claim up to `limit` due rows for `worker`; returns their ids, oldest first.
+    """Claim up to `limit` due rows for `worker`; returns their ids in no set order (the
+    oldest due are the ones claimed, but UPDATE … RETURNING does not keep that order).
 
     A row is due when it is pending and its next attempt has come, or when it is claimed and
     the lease has run out (the claiming worker crashed). Claiming moves `next_attempt_at` to
