@@ -84,7 +84,8 @@ class Reminder(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-#: `reminder_delivery.outcome`: the channel accepted the message, or we gave up on a robot.
+#: `reminder_delivery.outcome`: the channel accepted the message, or we gave up on the
+#: endpoint (a robot or a chat that failed every attempt while another HR chat had it).
 DELIVERY_SENT = "sent"
 DELIVERY_FAILED = "failed"
 
@@ -109,8 +110,8 @@ class ReminderDelivery(SQLModel, table=True):
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     #: The channel's message id when it returns one (Telegram does, robots do not).
     message_id: int | None = Field(default=None, sa_type=BigInteger)
-    #: DELIVERY_SENT, or DELIVERY_FAILED: a robot that failed every attempt after the HR chats
-    #: had the reminder (the endpoint is done with, the reminder is still `sent`).
+    #: DELIVERY_SENT, or DELIVERY_FAILED: a robot or chat that failed every attempt while an HR
+    #: chat had the reminder (the endpoint is done with, the reminder is still `sent`).
     outcome: str = Field(default="sent", max_length=10)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

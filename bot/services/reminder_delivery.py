@@ -7,9 +7,10 @@ passes in) and hands it to the channel adapter of each endpoint (Telegram, group
 Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite has one writer); each send is fenced
 by a conditional lease renewal and recorded per endpoint right after its channel accepts it, so
 a crash re-sends at most the message in flight. RetryLater postpones, network errors and 5xx
-back off, a gone endpoint is switched off and the other HR are told through the outbox, and
-after `max_attempts` the row is `failed` and shows in /todo — unless an HR chat has it and only
-a robot kept failing: the row is then `sent` and the robot keeps its error. See docs/reminders.md.
+back off, a gone endpoint is switched off and the other HR are told through the outbox. A
+failing endpoint never holds back the others; after `max_attempts` the row is `failed` and shows
+in /todo — unless an HR chat has it: the row is then `sent` and each endpoint that kept failing
+gets a `failed` delivery row (a robot also keeps its error). See docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -812,7 +813,7 @@ class ReminderScheduler:
         delivered = decided.already_delivered
         gone = 0
         failure: str | None = None
-        failed_robots: list[tuple[Endpoint, str]] = []
+        failed_endpoints: list[tuple[Endpoint, str]] = []
         limited: RetryLater | None = None
         for to in decided.addressees:
             channel = self.channels.get(to.endpoint.kind)
@@ -846,11 +847,10 @@ class ReminderScheduler:
                 gone += 1
                 continue
             except DeliveryFailed as error:  # network, timeout, 5xx, bad request
-                if to.endpoint.kind == ChannelKind.TELEGRAM:
-                    return self._failed_attempt(reminder_id, str(error)), None
-                # a robot's failure must not hold back the Telegram chats after it
+                # one endpoint's failure (a chat not found, a robot down) must not hold back
+                # the endpoints after it; the retry goes only to those without a delivery row
                 failure = failure or f"{to.endpoint.key}: {error}"
-                failed_robots.append((to.endpoint, str(error)))
+                failed_endpoints.append((to.endpoint, str(error)))
                 continue
             # The exactly-once window is here: accepted by the channel, not yet committed below.
             self._record_delivery(reminder_id, to.endpoint, accepted.message_id)
@@ -861,7 +861,7 @@ class ReminderScheduler:
             return Result.RETRY, None
         if failure is not None:
             return self._failed_attempt(
-                reminder_id, failure, robots=failed_robots, is_catch_up=decided.catch_up
+                reminder_id, failure, failed=failed_endpoints, is_catch_up=decided.catch_up
             ), None
         if delivered == 0:
             if gone:
@@ -983,16 +983,17 @@ class ReminderScheduler:
         reminder_id: int,
         error: str,
         *,
-        robots: Sequence[tuple[Endpoint, str]] = (),
+        failed: Sequence[tuple[Endpoint, str]] = (),
         is_catch_up: bool = False,
     ) -> Result:
         """Count a failed attempt: back off, and after `max_attempts` give up.
 
-        `robots` are the robot endpoints that failed in this attempt (every Telegram endpoint
-        was then delivered or gone). Each robot keeps its error in `last_error` (/robot list).
-        When an HR chat has the reminder, the HR were told: giving up on a robot then records
-        that endpoint's delivery row as `failed` and the reminder is `sent`, never `failed`
-        (/todo's 提醒发送失败 means the HR did not get it).
+        `failed` are the endpoints (Telegram chats or robots) that failed in this attempt; the
+        others were delivered or gone. Each robot keeps its error in `last_error` (/robot list).
+        When an HR chat has the reminder, the HR were told: giving up on the failing endpoints
+        then records each one's delivery row as `failed` and the reminder is `sent`, never
+        `failed` (/todo's 提醒发送失败 means the HR did not get it). The endpoints share the
+        row's attempt counter, so a chat that always fails is tried `max_attempts` times.
         """
         now = self.now()
         with unit_of_work(self.engine) as session:
@@ -1001,17 +1002,19 @@ class ReminderScheduler:
                 return Result.LOST
             row.attempts += 1
             row.last_error = error[:300]
-            hr_told = bool(robots) and _reached_hr(session, reminder_id)
-            for endpoint, detail in robots:
+            hr_told = bool(failed) and _reached_hr(session, reminder_id)
+            for endpoint, detail in failed:
+                if endpoint.kind == ChannelKind.TELEGRAM:
+                    continue
                 robot = session.get(RobotEndpoint, endpoint.address)
                 if robot is not None:
                     robot.last_error = detail[:300]
             if row.attempts >= self.defaults.max_attempts and hr_told:
-                for endpoint, _ in robots:
+                for endpoint, _ in failed:
                     session.add(ReminderDelivery(reminder_id=reminder_id, endpoint=endpoint.key,
                                                  outcome=DELIVERY_FAILED, at=now))
-                log.warning("reminder %s: robots %s failed after %s attempts, HR were told",
-                            reminder_id, [e.key for e, _ in robots], row.attempts)
+                log.warning("reminder %s: endpoints %s failed after %s attempts, HR were told",
+                            reminder_id, [e.key for e, _ in failed], row.attempts)
                 self._close_sent(session, row, now, is_catch_up)
                 return Result.SENT
             if row.attempts >= self.defaults.max_attempts:

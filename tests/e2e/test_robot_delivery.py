@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from harness import HR, BotHarness
+from harness import HR, HR2, BotHarness
 from sqlalchemy import Engine, text
 from test_reminders import at, hire, tick, tick_and_read
 
@@ -178,3 +178,38 @@ async def test_a_robot_the_vendor_deleted_is_stopped_and_hr_told(
     told = [m.text for m in bot.api.sent(HR) if "企业微信群机器人（" in (m.text or "")
             and "已失效" in (m.text or "")]
     assert len(told) == 1, "HR are told once that the robot stopped"
+
+
+async def test_a_chat_that_always_fails_does_not_stop_the_other_hr_or_the_robot(
+    bot: BotHarness, vendor: RobotServer, engine: Engine
+) -> None:
+    await bot.join_as_hr(HR)
+    await bot.join_as_hr(HR2)
+    wecom = vendor.add(ChannelKind.WECOM)
+    await add(bot, wecom)
+    await registration_only(bot)
+    await hire(bot)
+    await tick(bot, at(12, 24))
+    bot.api.fail_next("sendMessage", chat_id=HR, error="bad_request",
+                      description="Bad Request: chat not found", times=100)
+    instant = DAY_28
+    for _ in range(bot.settings.reminders.max_attempts + 1):
+        await tick(bot, instant)
+        instant += timedelta(hours=1)
+    bot.api.clear_faults()
+    to_hr2 = [m for m in bot.api.sent(HR2) if (m.text or "").startswith("⚠️ 紧急：社保登记")]
+    assert len(to_hr2) == 1 and len(wecom.messages) == 1
+    assert urgent_in_telegram(bot) == []
+    with engine.connect() as connection:
+        status, attempts, reminder_id = connection.execute(text(
+            "SELECT status, attempts, id FROM reminder WHERE kind = 'registration_urgent'")).one()
+        rows = dict(connection.execute(text(
+            "SELECT endpoint, outcome FROM reminder_delivery WHERE reminder_id = :id"),
+            {"id": reminder_id}).all())
+    # an HR got it: sent, and the chat that kept failing is recorded as failed after the
+    # bounded retries (never `failed`, which /todo would list as 提醒发送失败)
+    assert status == "sent" and attempts == bot.settings.reminders.max_attempts
+    assert rows[f"telegram:{HR}"] == "failed" and rows[f"telegram:{HR2}"] == "sent"
+    assert [e.split(":")[0] for e in rows].count("robot") == 1
+    (todo,) = await bot.say(HR2, "/todo")
+    assert "提醒发送失败" not in todo.text
