@@ -66,7 +66,9 @@ DEFAULT_TOKEN = "123456:LOCAL-TEST-TOKEN"
 JSON = dict[str, Any]
 T = TypeVar("T")
 
-FaultKind = Literal["retry_after", "forbidden", "server_error", "bad_request", "disconnect"]
+FaultKind = Literal[
+    "retry_after", "forbidden", "server_error", "bad_request", "disconnect", "migrated"
+]
 ActivityKind = Literal["sent", "edited", "deleted"]
 
 MAX_TEXT_LENGTH = 4096
@@ -313,6 +315,7 @@ class _Fault:
     remaining: int
     retry_after: int
     description: str | None
+    migrate_to_chat_id: int | None = None
 
 
 @dataclass
@@ -878,6 +881,17 @@ class LocalBotApi:
             message = self._new_user_message(chat, user_id, first_name, fields)
             return self._push_update("message", message)
 
+    def migrate_group(self, user_id: int, chat_id: int, new_chat_id: int,
+                      chat_title: str | None = None) -> int:
+        """The group ``chat_id`` is upgraded to the supergroup ``new_chat_id`` by ``user_id``:
+        inject the service message Telegram sends in the old group (``migrate_to_chat_id``)."""
+        with self._lock:
+            chat = self._chat_for_user(user_id, chat_id, "group", None, chat_title)
+            message = self._new_user_message(
+                chat, user_id, None, {"migrate_to_chat_id": new_chat_id}
+            )
+            return self._push_update("message", message)
+
     def send_document(
         self,
         user_id: int,
@@ -1061,19 +1075,25 @@ class LocalBotApi:
         times: int = 1,
         retry_after: int = 1,
         description: str | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` (to ``chat_id`` if given) fail.
 
         ``retry_after`` → 429 with ``parameters.retry_after`` (PTB ``RetryAfter``);
         ``forbidden`` → 403 bot blocked (``Forbidden``); ``server_error`` → 502
         (``NetworkError``); ``bad_request`` → 400 (``BadRequest``); ``disconnect`` → the
-        socket is closed without a response (``NetworkError``). Failed calls send nothing.
+        socket is closed without a response (``NetworkError``); ``migrated`` → 400 "group chat
+        was upgraded to a supergroup chat" with ``parameters.migrate_to_chat_id`` (PTB
+        ``ChatMigrated``), as Telegram answers for a group's old id. Failed calls send nothing.
         """
+        if error == "migrated" and migrate_to_chat_id is None:
+            raise ValueError("a migrated fault needs migrate_to_chat_id")
         if error not in get_args(FaultKind):
             raise ValueError(f"unknown fault {error!r}; use one of {get_args(FaultKind)}")
         if times < 1:
             raise ValueError("times must be at least 1")
-        fault = _Fault(_method_key(method), chat_id, error, times, retry_after, description)
+        fault = _Fault(_method_key(method), chat_id, error, times, retry_after, description,
+                       migrate_to_chat_id)
         with self._lock:
             self._faults.append(fault)
 
@@ -1459,6 +1479,12 @@ class LocalBotApi:
             return BotApiError(403, fault.description or "Forbidden: bot was blocked by the user")
         if fault.kind == "server_error":
             return BotApiError(502, fault.description or "Bad Gateway")
+        if fault.kind == "migrated":
+            return BotApiError(
+                400,
+                fault.description or "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": fault.migrate_to_chat_id},
+            )
         return BotApiError(400, fault.description or "Bad Request: chat not found")
 
     def _serve_file(self, token: str, file_path: str) -> tuple[int, bytes, str]:

@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import ReminderPress, matching
 from bot.context import HRContext
@@ -198,7 +198,27 @@ async def cmd_bindgroup(update: Update, context: HRContext) -> None:
     )
 
 
+async def on_group_migrated(update: Update, context: HRContext) -> None:
+    """A group upgraded to a supergroup gets a new chat id: keep the HR group bound. Telegram
+    sends migrate_to_chat_id in the old group and migrate_from_chat_id in the new one."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    moved = reminders.group_migrated(
+        context.services.engine, old, new, now=context.services.clock.now()
+    )
+    if moved:
+        log.info("HR group %s became supergroup %s: rebound", old, new)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_reminder_button, pattern=matching(ReminderPress)))
     app.add_handler(CommandHandler("settings", cmd_settings))
     app.add_handler(CommandHandler("bindgroup", cmd_bindgroup))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_group_migrated))

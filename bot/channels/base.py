@@ -108,6 +108,16 @@ class DeliveryFailed(DeliveryError):
     """Anything else (network, timeout, 5xx, bad request): retry later with backoff."""
 
 
+class EndpointMoved(DeliveryFailed):
+    """The endpoint now lives at `new_address` (a Telegram group upgraded to a supergroup gets
+    a new chat id): send there instead and keep the new address. A DeliveryFailed, so a caller
+    that does not know it still retries with backoff instead of losing the message."""
+
+    def __init__(self, new_address: int, detail: str = "") -> None:
+        super().__init__(detail or f"moved to {new_address}")
+        self.new_address = new_address
+
+
 class Channel(Protocol):
     """One adapter per ChannelKind. Implementations raise only the DeliveryError subclasses."""
 

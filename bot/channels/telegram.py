@@ -3,7 +3,8 @@
 Sends the rendered HTML with its actions as one row of inline buttons, and turns
 python-telegram-bot's errors into the contract's: RetryAfter (flood control, which holds for
 the whole bot) → RetryLater(whole_channel=True), Forbidden (the chat blocked the bot or
-removed it) → EndpointGone, any other TelegramError → DeliveryFailed.
+removed it) → EndpointGone, ChatMigrated (a group upgraded to a supergroup, which has a new
+chat id) → EndpointMoved(new chat id), any other TelegramError → DeliveryFailed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import (
@@ -24,6 +25,7 @@ from bot.channels.base import (
     DeliveryFailed,
     Endpoint,
     EndpointGone,
+    EndpointMoved,
     Rendered,
     RetryLater,
 )
@@ -83,6 +85,8 @@ async def _translated(send: Callable[[], Awaitable[Message]]) -> Message:
         raise RetryLater(_retry_after_seconds(error), str(error), whole_channel=True) from error
     except Forbidden as error:
         raise EndpointGone(str(error)) from error
+    except ChatMigrated as error:
+        raise EndpointMoved(error.new_chat_id, str(error)) from error
     except TelegramError as error:  # NetworkError, TimedOut, BadRequest, 5xx
         raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
 

@@ -20,7 +20,7 @@ import logging
 import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -37,6 +37,7 @@ from bot.channels.base import (
     DeliveryFailed,
     Endpoint,
     EndpointGone,
+    EndpointMoved,
     Rendered,
     RetryLater,
 )
@@ -70,6 +71,7 @@ from bot.services.reminder_planning import (
     plan_gone_notice,
     plan_unplanned_tasks,
 )
+from bot.services.reminders import move_group_binding
 from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
 from models.backpay_case import case_by_id
@@ -815,7 +817,10 @@ class ReminderScheduler:
         failure: str | None = None
         failed_endpoints: list[tuple[Endpoint, str]] = []
         limited: RetryLater | None = None
-        for to in decided.addressees:
+        queue = list(decided.addressees)
+        moved: set[str] = set()
+        while queue:
+            to = queue.pop(0)
             channel = self.channels.get(to.endpoint.kind)
             if channel is None:
                 log.info(
@@ -845,6 +850,16 @@ class ReminderScheduler:
             except EndpointGone as error:
                 self._record_gone(reminder_id, to, str(error))
                 gone += 1
+                continue
+            except EndpointMoved as error:
+                new = self._moved_group(reminder_id, to, error.new_address)
+                if new is not None and new.endpoint.key not in moved:
+                    # the bound group became a supergroup: rebound, sent there in this attempt
+                    moved.add(new.endpoint.key)
+                    queue.insert(0, new)
+                    continue
+                failure = failure or f"{to.endpoint.key}: {error}"
+                failed_endpoints.append((to.endpoint, str(error)))
                 continue
             except DeliveryFailed as error:  # network, timeout, 5xx, bad request
                 # one endpoint's failure (a chat not found, a robot down) must not hold back
@@ -903,6 +918,24 @@ class ReminderScheduler:
             # Another worker recorded this endpoint first: the lease ran out mid-send and the
             # message went out twice. Keep going; docs/reminders.md explains the window.
             log.warning("reminder %s was delivered twice to one endpoint", reminder_id)
+
+    def _moved_group(self, reminder_id: int, to: Addressee, new_chat_id: int) -> Addressee | None:
+        """The bound HR group answered with its new (supergroup) chat id: bind the new id (an
+        audit row per company) and return the addressee at it. None when `to` is not the
+        group this reminder's company has bound (then it is an ordinary failure)."""
+        endpoint = to.endpoint
+        if endpoint.kind != ChannelKind.TELEGRAM or to.membership_id is not None:
+            return None
+        with unit_of_work(self.engine) as session:
+            row = session.get(Reminder, reminder_id)
+            assert row is not None
+            settings = session.get(CompanySettings, row.company_id)
+            if settings is None or settings.group_chat_id not in (endpoint.address, new_chat_id):
+                return None
+            move_group_binding(session, endpoint.address, new_chat_id, now=self.now())
+        log.info("reminder %s: HR group %s moved to %s, rebound", reminder_id,
+                 endpoint.address, new_chat_id)
+        return replace(to, endpoint=Endpoint.telegram(new_chat_id, is_group=True))
 
     def _record_gone(self, reminder_id: int, to: Addressee, error: str) -> None:
         """Stop sending to a gone endpoint and, in the same transaction, plan the notice that

@@ -310,6 +310,30 @@ def change_thresholds(
     return updated, count
 
 
+def move_group_binding(session: Session, old_chat_id: int, new_chat_id: int, *,
+                       now: datetime) -> int:
+    """A bound group became a supergroup, which has a new chat id (Telegram answers the old one
+    with ChatMigrated and sends a migrate_to_chat_id service message): every company bound to
+    the old id is bound to the new one, with an audit row each. Returns how many moved; moving
+    again is a no-op, so the tick and the service message may both see it."""
+    moved = session.exec(
+        select(CompanySettings).where(CompanySettings.group_chat_id == old_chat_id)
+    ).all()
+    for own in moved:
+        own.group_chat_id = new_chat_id
+        own.updated_at = now
+        session.add(own)
+        audit.record(session, own.company_id, None, "group.migrated",
+                     old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+    return len(moved)
+
+
+def group_migrated(engine: Engine, old_chat_id: int, new_chat_id: int, *, now: datetime) -> int:
+    """`move_group_binding` in its own transaction (the handler of the service message)."""
+    with unit_of_work(engine) as session:
+        return move_group_binding(session, old_chat_id, new_chat_id, now=now)
+
+
 def bind_group(engine: Engine, member: Member, chat_id: int, title: str, *, now: datetime) -> None:
     """Bind a group chat as the company's HR group (escalated reminders go there too)."""
     with unit_of_work(engine) as session:

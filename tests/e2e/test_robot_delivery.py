@@ -213,3 +213,67 @@ async def test_a_chat_that_always_fails_does_not_stop_the_other_hr_or_the_robot(
     assert [e.split(":")[0] for e in rows].count("robot") == 1
     (todo,) = await bot.say(HR2, "/todo")
     assert "提醒发送失败" not in todo.text
+
+
+OLD_GROUP, SUPERGROUP = -4001, -1004001
+
+
+async def bind_group(bot: BotHarness) -> None:
+    (bound,) = await bot.say(HR, "/bindgroup", chat_id=OLD_GROUP, chat_type="group",
+                             chat_title="HR群")
+    assert "已将本群绑定" in bound.text
+
+
+def urgent_in(bot: BotHarness, chat: int) -> list[str]:
+    return [m.text for m in bot.api.sent(chat) if (m.text or "").startswith("⚠️ 紧急：社保登记")]
+
+
+async def test_a_group_upgraded_to_a_supergroup_is_rebound_and_everyone_gets_it_once(
+    bot: BotHarness, vendor: RobotServer, engine: Engine
+) -> None:
+    await bot.join_as_hr(HR)
+    await bind_group(bot)
+    wecom = vendor.add(ChannelKind.WECOM)
+    await add(bot, wecom)
+    await registration_only(bot)
+    await hire(bot)
+    await tick(bot, at(12, 24))
+    # the bot missed the upgrade (downtime): Telegram answers the old id with the new one
+    bot.api.fail_next("sendMessage", chat_id=OLD_GROUP, error="migrated",
+                      migrate_to_chat_id=SUPERGROUP, times=100)
+    for instant in (DAY_28, DAY_28 + timedelta(minutes=1), DAY_28 + timedelta(hours=3)):
+        await tick(bot, instant)
+    assert len(urgent_in(bot, HR)) == 1
+    assert len(urgent_in(bot, SUPERGROUP)) == 1 and urgent_in(bot, OLD_GROUP) == []
+    assert len(wecom.messages) == 1
+    with engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT group_chat_id FROM company_settings")).scalar_one() == SUPERGROUP
+        status = connection.execute(text(
+            "SELECT status FROM reminder WHERE kind = 'registration_urgent'")).scalar_one()
+        assert status == "sent"
+        assert connection.execute(text(
+            "SELECT count(*) FROM audit_log WHERE action = 'group.migrated'")).scalar_one() == 1
+    # the next escalated reminder goes straight to the supergroup
+    for instant in (at(1, 4, year=2027), at(1, 4, 10, year=2027)):
+        await tick(bot, instant)
+    assert any("逾期" in t for t in (m.text or "" for m in bot.api.sent(SUPERGROUP)))
+
+
+async def test_the_upgrade_service_message_rebinds_the_group(
+    bot: BotHarness, engine: Engine
+) -> None:
+    await bot.join_as_hr(HR)
+    await bind_group(bot)
+    bot.api.migrate_group(HR, OLD_GROUP, SUPERGROUP, chat_title="HR群")
+
+    def rebound() -> bool:
+        with engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT group_chat_id FROM company_settings")).scalar_one() == SUPERGROUP
+
+    await bot.eventually(rebound)
+    await hire(bot)
+    await tick(bot, at(12, 24))
+    await tick(bot, DAY_28)
+    assert len(urgent_in(bot, SUPERGROUP)) == 1 and urgent_in(bot, OLD_GROUP) == []
