@@ -53,9 +53,12 @@ async def test_snooze_on_the_declaration_deadline_day_warns(bot: BotHarness) -> 
     await hire(bot)
     due = await tick_and_read(bot, at(12, 25), about="申报截止")
     assert due, "the declaration deadline reminder goes out on 2026-12-25"
+    # Press this reminder's own button: the same tick also sends the registration reminder,
+    # and "the newest message with the button" was sometimes that one (parallel sends).
+    reminder = due[-1]
+    snooze = next(data for label, data in reminder.buttons if label == "⏰ 明天再提醒")
     mark = bot.api.mark()
-    await bot.press(HR, "⏰ 明天再提醒", expect=0)
-    # the press's first activity may be the callback answer: wait for the edit itself
-    edited = (await bot.api.wait_for_edit(HR, due[-1].message_id, since=mark, timeout=15)).text
+    bot.api.press_button(HR, reminder.message_id, snooze)
+    edited = (await bot.api.wait_for_edit(HR, reminder.message_id, since=mark, timeout=15)).text
     assert "2026-12-28（周一） 09:00" in edited
     assert "截止日是 2026-12-25（周五）" in edited
