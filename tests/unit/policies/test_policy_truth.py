@@ -337,6 +337,90 @@ def test_chengdu_2026_bases_and_rates_follow_the_addendum_from_july() -> None:
     assert monthly_contribution(version, Decimal("3000")).base == Decimal("4699")
 
 
+def test_shenzhen_2026_medical_follows_the_bureau_notice_for_the_calendar_year() -> None:
+    # addendum §1: 深圳 医保+生育 2026-01-01 → 2026-12-31, base 6,727–33,633, employer 6 %
+    # (restored from 5 %) + 生育 0.5 %, employee 2 % (S; hsa.sz.gov.cn post_12568243)
+    shenzhen = LIBRARY.region("深圳")
+    for month in (date(2026, 1, 1), date(2026, 7, 1), date(2026, 9, 1), date(2026, 12, 1)):
+        medical = shenzhen.version_for(month).rates.medical
+        assert medical.employer.value == Decimal("0.065")
+        assert medical.employee.value == Decimal("0.02")
+        assert (medical.base_floor.value, medical.base_ceiling.value) == (6727, 33633)
+        assert medical.employer.conf is Confidence.SECONDARY
+        assert medical.base_floor.conf is Confidence.SECONDARY
+        assert "post_12568243" in (medical.employer.source.url or "")
+    assert shenzhen.version_for(date(2025, 12, 1)).rates.medical.employer.value == Decimal("0.05")
+    # after 2026-12-31 the figures are carried forward, and say so
+    after = shenzhen.version_for(date(2027, 1, 1)).rates.medical
+    assert after.base_floor.value == 6727 and after.employer.unconfirmed
+    # by hand at 10,000 in 2026-12: pension 1600.00 / 800.00; medical 650.00 / 200.00;
+    # unemployment 80.00 / 20.00; work injury (class 1, 0.2 %) 20.00 → 2350.00 / 1020.00
+    december = shenzhen.version_for(date(2026, 12, 1))
+    contribution = monthly_contribution(december, Decimal("10000"))
+    assert (_item(contribution, "medical").employer,
+            _item(contribution, "medical").employee) == (Decimal("650.00"), Decimal("200.00"))
+    assert (contribution.employer, contribution.employee) == (Decimal("2350.00"),
+                                                              Decimal("1020.00"))
+    # below the medical floor: 6727 × 0.065 = 437.255 → 437.26; 6727 × 0.02 = 134.54
+    low = _item(monthly_contribution(december, Decimal("5000")), "medical")
+    assert (low.base, low.employer, low.employee) == (Decimal("6727"), Decimal("437.26"),
+                                                      Decimal("134.54"))
+
+
+def test_guangzhou_2026_medical_uses_the_including_maternity_reading_marked_unconfirmed() -> None:
+    # addendum §1: 广州 医保 2026 base 6,234–31,170; 6 %/2 %; 生育 conflicts (A: incl.;
+    # C: + 0.85 %): the 6 % is used and marked U, the note prices the other reading
+    guangzhou = LIBRARY.region("广州")
+    for month in (date(2026, 1, 1), date(2026, 7, 1), date(2026, 12, 1)):
+        medical = guangzhou.version_for(month).rates.medical
+        assert medical.employer.value == Decimal("0.06") and medical.employer.unconfirmed
+        assert medical.employee.value == Decimal("0.02")
+        assert medical.employee.conf is Confidence.SECONDARY
+        assert (medical.base_floor.value, medical.base_ceiling.value) == (6234, 31170)
+        assert medical.base_floor.conf is Confidence.SECONDARY
+        # at the floor: 6234 × 0.06 = 374.04; 6234 × 0.0685 = 427.029 → 427.03
+        assert "374.04" in medical.employer.note and "427.03" in medical.employer.note
+    assert guangzhou.version_for(date(2027, 1, 1)).rates.medical.base_floor.unconfirmed
+    # by hand at 10,000 in 2026-12: pension 1600.00 / 800.00; medical 600.00 / 200.00;
+    # unemployment 80.00 / 20.00; work injury 20.00 → 2300.00 / 1020.00
+    december = guangzhou.version_for(date(2026, 12, 1))
+    contribution = monthly_contribution(december, Decimal("10000"))
+    assert (contribution.employer, contribution.employee) == (Decimal("2300.00"),
+                                                              Decimal("1020.00"))
+    low = _item(monthly_contribution(december, Decimal("5000")), "medical")
+    assert (low.base, low.employer, low.employee) == (Decimal("6234"), Decimal("374.04"),
+                                                      Decimal("124.68"))
+
+
+def test_shanghai_2026_medical_rate_follows_the_notice_until_february_2027() -> None:
+    # addendum §1: 上海 医保 9 %/2 % (沪医保规〔2026〕2号, S) to 2027-02-28; start not given
+    shanghai = LIBRARY.region("上海")
+    for month in (date(2026, 7, 1), date(2026, 12, 1), date(2027, 2, 1)):
+        medical = shanghai.version_for(month).rates.medical
+        assert (medical.employer.value, medical.employee.value) == (Decimal("0.09"),
+                                                                    Decimal("0.02"))
+        assert medical.employer.conf is Confidence.SECONDARY
+        assert "沪医保规〔2026〕2号" in medical.employer.source.name
+    assert shanghai.version_for(date(2026, 3, 1)).rates.medical.employer.unconfirmed
+    march = shanghai.version_for(date(2027, 3, 1))
+    assert march.rates.medical.employer.unconfirmed
+    assert (march.base.floor.value, march.base.ceiling.value) == (7546, 37731)
+    # by hand at 10,000: 900.00 / 200.00
+    medical = _item(monthly_contribution(shanghai.version_for(date(2026, 12, 1)),
+                                         Decimal("10000")), "medical")
+    assert (medical.employer, medical.employee) == (Decimal("900.00"), Decimal("200.00"))
+
+
+def test_the_beijing_true_up_answer_names_the_2026_true_up_and_its_unknown_window() -> None:
+    from policies.qa import Answer, qa_for
+
+    result = qa_for(LIBRARY).answer("北京补差要交滞纳金吗", None, today=date(2026, 12, 1))
+    assert isinstance(result, Answer)
+    assert "2025-12-31前缴纳补差的不收滞纳金" in result.text
+    assert "京人社发〔2026〕7号" in result.text
+    assert "未找到规定" in result.text and "未确认" in result.text
+
+
 @pytest.mark.parametrize(("city", "month", "year"), [
     ("上海", date(2027, 1, 1), 2027),    # second-to-last working day: the calendar decides
     ("广州", date(2027, 1, 1), 2027),    # the 15th, moved to the next working day
