@@ -96,6 +96,7 @@ def seed(engine: Engine, companies: int, employees: int, due_share: float) -> in
                             "company_id": company_ids[n // per_company % companies],
                             "name": f"员工{n}",
                             "id_number": f"{n:018d}",
+                            "id_hash": f"{n:018d}",
                             "base": 5000,
                             "insured_city": "北京",
                             "first_day": date(2026, 12, 1) - timedelta(n % 20),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +18,12 @@ from models.db import make_engine, upgrade_schema
 from models.employee import Department, Employee
 from models.ledger import LedgerMonth
 from models.ledger_history import EmploymentPeriod
+from models.secret_box import new_key
 from models.task import Task
 from policies.idnumber import check_digit
+
+# Benchmarks seal 身份证 with a throwaway key (models/sealed.py).
+os.environ.setdefault("HRBOT_SECRET_KEY", new_key())
 
 #: The temporary directory SQLite benchmark databases live in (removed at exit).
 _TMP = tempfile.TemporaryDirectory(prefix="hrbot-bench-")
@@ -125,6 +130,7 @@ def seed_company(
                     "company_id": company_id,
                     "name": "员工" + chr(0x4E00 + (serial0 + i) % 5000) + chr(0x4E00 + i % 97),
                     "id_number": id_number(serial0 + i),
+                    "id_hash": id_number(serial0 + i),
                     "department_id": department_id,
                     "base": Decimal(6000 + i % 3000),
                     "insured_city": "北京",

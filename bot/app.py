@@ -23,6 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
+from bot.secret_box import settings_box
 from bot.services import operations
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
@@ -121,7 +122,8 @@ def build_application(
     `scheduler=False` is an update process beside such workers (`hrbot run --no-scheduler`):
     no reminder tick and no roll-over jobs.
     """
-    engine = engine or make_engine(settings.database.url, echo=settings.database.echo)
+    engine = engine or make_engine(settings.database.url, echo=settings.database.echo,
+                                   secret_box=settings_box(settings))
     if migrate:
         upgrade_schema(engine)
     services = AppServices(

@@ -15,10 +15,10 @@ from bot.channels.present import present
 from bot.channels.robot_channels import build_robot_channels
 from bot.channels.telegram import TelegramChannel
 from bot.context import AppServices, HRApplication, HRContext
-from bot.secret_box import load_secret_box
 from bot.services.ledger import deadline_holiday_gap, declaration_deadline
 from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
 from bot.services.robots import DatabaseRobotTargets
+from models.sealed import secret_box_of
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,8 @@ def register_channels(application: HRApplication) -> None:
     A kind left out is skipped by the tick with a log line."""
     services = application.services
     settings = services.settings
-    key = settings.secrets.key
-    box = load_secret_box(key.get_secret_value() if key else None, settings.secrets.key_file,
-                          lazy=True)
+    # One key per installation: the engine's, which seals 身份证 too (models/sealed.py).
+    box = secret_box_of(services.engine)
     services.secret_box = box
     services.channels[ChannelKind.TELEGRAM] = TelegramChannel(application.bot)
     services.channels.update(build_robot_channels(

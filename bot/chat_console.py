@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot.app import build_application
 from bot.local_api import Activity, LocalBotApi, SentMessage
+from bot.secret_box import settings_box
 from bot.services import onboarding
 from bot.settings import Settings
 from models.company import Company, Membership
@@ -155,7 +156,7 @@ async def run_console(
     out: TextIO = sys.stdout,
 ) -> None:
     """Run the bot and the console until :quit or end of input."""
-    engine = make_engine(options.database_url)
+    engine = make_engine(options.database_url, secret_box=settings_box(settings))
     upgrade_schema(engine)
     code = prepare_company(engine, options, settings)
     with LocalBotApi() as api:

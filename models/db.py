@@ -14,14 +14,22 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from models.sealed import attach_secret_box
+from models.secret_box import SecretBox, environment_box
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating ("hrbot" in ASCII).
 MIGRATION_LOCK = 0x687262_6F74
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, secret_box: SecretBox | None = None) -> Engine:
     """Create the engine; SQLite gets its folder, foreign keys, a busy timeout and
     `secure_delete`.
+
+    `secret_box` seals the personal columns (models/sealed.py: 身份证, saved conversations, read
+    uploads); the app passes the installation's (bot/secret_box.py `settings_box`). Without
+    one the engine reads HRBOT_SECRET_KEY / HRBOT_SECRETS_KEY_FILE when it first needs a key
+    (tests, plain `alembic upgrade head`).
 
     SQL parameters are hidden from logs and exception texts: they hold 身份证 numbers and wages.
     `secure_delete` overwrites deleted and replaced content with zeros: a finished or cancelled
@@ -39,6 +47,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
+        attach_secret_box(engine, secret_box or environment_box())
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +62,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    attach_secret_box(engine, secret_box or environment_box())
+    return engine
 
 
 def alembic_config() -> Config:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
+
+from models.sealed import SealedJSON
 
 
 class PtbState(SQLModel, table=True):
@@ -13,4 +15,7 @@ class PtbState(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=80)
     #: JSON-encoded key (conversation key tuple or user/chat id); "" for singletons.
     key: str = Field(primary_key=True, max_length=200)
-    data: object = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: Sealed (models/sealed.py): a /hire draft holds the typed 身份证 until 确认.
+    data: object = Field(
+        default=None, sa_column=Column(SealedJSON("ptb_state.data"), nullable=True)
+    )

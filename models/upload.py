@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text
+from sqlalchemy import BigInteger
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from models.sealed import SealedText
 from models.types import UTCDateTime, utcnow
 
 
@@ -24,8 +25,9 @@ class PendingUpload(SQLModel, table=True):
     user_id: int = Field(sa_type=BigInteger, index=True)
     filename: str = Field(max_length=255)
     content_hash: str = Field(max_length=64)
-    #: The read table as JSON (headers, rows, row numbers), see bot.importing.table_to_json.
-    table_json: str = Field(sa_type=Text)
+    #: The read table as JSON (headers, rows, row numbers), see bot.importing.table_to_json;
+    #: sealed (models/sealed.py): its rows hold 身份证 numbers.
+    table_json: str = Field(sa_type=SealedText("pending_upload.table_json"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

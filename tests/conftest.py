@@ -21,11 +21,15 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers tables)
 from models.db import make_engine, upgrade_schema
+from models.secret_box import new_key
 
 PG_SCHEMA = f"hrbot_test_{os.getpid()}_{secrets.token_hex(4)}"
 
 # PTB 22 warns on RetryAfter.retry_after unless timedelta mode is on; the bot runs with it on.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+# The tests' generated local key (issue 12): engines made without a box, the bot's
+# subprocesses and `hrbot` commands in tests seal 身份证 with it; never a key file in the tree.
+os.environ.setdefault("HRBOT_SECRET_KEY", new_key())
 
 
 def _test_database_url() -> str | None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
+from bot.secret_box import settings_box
 from bot.settings import Settings, load_settings
 from models.db import make_engine, upgrade_schema
 from policies.timezones import DEFAULT_TIMEZONE, today_in
@@ -34,7 +35,7 @@ def configured_today(args: argparse.Namespace) -> date:
 
 def load(args: argparse.Namespace, *, migrate: bool = True) -> tuple[Settings, Engine]:
     settings = load_settings(getattr(args, "config", None))
-    engine = make_engine(settings.database.url)
+    engine = make_engine(settings.database.url, secret_box=settings_box(settings))
     _opened.append(engine)
     if migrate:
         upgrade_schema(engine)

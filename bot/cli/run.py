@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.cli.common import print_error
 from bot.logging_setup import configure_logging
+from bot.secret_box import settings_box
 from bot.settings import Settings, load_settings
 from models.db import make_engine
 
@@ -96,7 +97,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot.app import build_application
 
-    engine = make_engine(settings.database.url, echo=settings.database.echo)
+    engine = make_engine(settings.database.url, echo=settings.database.echo,
+                         secret_box=settings_box(settings))
     try:
         application = build_application(settings, engine=engine,
                                         scheduler=not args.no_scheduler)
@@ -123,7 +125,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _configure_logging(settings)
     from bot.app import build_application
 
-    engine = make_engine(settings.database.url, echo=settings.database.echo)
+    engine = make_engine(settings.database.url, echo=settings.database.echo,
+                         secret_box=settings_box(settings))
     try:
         application = build_application(settings, engine=engine, updates=False)
         return _reporting_bot_api_errors(

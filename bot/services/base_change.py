@@ -220,7 +220,7 @@ def employee_ids_by_id_number(
         statement = select(Employee.id_number, Employee.id).where(
             Employee.company_id == member.company_id,
             Employee.status == EmployeeStatus.ACTIVE,
-            col(Employee.id_number).in_(id_numbers),
+            col(Employee.id_hash).in_(id_numbers),
         )
         found = {id_number: employee_id for id_number, employee_id in session.exec(statement)}
     return found, [n for n in id_numbers if n not in found]

@@ -352,7 +352,7 @@ def confirm_import(
             employee = session.exec(
                 select(Employee).where(
                     Employee.company_id == member.company_id,
-                    Employee.id_number == row.id_number,
+                    Employee.id_hash == row.id_number,
                 )
             ).one()
             task = rehire(
@@ -460,6 +460,7 @@ def _insert_new(
             "company_id": member.company_id,
             "name": row.name,
             "id_number": row.id_number,
+            "id_hash": row.id_number,  # hashed as bound (models/sealed.py)
             "department_id": departments.get(row.department or ""),
             "base": row.base,
             "insured_city": row.city,

@@ -93,6 +93,7 @@ def seed_due_reminders(engine: Engine, count: int) -> None:
                         "company_id": company_id,
                         "name": f"员工{n}",
                         "id_number": f"{n:018d}",
+                        "id_hash": f"{n:018d}",
                         "base": 5000,
                         "insured_city": "北京",
                         "first_day": first_day,
