@@ -11,7 +11,7 @@ from bot.cli.common import dispose_engines
 
 #: Modules under bot.cli that contribute sub-commands, in help order.
 COMMAND_MODULES = [
-    "run", "chat", "company", "db", "ops", "transfer", "policies", "backpay", "case",
+    "run", "chat", "company", "db", "ops", "keys", "transfer", "policies", "backpay", "case",
 ]
 
 

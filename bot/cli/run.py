@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.cli.common import print_error
 from bot.logging_setup import configure_logging
-from bot.secret_box import settings_box
+from bot.secret_box import is_key_configured, settings_box
 from bot.settings import Settings, load_settings
 from models.db import make_engine
 
@@ -53,11 +53,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _settings_with_token(args: argparse.Namespace) -> Settings | None:
+    """The settings of production mode — `hrbot run` and `hrbot worker`, which serve real
+    users with a real token — or None after saying what is missing: the token, or the key
+    that seals 身份证 (no key is ever generated here: a lost generated key would lose every
+    sealed 身份证; `hrbot chat` and tests generate their own)."""
     settings = load_settings(args.config)
     if settings.telegram.token is None:
         print_error(
             "未设置机器人令牌。请设置环境变量 HRBOT_TOKEN（或 config.toml 中的 token_file），"
             "或运行 hrbot chat 在终端中试用。"
+        )
+        return None
+    if not is_key_configured(settings):
+        print_error(
+            "未配置加密密钥，拒绝启动：身份证等个人信息须加密保存。请设置环境变量 "
+            f"HRBOT_SECRET_KEY，或运行 hrbot keys new 生成密钥文件 {settings.secrets.key_file}"
+            "（与数据库备份分开保存），详见 docs/deploy.md。"
         )
         return None
     return settings

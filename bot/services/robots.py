@@ -131,11 +131,13 @@ class RobotNotifications:
     is_default: bool
 
 
-def _url_context(company_id: int) -> str:
+def url_context(company_id: int) -> str:
+    """Associated data of a robot's sealed webhook URL: bound to its company."""
     return f"robot_endpoint:url:{company_id}"
 
 
-def _secret_context(company_id: int) -> str:
+def secret_context(company_id: int) -> str:
+    """Associated data of a robot's sealed signing secret."""
     return f"robot_endpoint:secret:{company_id}"
 
 
@@ -185,8 +187,8 @@ def add_robot(
         row = RobotEndpoint(
             company_id=member.company_id,
             kind=str(kind),
-            url_ciphertext=box.seal_text(url, _url_context(member.company_id)),
-            secret_ciphertext=(box.seal_text(secret, _secret_context(member.company_id))
+            url_ciphertext=box.seal_text(url, url_context(member.company_id)),
+            secret_ciphertext=(box.seal_text(secret, secret_context(member.company_id))
                                if secret else None),
             url_hint=hint,
             active=True,
@@ -210,7 +212,7 @@ def _listed(session: Session, company_id: int) -> list[RobotEndpoint]:
 
 def _opened_url(box: SecretBox, row: RobotEndpoint) -> str | None:
     try:
-        return box.open_text(row.url_ciphertext, _url_context(row.company_id))
+        return box.open_text(row.url_ciphertext, url_context(row.company_id))
     except SecretUnreadable:
         return None
 
@@ -246,8 +248,8 @@ def robot_target(engine: Engine, box: SecretBox, robot_id: int) -> RobotTarget |
         if row is None or not row.active or row.removed_at is not None:
             return None
         try:
-            url = box.open_text(row.url_ciphertext, _url_context(row.company_id))
-            secret = (box.open_text(row.secret_ciphertext, _secret_context(row.company_id))
+            url = box.open_text(row.url_ciphertext, url_context(row.company_id))
+            secret = (box.open_text(row.secret_ciphertext, secret_context(row.company_id))
                       if row.secret_ciphertext else None)
         except SecretUnreadable:
             return None

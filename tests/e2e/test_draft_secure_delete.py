@@ -70,8 +70,9 @@ async def test_a_finished_draft_leaves_only_the_employee_row(bot: BotHarness) ->
     await bot.press(HR, "北京（默认）")
     await bot.press(HR, "✅ 确认")
     await bot.stop()
-    # The employee row and its unique (company, 身份证) index entry; no dead draft copies.
-    assert database_bytes(bot).count(ID_NUMBER.encode()) == 2
+    # Issue 12: the employee row holds the 身份证 sealed and its unique index a keyed hash (it
+    # held it twice in clear before); no dead draft copies either.
+    assert database_bytes(bot).count(ID_NUMBER.encode()) == 0
 
 
 def test_every_sqlite_connection_has_secure_delete_on(tmp_path: Path) -> None:
