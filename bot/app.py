@@ -23,6 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
 from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
+from bot.rate_limit import CommandRateLimiter
 from bot.secret_box import settings_box
 from bot.services import operations
 from bot.settings import Settings
@@ -55,6 +56,7 @@ COMMANDS = [
     BotCommand("summary", "上周社保简报（图表与明细表）"),
     BotCommand("cancel", "取消当前操作"),
     BotCommand("company", "查看与切换所服务的公司"),
+    BotCommand("audit", "个人信息审计日志"),
     BotCommand("help", "帮助"),
 ]
 
@@ -131,6 +133,8 @@ def build_application(
         engine=engine,
         clock=clock or SystemClock(),
         policies=load_policy_store(settings),
+        command_limits=CommandRateLimiter(settings.limits.commands,
+                                          settings.limits.per_seconds),
     )
     if token is None:
         secret = settings.telegram.token

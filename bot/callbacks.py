@@ -584,6 +584,16 @@ class ComplaintsPage(Button):
     page: int
 
 
+@button("audit:page:{company_id}:{page}:{key}")
+class AuditPage(Button):
+    """A page of /audit; `key` is ``all``, ``d<YYYYMMDD>`` or ``n<digest of the name>`` (the
+    name itself waits in the presser's user data: a Chinese name may not fit in 64 bytes)."""
+
+    company_id: int
+    page: int
+    key: Token
+
+
 # ------------------------------------------------------------------ deep links
 
 #: A robot message's 查看 link opens the reminder: https://t.me/<bot>?start=r<reminder id>.

@@ -14,6 +14,7 @@ from bot.channels.base import Channel, ChannelKind
 from bot.clock import Clock
 from bot.persistence import transaction_of
 from bot.policy_store import WatchedPolicyStore
+from bot.rate_limit import CommandRateLimiter
 from bot.secret_box import SecretBox
 from bot.settings import Settings
 
@@ -39,6 +40,9 @@ class AppServices:
     secret_box: SecretBox | None = None
     #: The delivery channels by kind (bot/bootstrap.py register_channels fills it).
     channels: dict[ChannelKind, Channel] = field(default_factory=dict)
+    #: Commands per user per window ([limits]); handlers/limits.py applies it to every update.
+    command_limits: CommandRateLimiter = field(
+        default_factory=lambda: CommandRateLimiter(0, 1))
 
 
 class HRApplication(Application):  # type: ignore[type-arg]

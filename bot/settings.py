@@ -128,6 +128,14 @@ class SecretsSettings(_Section):
     key_file: str = "data/secret.key"
 
 
+class LimitSettings(_Section):
+    """Per-user command rate limit (bot/rate_limit.py)."""
+
+    #: Commands one user may send in any `per_seconds` window; 0 turns the limit off.
+    commands: int = Field(default=20, ge=0)
+    per_seconds: float = Field(default=60, gt=0, le=3600)
+
+
 class RobotSettings(_Section):
     """Group robots (WeCom / Feishu / DingTalk)."""
 
@@ -170,6 +178,7 @@ class Settings(_Section):
     secrets: SecretsSettings = SecretsSettings()
     robots: RobotSettings = RobotSettings()
     kpi: KpiConfig = KpiConfig()
+    limits: LimitSettings = LimitSettings()
 
 
 #: Short names the README promises, besides the generic HRBOT_<SECTION>_<KEY>.

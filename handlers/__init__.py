@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import (
+    audit,
     backpay,
     base,
     cases,
@@ -15,6 +16,7 @@ from handlers import (
     kpi,
     leave,
     ledger,
+    limits,
     policy,
     reminders,
     robot,
@@ -30,11 +32,12 @@ from handlers.dialog import add_dialogs, add_stale_alerts
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
     """Register every feature's handlers; the dialogs first so they see their answers.
 
-    Before them all, one guard answers every press whose callback_data does not parse, and
-    one refuses messages carrying control characters (a NUL breaks PostgreSQL). The dialogs
-    (/company's switch among them, which ends the one left open) share one ConversationHandler
-    (handlers/dialog.py).
+    Before them all, the per-user command rate limit (group -3); then one guard answers
+    every press whose callback_data does not parse, and one refuses messages carrying control
+    characters (a NUL breaks PostgreSQL). The dialogs (/company's switch among them, which ends
+    the one left open) share one ConversationHandler (handlers/dialog.py).
     """
+    limits.register(app)
     refuse_unparseable(app)
     refuse_control_text(app)
     start.register(app)
@@ -51,6 +54,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     ]
     add_dialogs(app, dialogs)
     for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, employees,
-                    complaints, policy):
+                    complaints, audit, policy):
         feature.register(app)
     add_stale_alerts(app, dialogs)

@@ -1,4 +1,9 @@
-"""Who did what and when: kept for KPIs and disputes. Never holds 身份证 or wages."""
+"""Who did what and when: kept for KPIs and disputes. Never holds 身份证 or wages.
+
+Writes record what changed; views of personal data (the employee card, the /employees list,
+/export, a case's documents with the full 身份证) record `PERSONAL_VIEWED` with `what` and the
+`employee_ids` shown (bot/services/audit.py), so HR can answer "who looked at 陈明远's data".
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Column
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from models.types import UTCDateTime, utcnow
+
+#: The action of a view of personal data; its detail: `what` and `employee_ids`.
+PERSONAL_VIEWED = "personal.viewed"
 
 
 class AuditLog(SQLModel, table=True):
@@ -51,3 +59,37 @@ def entry_with_key(
             col(AuditLog.detail)[key_name].as_string() == key,
         )
     ).first()
+
+
+def company_entries(
+    session: Session,
+    company_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[AuditLog]:
+    """The company's entries in [since, until), newest first."""
+    statement = select(AuditLog).where(AuditLog.company_id == company_id)
+    if since is not None:
+        statement = statement.where(col(AuditLog.at) >= since)
+    if until is not None:
+        statement = statement.where(col(AuditLog.at) < until)
+    statement = statement.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.exec(statement.offset(offset)))
+
+
+def count_company_entries(
+    session: Session, company_id: int, *, since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
+    statement = select(func.count()).select_from(AuditLog).where(
+        AuditLog.company_id == company_id)
+    if since is not None:
+        statement = statement.where(col(AuditLog.at) >= since)
+    if until is not None:
+        statement = statement.where(col(AuditLog.at) < until)
+    return session.exec(statement).one()

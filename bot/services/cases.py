@@ -22,6 +22,7 @@ from bot.documents.facts import CaseFacts, ChangedField
 from bot.documents.facts import CaseReason as DocumentReason
 from bot.services import backpay
 from bot.services.access import Member
+from bot.services.audit import Viewed, record_view
 from bot.services.errors import (
     CaseMonthsTaken,
     CaseMoveRefused,
@@ -572,12 +573,17 @@ def case_facts(engine: Engine, member: Member, library: PolicyLibrary, case_id: 
                today: date) -> CaseFacts:
     """What the case's documents print (bot.documents.case_documents): the frozen figures,
     the employee with the full 身份证 (the documents mask it unless HR's private copy), the
-    reason. Reading only; the documents are made at the edge."""
-    with Session(engine) as session:
+    reason. Recorded as a view of that person's personal data (bot/services/audit.py); the
+    documents are made at the edge."""
+    with Session(engine, expire_on_commit=False) as session:  # read on after the view's commit
         case = case_by_id(session, member.company_id, case_id)
         if case is None:
             raise CaseNotFound()
-        return _facts(session, library, case, today, None)
+        facts = _facts(session, library, case, today, None)
+        record_view(session, member, Viewed.CASE_DOCUMENTS, [case.employee_id],
+                    case_id=case_id, full_id=True)
+        session.commit()
+        return facts
 
 
 def case_facts_for_operator(engine: Engine, library: PolicyLibrary, case_id: int,

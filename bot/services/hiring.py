@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import asdict, dataclass
@@ -38,6 +39,8 @@ from policies.hiring import check_first_day
 from policies.idnumber import mask_id_number
 from policies.library import PolicyLibrary, UnknownRegion
 from policies.month_price import PriceNote, price_month
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -450,6 +453,10 @@ def register_hire(
                 ledger_id=ledger.id,
                 hire_key=draft.key,
             )
+            # ids only: never the name, 身份证 or base (DEVELOPERS.md, Privacy)
+            log.info("employee %s %s in company %s by user %s", employee.id,
+                     "rehired" if existing is not None else "hired", member.company_id,
+                     member.user_id)
             return HireResult(
                 employee_id=employee.id,
                 task_id=task.id,

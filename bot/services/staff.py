@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.services.access import Member
+from bot.services.audit import Viewed, record_view
 from models.employee import (
     Department,
     Employee,
@@ -85,13 +86,14 @@ class EmployeeSearch:
 
 
 def search_employees(engine: Engine, member: Member, query: str) -> EmployeeSearch:
-    """By a full 身份证 (pasted with blanks or full-width digits) or by part of the name.
+    """By a full 身份证 (pasted with blanks or full-width digits) or by part of the name; the
+    cards shown are recorded as a view of personal data (bot/services/audit.py).
 
     The query is echoed back masked when it is a 身份证, so the number never sits in the chat.
     """
     id_number = normalise(query)
     by_id = bool(_ID_NUMBER.fullmatch(id_number))
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:  # read on after the view's commit
         if by_id:
             person = employee_by_id_number(session, member.company_id, id_number)
             found = [person] if person else []
@@ -100,6 +102,10 @@ def search_employees(engine: Engine, member: Member, query: str) -> EmployeeSear
             shown = _SPACE_BETWEEN_HAN.sub("", " ".join(query.split()))
             found = find_employees_by_name(session, member.company_id, shown)
         details = _details(session, member, found[:MAX_SHOWN])
+        if details:
+            record_view(session, member, Viewed.EMPLOYEE_CARD,
+                        (d.summary.employee_id for d in details))
+            session.commit()
     return EmployeeSearch(details, len(found), by_id, shown)
 
 

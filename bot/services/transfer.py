@@ -7,6 +7,7 @@ as already done, and any row whose 身份证 is already on file is left as it is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ from bot.importing import (
     table_to_json,
 )
 from bot.services.access import Member
+from bot.services.audit import Viewed, record_view
 from bot.services.leaving import rehire
 from bot.services.ledger import Pricer, declaration_deadline, month_pricer
 from bot.services.reminder_planning import plan_task_reminders
@@ -65,6 +67,8 @@ from policies.ledger_rules import (
     previous_month,
 )
 from policies.library import PolicyLibrary
+
+log = logging.getLogger(__name__)
 
 #: Called with (rows written, rows to write) while storing a big file.
 Progress = Callable[[int, int], None]
@@ -404,6 +408,8 @@ def confirm_import(
             unchanged=len(plan.existing_rows),
             errors=len(plan.preview.errors),
         )
+    log.info("import into company %s by user %s: %s new, %s rehired", member.company_id,
+             member.user_id, len(plan.new_rows), len(plan.rehire_rows))
     return ImportOutcome(
         len(plan.new_rows),
         len(plan.rehire_rows),
@@ -598,8 +604,9 @@ class CompanyExport:
 
 
 def company_export(engine: Engine, member: Member) -> CompanyExport:
-    """The company's employees, ledger and employment periods, in one read."""
-    with Session(engine) as session:
+    """The company's employees, ledger and employment periods, in one read (recorded as a
+    view of everyone's personal data: the workbook holds full 身份证)."""
+    with Session(engine, expire_on_commit=False) as session:  # read on after the view's commit
         statement = (
             select(Employee, Department)
             .join(Department, col(Department.id) == Employee.department_id, isouter=True)
@@ -609,6 +616,8 @@ def company_export(engine: Engine, member: Member) -> CompanyExport:
         staff = list(session.exec(statement))
         ledger = company_ledger(session, member.company_id)
         history = company_periods(session, member.company_id)
+        record_view(session, member, Viewed.EXPORT, (e.id for e, _ in staff), full_id=True)
+        session.commit()
     paid: dict[int, list[date]] = {}
     for row in ledger:
         if row.state in PAID_STATES:
