@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from models.sealed import SealedJSON
 from models.types import Money, UTCDateTime, utcnow
 from policies.backpay_case import CLOSED_STATES, CaseState
 
@@ -41,9 +42,10 @@ class BackpayCase(SQLModel, table=True):
     policy_version: str = Field(max_length=200)
     reason: str = Field(max_length=20)
     reason_text: str | None = Field(default=None, max_length=200)
-    #: 员工信息有误: [[field, old value, new value], …] for the 员工信息变更表 (0011).
+    #: 员工信息有误: [[field, old value, new value], …] for the 员工信息变更表 (0011); sealed
+    #: (models/sealed.py, 0012): a corrected 身份证 may be among the values.
     changed_fields: list[list[str]] | None = Field(
-        default=None, sa_column=Column(JSON, nullable=True)
+        default=None, sa_column=Column(SealedJSON("backpay_case.changed_fields"), nullable=True)
     )
     planned_pay_date: date
     actual_pay_date: date | None = None

@@ -22,7 +22,7 @@ from models.secret_box import SecretBox, SecretKeyInvalid, read_key_file, write_
 
 TABLE_NAMES = {
     "employee": "员工身份证", "ptb_state": "对话草稿", "pending_upload": "待导入表格",
-    "robot_endpoint": "群机器人",
+    "backpay_case": "补缴案例更正信息", "robot_endpoint": "群机器人",
 }
 
 

@@ -1,7 +1,8 @@
 """Key rotation: every secret at rest re-sealed under a new key (`hrbot keys rotate`).
 
 The secrets: 身份证 (`employee.id_number` and its keyed hash `id_hash`), saved conversations
-(`ptb_state.data`), read uploads (`pending_upload.table_json`) and group robots' webhook URLs
+(`ptb_state.data`), read uploads (`pending_upload.table_json`), the corrected fields of a
+back-payment case (`backpay_case.changed_fields`) and group robots' webhook URLs
 and signing secrets (`robot_endpoint`). The rows are read and written as raw text here — the
 engine's sealed column types use one key, rotation needs two.
 
@@ -33,6 +34,8 @@ _state = sa.table("ptb_state", sa.column("kind", sa.String), sa.column("key", sa
                   sa.column("data", sa.JSON))
 _upload = sa.table("pending_upload", sa.column("id", sa.Integer),
                    sa.column("table_json", sa.Text))
+_case = sa.table("backpay_case", sa.column("id", sa.Integer),
+                 sa.column("changed_fields", sa.JSON))
 _robot = sa.table("robot_endpoint", sa.column("id", sa.Integer),
                   sa.column("company_id", sa.Integer), sa.column("url_ciphertext", sa.Text),
                   sa.column("secret_ciphertext", sa.Text))
@@ -77,6 +80,7 @@ def rotate_secrets(
     _rotate_employees(engine, old, new, report)
     _rotate_rows(engine, _state, ("kind", "key"), "data", old, new, report, json_value=True)
     _rotate_rows(engine, _upload, ("id",), "table_json", old, new, report)
+    _rotate_rows(engine, _case, ("id",), "changed_fields", old, new, report, json_value=True)
     _rotate_robots(engine, old, new, report)
     if progress:
         for table, count in report.resealed.items():

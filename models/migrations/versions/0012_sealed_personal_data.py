@@ -7,8 +7,9 @@ sealed too (issue 12, models/sealed.py).
   SQLite keeps its unnamed one (dropping it means rebuilding a table other tables reference,
   with foreign keys on inside the migration's transaction), harmless: ciphertexts never repeat;
   for the same reason `id_hash` stays nullable there (the model always sets it).
-- `ptb_state.data` (a /hire draft holds the typed 身份证) and `pending_upload.table_json` are
-  sealed in place; the columns keep their types.
+- `ptb_state.data` (a /hire draft holds the typed 身份证), `pending_upload.table_json` and
+  `backpay_case.changed_fields` (a corrected 身份证 may be typed there) are sealed in place; the
+  columns keep their types.
 
 The key is the engine's (models.db.make_engine's `secret_box`: the app passes the configured
 HRBOT_SECRET_KEY or key file); plain `alembic upgrade head` reads HRBOT_SECRET_KEY or
@@ -47,6 +48,9 @@ _state = sa.table(
     sa.column("data", sa.JSON),
 )
 _upload = sa.table("pending_upload", sa.column("id", sa.Integer), sa.column("table_json", sa.Text))
+_CHANGES = "backpay_case.changed_fields"
+_case = sa.table("backpay_case", sa.column("id", sa.Integer),
+                 sa.column("changed_fields", sa.JSON))
 
 
 def _old_unique_name(connection: sa.Connection) -> str | None:
@@ -91,12 +95,23 @@ def upgrade() -> None:
         if not table_json.startswith(_SEALED):
             connection.execute(_upload.update().where(_upload.c.id == row_id)
                                .values(table_json=box.seal_text(table_json, _UPLOAD)))
+    for row_id, changes in connection.execute(sa.select(_case.c.id, _case.c.changed_fields)):
+        if changes is None or (isinstance(changes, str) and changes.startswith(_SEALED)):
+            continue
+        sealed = box.seal_text(json.dumps(changes, ensure_ascii=False, separators=(",", ":")),
+                               _CHANGES)
+        connection.execute(_case.update().where(_case.c.id == row_id)
+                           .values(changed_fields=sealed))
 
 
 def downgrade() -> None:
     """Back to clear text (needs the key)."""
     connection = op.get_bind()
     box = secret_box_of(connection.dialect)
+    for row_id, changes in connection.execute(sa.select(_case.c.id, _case.c.changed_fields)):
+        if isinstance(changes, str) and changes.startswith(_SEALED):
+            connection.execute(_case.update().where(_case.c.id == row_id).values(
+                changed_fields=json.loads(box.open_text(changes, _CHANGES))))
     for row_id, table_json in connection.execute(sa.select(_upload.c.id, _upload.c.table_json)):
         if table_json.startswith(_SEALED):
             connection.execute(_upload.update().where(_upload.c.id == row_id)
