@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -39,12 +40,16 @@ from models.company import Company, Membership
 from models.db import make_engine, upgrade_schema
 from models.employee import Employee
 from models.reminder import Reminder, is_open
+from models.secret_box import new_key
 from models.task import Task
 from policies.timezones import DEFAULT_TIMEZONE, today_in
 
 NOW = datetime(2026, 12, 24, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 CHUNK = 10_000
 SCHEMA = "hrbot_bench"
+
+# A throwaway key seals the benchmark's 身份证 (models/sealed.py).
+os.environ.setdefault("HRBOT_SECRET_KEY", new_key())
 
 
 def seed(engine: Engine, companies: int, employees: int, due_share: float) -> int:

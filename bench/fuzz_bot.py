@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import sys
 import tempfile
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+# A throwaway key seals the fuzzed 身份证 (models/sealed.py), as in the tests.
+os.environ.setdefault("HRBOT_SECRET_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 from fuzzing import fuzz  # noqa: E402
 from harness import DEFAULT_NOW, BotHarness  # noqa: E402
@@ -55,7 +58,9 @@ async def main(args: argparse.Namespace) -> int:
         api=api,
         engine=engine,
         clock=ManualClock(DEFAULT_NOW),
-        settings=load_settings(path="/nonexistent/config.toml", env={}),
+        # no command rate limit: the fuzzer sends hundreds of commands a minute on purpose
+        settings=load_settings(path="/nonexistent/config.toml",
+                               env={"HRBOT_LIMITS_COMMANDS": "0"}),
     )
     await bot.start()
     try:
