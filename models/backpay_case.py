@@ -43,7 +43,7 @@ class BackpayCase(SQLModel, table=True):
     reason: str = Field(max_length=20)
     reason_text: str | None = Field(default=None, max_length=200)
     #: 员工信息有误: [[field, old value, new value], …] for the 员工信息变更表 (0011); sealed
-    #: (models/sealed.py, 0013): a corrected 身份证 may be among the values.
+    #: (models/sealed.py, 0015): a corrected 身份证 may be among the values.
     changed_fields: list[list[str]] | None = Field(
         default=None, sa_column=Column(SealedJSON("backpay_case.changed_fields"), nullable=True)
     )

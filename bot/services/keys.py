@@ -126,7 +126,7 @@ def _rotate_rows(engine: Engine, table: sa.TableClause, keys: tuple[str, ...], c
                 if stored is None:
                     continue
                 if json_value and not isinstance(stored, str):
-                    # Never sealed (written before 0013 ran): seal it now.
+                    # Never sealed (written before 0015 ran): seal it now.
                     text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
                     sealed: str | None = new.seal_text(text, purpose)
                 else:

@@ -1,4 +1,4 @@
-"""0013 seals the 身份证 already on file (and saved drafts, pending uploads) with the engine's
+"""0015 seals the 身份证 already on file (and saved drafts, pending uploads) with the engine's
 key and keys their uniqueness by the keyed hash; down again gives the clear text back. Runs on
 a SQLite file and, with HRBOT_TEST_PG_URL, in a PostgreSQL schema of its own."""
 
@@ -18,7 +18,7 @@ from models.employee import employee_by_id_number
 from models.ptb_state import PtbState
 from models.upload import PendingUpload
 
-BEFORE = "0012_kpi_settings"
+BEFORE = "0014_employee_self_service"
 FIRST, SECOND = "110101199003071233", "110101199003075954"
 
 

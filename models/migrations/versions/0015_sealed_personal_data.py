@@ -16,8 +16,8 @@ HRBOT_SECRET_KEY or key file); plain `alembic upgrade head` reads HRBOT_SECRET_K
 HRBOT_SECRETS_KEY_FILE (models.secret_box.environment_box). Values already sealed are left as
 they are, so a re-run after a crash finishes the job.
 
-Revision ID: 0013_sealed_personal_data
-Revises: 0012_kpi_settings
+Revision ID: 0015_sealed_personal_data
+Revises: 0014_employee_self_service
 """
 
 import json
@@ -28,8 +28,8 @@ from alembic import op
 
 from models.sealed import secret_box_of
 
-revision: str = "0013_sealed_personal_data"
-down_revision: str | Sequence[str] | None = "0012_kpi_settings"
+revision: str = "0015_sealed_personal_data"
+down_revision: str | Sequence[str] | None = "0014_employee_self_service"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
