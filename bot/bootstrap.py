@@ -15,8 +15,9 @@ from bot.channels.present import present
 from bot.channels.robot_channels import build_robot_channels
 from bot.channels.telegram import TelegramChannel
 from bot.context import AppServices, HRApplication, HRContext
-from bot.services.ledger import deadline_holiday_gap, declaration_deadline
-from bot.services.reminder_delivery import ReminderScheduler, late_fee_estimator
+from bot.documents.summary_files import notification_files
+from bot.services.ledger import deadline_holiday_gap, declaration_deadline, obligation_due
+from bot.services.reminder_delivery import ReminderScheduler, SummaryInputs, late_fee_estimator
 from bot.services.robots import DatabaseRobotTargets
 from models.sealed import secret_box_of
 
@@ -61,6 +62,17 @@ def build_scheduler(
         late_fee=late_fee_estimator(lambda: services.policies.library),
         holiday_gap=lambda city, month: deadline_holiday_gap(services.policies.library, city,
                                                              month),
+        # The weekly summary: config.toml [kpi] and the one due rule (first-month rule too),
+        # and its chart and workbook sent after the text to private chats.
+        summary=SummaryInputs(
+            services.settings.kpi.policy(),
+            lambda city, month, first_day: obligation_due(
+                services.policies.library, city, month, first_day
+            ).due,
+        )
+        if services.settings.kpi.weekly_summary
+        else None,
+        attachments=notification_files,
         # A few in flight so PTB's rate limiter (30 msg/s), not round trips, paces delivery.
         parallel=SENDING_IN_PARALLEL,
     )

@@ -161,6 +161,9 @@ class KpiConfig(_Section):
     department_payment_per_point: Decimal = Field(default=Decimal(1), ge=0)
     department_complaint_target: Decimal = Field(default=Decimal(0), ge=0)
     department_complaint_per_case: Decimal = Field(default=Decimal(2), ge=0)
+    #: The Monday push of the weekly summary (每周社保简报) through the outbox. Off unless a
+    #: config file turns it on (config.toml does), so a bare Settings() plans no summaries.
+    weekly_summary: bool = False
 
     def policy(self) -> KpiSettings:
         """The pure rule's settings type (policies.kpi)."""

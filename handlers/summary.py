@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import HRContext
-from bot.documents.summary_files import summary_chart, summary_workbook
+from bot.documents.summary_files import summary_files
 from bot.render import render
 from bot.services import summary
 from handlers.common import current_member, member_today, reply
@@ -30,11 +30,9 @@ async def cmd_summary(update: Update, context: HRContext) -> None:
         library=services.policies.library,
     )
     await reply(update, render("summary", s=facts))
-    chart = await asyncio.to_thread(summary_chart, facts)
-    workbook = await asyncio.to_thread(summary_workbook, facts)
-    name = f"summary-{facts.week.start.isoformat()}"
-    await update.effective_message.reply_photo(chart, filename=f"{name}.png")
-    await update.effective_message.reply_document(workbook, filename=f"{name}.xlsx")
+    (chart_name, chart), (book_name, workbook) = await asyncio.to_thread(summary_files, facts)
+    await update.effective_message.reply_photo(chart, filename=chart_name)
+    await update.effective_message.reply_document(workbook, filename=book_name)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -98,6 +98,8 @@ class ReminderKind(StrEnum):
     COMPLAINT_ANSWERED = "complaint_answered"
     #: Not a deadline: HR sent a case's 说明函 and 权益影响说明 to the employee (files).
     DOCUMENTS_TO_EMPLOYEE = "documents_to_employee"
+    #: Not a deadline: last week's 每周社保简报 to one HR or manager, every Monday.
+    WEEKLY_SUMMARY = "weekly_summary"
 
 
 #: What a company's group robots (WeCom / Feishu / DingTalk) get unless HR chose otherwise
@@ -343,3 +345,16 @@ def snooze_until(now: datetime, settings: ReminderSettings) -> tuple[date, datet
     today = today_in(settings.timezone, now)
     day = next_working_day(today)
     return day, send_instant(day, settings)
+
+
+#: A weekly summary missed on Monday (the bot was down) still goes out until Wednesday.
+WEEKLY_SUMMARY_CATCH_UP_DAYS = 2
+
+
+def weekly_summary_time(today: date, settings: ReminderSettings) -> PlannedReminder | None:
+    """This week's summary: Monday at the company's send hour (due date the Monday), or None
+    once the catch-up window (Monday to Wednesday) has passed."""
+    if today.weekday() > WEEKLY_SUMMARY_CATCH_UP_DAYS:
+        return None
+    monday = today - timedelta(days=today.weekday())
+    return _planned(ReminderKind.WEEKLY_SUMMARY, monday, monday, settings)

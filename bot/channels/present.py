@@ -35,6 +35,7 @@ from bot.services.notifications import (
     PendingDeclarant,
     PolicyChangeFacts,
     RegistrationReminderFacts,
+    WeeklySummaryFacts,
 )
 from bot.services.policy_updates import change_facts
 from policies.library import FieldChange, RegionPolicy
@@ -168,6 +169,9 @@ def present(note: Notification, to: Addressee) -> Rendered:
         # the caption of the last file: the employee's own case, their private chat only
         text = render("employee_documents", facts=facts)
         personal = True
+    elif isinstance(facts, WeeklySummaryFacts):
+        text = render("summary", s=facts.summary, catch_up=note.catch_up)
+        personal = True  # names employees: private chats only
     elif isinstance(facts, PolicyChangeFacts):
         text = policy_update_html(facts)
     else:

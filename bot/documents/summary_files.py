@@ -16,6 +16,7 @@ from functools import lru_cache
 from matplotlib.figure import Figure
 from openpyxl import Workbook
 
+from bot.services.notifications import Notification, WeeklySummaryFacts
 from bot.services.summary import WeeklySummary
 
 log = logging.getLogger(__name__)
@@ -133,3 +134,16 @@ def summary_workbook(summary: WeeklySummary) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def summary_files(summary: WeeklySummary) -> list[tuple[str, bytes]]:
+    """The chart and the workbook, named for the week (`summary-2026-11-30.png`)."""
+    name = f"summary-{summary.week.start.isoformat()}"
+    return [(f"{name}.png", summary_chart(summary)), (f"{name}.xlsx", summary_workbook(summary))]
+
+
+def notification_files(note: Notification) -> list[tuple[str, bytes]]:
+    """What the outbox sends after a notification's text: the weekly summary's two files."""
+    if isinstance(note.facts, WeeklySummaryFacts):
+        return summary_files(note.facts.summary)
+    return []

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.channels.base import Endpoint
+from bot.services.summary import WeeklySummary
 from policies.reminder_plan import ReminderKind
 
 
@@ -155,6 +156,15 @@ class DocumentsForEmployeeFacts:
     attachments: tuple[Attachment, ...]
 
 
+@dataclass(frozen=True)
+class WeeklySummaryFacts:
+    """Last week's 每周社保简报 for one HR (the company) or manager (their departments)
+    (weekly_summary); names employees, so private chats only. The chart and the workbook
+    are made from the same summary at the edge and sent as files after the text."""
+
+    summary: WeeklySummary
+
+
 Facts = (
     RegistrationReminderFacts
     | DeclarationReminderFacts
@@ -164,6 +174,7 @@ Facts = (
     | ComplaintFiledFacts
     | ComplaintAnsweredFacts
     | DocumentsForEmployeeFacts
+    | WeeklySummaryFacts
 )
 
 

@@ -44,6 +44,7 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.services.complaints import complaint_facts
 from bot.services.employee_documents import documents_facts, mark_documents_delivered
+from bot.services.kpi import settings_in_session
 from bot.services.ledger import HolidayGap, MonthDue, month_end_due
 from bot.services.notifications import (
     Addressee,
@@ -55,6 +56,7 @@ from bot.services.notifications import (
     Notification,
     PendingDeclarant,
     RegistrationReminderFacts,
+    WeeklySummaryFacts,
 )
 from bot.services.policy_updates import notice_facts
 from bot.services.reminder_planning import (
@@ -67,11 +69,14 @@ from bot.services.reminder_planning import (
     parse_case_subject,
     parse_declaration_subject,
     parse_gone_subject,
+    parse_summary_subject,
     plan_declarations,
     plan_gone_notice,
     plan_unplanned_tasks,
+    plan_weekly_summaries,
 )
 from bot.services.reminders import move_group_binding
+from bot.services.summary import build_weekly_summary, last_week, scoped_department_ids
 from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
 from models.backpay_case import case_by_id
@@ -85,6 +90,7 @@ from models.company import (
 )
 from models.db import unit_of_work
 from models.employee import Department, Employee
+from models.kpi_events import DueOf
 from models.ledger import LedgerMonth, LedgerState
 from models.reminder import (
     DELIVERY_FAILED,
@@ -105,6 +111,7 @@ from policies import reminder_plan as plan
 from policies.backpay import back_payment
 from policies.backpay_case import CaseState
 from policies.deadlines import registration_deadline
+from policies.kpi import KpiSettings
 from policies.library import PolicyLibrary
 from policies.obligations import is_paid_with_registration
 from policies.reminder_plan import ReminderKind
@@ -113,6 +120,18 @@ from policies.timezones import today_in
 #: Renders one notification for one addressee (bot/channels/present.py, passed in by the
 #: composition root: services never word a message).
 Present = Callable[[Notification, Addressee], Rendered]
+
+#: A notification's files for a private chat (the weekly summary's chart and workbook):
+#: (filename, content) pairs, made at the edge like its text.
+Attachments = Callable[[Notification], list[tuple[str, bytes]]]
+
+
+@dataclass(frozen=True)
+class SummaryInputs:
+    """What the weekly summary's KPI scores need: config.toml [kpi] and the one due rule."""
+
+    kpi: KpiSettings = field(default_factory=KpiSettings)
+    due_of: DueOf = field(default=lambda city, month, first_day: month_end_due(city, month))
 
 log = logging.getLogger(__name__)
 
@@ -393,6 +412,7 @@ def compose(
     month_due: MonthDue = month_end_due,
     late_fee: LateFeeEstimate | None = None,
     holiday_gap: HolidayGap | None = None,
+    summary: SummaryInputs | None = None,
 ) -> Notification | ReminderStatus:
     """Decide what a claimed row tells whom, or the status it ends in without sending."""
     assert row.id is not None
@@ -409,6 +429,8 @@ def compose(
         return _complaint_notice(session, row, kind)
     if kind == ReminderKind.DOCUMENTS_TO_EMPLOYEE:
         return _documents_notice(session, row)
+    if kind == ReminderKind.WEEKLY_SUMMARY:
+        return _summary_notice(session, row, today, summary or SummaryInputs(), catch_up=late)
     facts: RegistrationReminderFacts | DeclarationReminderFacts | BackpayStalledFacts | None
     if kind in (
         ReminderKind.REGISTRATION_NORMAL,
@@ -461,6 +483,41 @@ def compose(
         )
     addressees += _robots(session, row.company_id, kind)
     return _pending(session, row, kind, facts, addressees, catch_up=late)
+
+
+def _summary_notice(
+    session: Session, row: Reminder, today: date, inputs: SummaryInputs, *, catch_up: bool
+) -> Notification | ReminderStatus:
+    """The weekly summary for the one HR or manager the row names, as of its Monday (so a
+    retry tells the same numbers); cancelled when the reader is gone or lost the role."""
+    reader = session.get(Membership, parse_summary_subject(row.subject))
+    company = session.get(Company, row.company_id)
+    if (
+        reader is None
+        or company is None
+        or company.id is None
+        or not reader.active
+        or reader.company_id != row.company_id
+        or reader.role not in (Role.HR, Role.MANAGER)
+    ):
+        return ReminderStatus.CANCELLED
+    facts = WeeklySummaryFacts(
+        build_weekly_summary(
+            session,
+            company_id=company.id,
+            company_name=company.name,
+            timezone=company.timezone,
+            week=last_week(row.due_date),
+            today=row.due_date,
+            settings=settings_in_session(session, company.id, inputs.kpi),
+            due_of=inputs.due_of,
+            department_ids=scoped_department_ids(Role(reader.role), reader.scope),
+        )
+    )
+    return _pending(
+        session, row, ReminderKind.WEEKLY_SUMMARY, facts, [_private(session, reader)],
+        catch_up=catch_up,
+    )
 
 
 def _pending(
@@ -649,6 +706,8 @@ class ReminderScheduler:
         month_due: MonthDue = month_end_due,
         late_fee: LateFeeEstimate | None = None,
         holiday_gap: HolidayGap | None = None,
+        summary: SummaryInputs | None = None,
+        attachments: Attachments | None = None,
         lease: timedelta = LEASE,
         batch: int = BATCH,
         parallel: int = 1,
@@ -667,6 +726,13 @@ class ReminderScheduler:
         self.month_due = month_due
         self.late_fee = late_fee
         self.holiday_gap = holiday_gap
+        #: None: no weekly summaries are planned ([kpi] weekly_summary off); rows already
+        #: planned are still sent.
+        self.summary_inputs = summary
+        self.summary = summary or SummaryInputs()
+        #: The weekly summary's chart and workbook (bot/documents/summary_files.py); None
+        #: sends the text alone.
+        self.attachments = attachments
         self.lease = lease
         self.batch = batch
         #: Reminders in flight at once (the channel's rate limiter still paces the sends).
@@ -771,7 +837,13 @@ class ReminderScheduler:
                 in_zones = set(session.exec(
                     select(Company.id).where(col(Company.timezone).in_(starting))
                 ))
-                company_ids |= {c for c in companies_to_plan(session) if c in in_zones}
+                company_ids |= {
+                    c
+                    for c in companies_to_plan(
+                        session, with_summaries=self.summary_inputs is not None
+                    )
+                    if c in in_zones
+                }
         failed: set[int] = set()
         for company_id in sorted(company_ids):
             try:
@@ -784,6 +856,10 @@ class ReminderScheduler:
                         defaults=self.defaults,
                         month_due=self.month_due,
                     )
+                    if self.summary_inputs is not None:
+                        plan_weekly_summaries(
+                            session, company_id, now=now, defaults=self.defaults
+                        )
             except Exception as error:
                 _log_failure("reminder planning failed for company %s", company_id, error=error)
                 failed.add(company_id)
@@ -808,7 +884,7 @@ class ReminderScheduler:
             row = session.get(Reminder, reminder_id)
             assert row is not None
             decided = compose(session, row, now, self.defaults, self.month_due, self.late_fee,
-                              self.holiday_gap)
+                              self.holiday_gap, self.summary)
             if isinstance(decided, ReminderStatus):
                 close_row(row, decided, now)
                 return Result(decided), None
@@ -835,6 +911,15 @@ class ReminderScheduler:
                 continue
             try:
                 accepted = await _send(channel, to, decided, self.present(decided, to))
+                if self.attachments is not None and to.is_private and (
+                    to.endpoint.kind == ChannelKind.TELEGRAM
+                ):
+                    # files only to private chats; the delivery row covers text and files, so
+                    # a crash between them resends all three (the exactly-once window below)
+                    # matplotlib and openpyxl take ~0.5 s: off the event loop
+                    made = await asyncio.to_thread(self.attachments, decided)
+                    for filename, content in made:
+                        await channel.send_file(to.endpoint, filename, content, None)
             except RetryLater as error:
                 until = self.now() + timedelta(seconds=error.seconds)
                 if to.endpoint.kind == ChannelKind.TELEGRAM and error.whole_channel:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.services.ledger import MonthDue, month_end_due
 from bot.settings import ReminderConfig as ReminderDefaults
-from models.company import Company
+from models.company import Company, Membership, Role
 from models.employee import Employee
 from models.ledger import LedgerMonth, LedgerState
 from models.reminder import (
@@ -276,14 +276,67 @@ def _is_unplanned_registration() -> ColumnElement[bool]:
     return and_(Task.status == TaskStatus.OPEN, Task.kind == TaskKind.REGISTRATION, ~has_rows)
 
 
-def companies_to_plan(session: Session) -> list[int]:
+def companies_to_plan(session: Session, *, with_summaries: bool = False) -> list[int]:
     """Companies the daily planning may add rows for: an unplanned open registration task or
     a month still 待申报. The scheduler plans each in its own transaction, so one company's
     failure cannot stop the others."""
     unplanned = select(Task.company_id).where(_is_unplanned_registration())
     pending = select(LedgerMonth.company_id).where(LedgerMonth.state == LedgerState.PENDING)
     found = set(session.exec(unplanned.distinct())) | set(session.exec(pending.distinct()))
+    if with_summaries:  # every company with a summary reader (a no-op after Wednesday)
+        readers = select(Membership.company_id).where(*_summary_reader())
+        found |= set(session.exec(readers.distinct()))
     return sorted(found)
+
+
+def _summary_reader() -> tuple[ColumnElement[bool], ...]:
+    """Memberships that get the weekly summary: active HR and managers with a private chat."""
+    return (
+        col(Membership.active).is_(True),
+        col(Membership.role).in_([Role.HR, Role.MANAGER]),
+        col(Membership.chat_id).is_not(None),
+    )
+
+
+def summary_subject(membership_id: int) -> str:
+    """One reader's weekly summary (每周社保简报): the row of a (reader, Monday) is unique, so
+    it goes out once per week per recipient, whatever restarts or second schedulers do."""
+    return f"summary:{membership_id}"
+
+
+def parse_summary_subject(subject: str) -> int:
+    return int(subject.split(":", 1)[1])
+
+
+def plan_weekly_summaries(
+    session: Session, company_id: int, *, now: datetime, defaults: ReminderDefaults | None = None
+) -> int:
+    """This week's summary row for each of the company's HR and managers (Monday to
+    Wednesday; the Monday row goes out at the send hour, a later one at once as 补发)."""
+    settings = company_reminder_settings(session, company_id, defaults)
+    planned = plan.weekly_summary_time(today_in(settings.timezone, now), settings)
+    if planned is None:
+        return 0
+    readers = session.exec(
+        select(Membership).where(Membership.company_id == company_id, *_summary_reader())
+    ).all()
+    created = 0
+    for reader in readers:
+        assert reader.id is not None
+        subject = summary_subject(reader.id)
+        have = {(r.kind, r.due_date) for r in reminders_for_subject(session, company_id, subject)}
+        if (planned.kind, planned.due_date) in have:
+            continue
+        add_row(
+            session,
+            company_id=company_id,
+            subject=subject,
+            planned=planned,
+            owner_user_id=reader.telegram_user_id,
+        )
+        created += 1
+    session.flush()
+    return created
 
 
 def plan_unplanned_tasks(

@@ -87,12 +87,16 @@ class WeeklySummary:
     late: tuple[LateLine, ...]
 
 
-def scoped_departments(member: Member) -> frozenset[int | None] | None:
-    """The departments a member's summary covers: None (all) for HR, the scope for a manager."""
-    if member.role != Role.MANAGER:
+def scoped_department_ids(role: Role, scope: dict | None) -> frozenset[int | None] | None:
+    """The departments a summary covers: None (all) for HR, the scope's for a manager."""
+    if role != Role.MANAGER:
         return None
-    wanted = (member.scope or {}).get("departments", ())
-    return frozenset(int(d) for d in wanted)
+    return frozenset(int(d) for d in (scope or {}).get("departments", ()))
+
+
+def scoped_departments(member: Member) -> frozenset[int | None] | None:
+    """The member's summary scope (scoped_department_ids)."""
+    return scoped_department_ids(member.role, member.scope)
 
 
 def last_week(today: date) -> Period:
