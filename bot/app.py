@@ -54,6 +54,7 @@ COMMANDS = [
     BotCommand("kpi", "社保绩效考核（可加 2026-11、2026Q4、2026）"),
     BotCommand("kpi_settings", "考核标准设置"),
     BotCommand("summary", "上周社保简报（图表与明细表）"),
+    BotCommand("trend", "社保趋势分析"),
     BotCommand("cancel", "取消当前操作"),
     BotCommand("company", "查看与切换所服务的公司"),
     BotCommand("audit", "个人信息审计日志"),

@@ -24,6 +24,7 @@ from handlers import (
     summary,
     todo,
     transfer,
+    trend,
 )
 from handlers.common import refuse_control_text, refuse_unparseable
 from handlers.dialog import add_dialogs, add_stale_alerts
@@ -53,7 +54,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         complaints.build_dialog(),
     ]
     add_dialogs(app, dialogs)
-    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, employees,
-                    complaints, audit, policy):
+    for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, trend,
+                    employees, complaints, audit, policy):
         feature.register(app)
     add_stale_alerts(app, dialogs)

@@ -221,3 +221,35 @@ def open_task_dues(
     if department_ids is not None:
         statement = statement.where(_in_departments(department_ids))
     return list(session.exec(statement))
+
+
+def staff_by_department(
+    session: Session, company_id: int, start: date, end: date
+) -> dict[int | None, tuple[int, int]]:
+    """Per department: (employees employed at any time in [start, end], of them leavers whose
+    last day falls in it) — the turnover /trend sets against timeliness."""
+    rows = session.exec(
+        select(Employee.department_id, Employee.last_day).where(
+            Employee.company_id == company_id,
+            col(Employee.first_day) <= end,
+            (col(Employee.last_day).is_(None)) | (col(Employee.last_day) >= start),
+        )
+    )
+    found: dict[int | None, tuple[int, int]] = {}
+    for dept, last_day in rows:
+        staff, leavers = found.get(dept, (0, 0))
+        left = last_day is not None and start <= last_day <= end
+        found[dept] = (staff + 1, leavers + int(left))
+    return found
+
+
+def case_lapses(session: Session, company_id: int) -> list[date]:
+    """The first missed month of every back-payment case of the company."""
+    lapses = []
+    for months in session.exec(
+        select(BackpayCase.months).where(BackpayCase.company_id == company_id)
+    ):
+        firsts = [date.fromisoformat(m["month"]) for m in months or () if "month" in m]
+        if firsts:
+            lapses.append(min(firsts))
+    return lapses

@@ -222,3 +222,29 @@ def test_company_settings_override_the_defaults(engine: Engine, world: dict[str,
             engine, member, "hr_timeliness_target", "101", defaults=DEFAULTS, now=NOW
         )
     assert company_kpi_settings(engine, member, DEFAULTS).hr_weight == Decimal(15)
+
+
+def test_trend_pairs_timeliness_with_turnover_and_counts_lapses(
+    engine: Engine, world: dict[str, int]
+) -> None:
+    from bot.services.trend import trend_report
+
+    with unit_of_work(engine) as session:
+        leaver = session.get(Employee, world["b"])
+        assert leaver is not None
+        leaver.last_day = date(2026, 11, 25)
+        case = session.get(BackpayCase, 1)
+        assert case is not None
+        case.months = [{"month": "2025-06-01"}, {"month": "2025-05-01"}]
+        company = session.get(Company, world["company"])
+        assert company is not None
+        company.created_at = datetime(2026, 3, 1, tzinfo=UTC)  # the bot in use from 2026Q1
+    report = trend_report(engine, hr(world), today=date(2026, 12, 2), library=None)
+    by_name = {d.name: d for d in report.departments}
+    assert (by_name["销售部"].leavers, by_name["销售部"].staff) == (1, 2)
+    assert by_name["销售部"].turnover == Decimal("50.0")
+    assert report.correlation.n == 2 and report.correlation.r is None  # two points: no r
+    assert [(q.label, q.cases) for q in report.quarters if q.cases] == [("2025Q2", 1)]
+    assert report.started == date(2026, 3, 1)
+    assert [q.label for q in report.quarters if not q.before][0] == "2026Q1"
+    assert report.mean_before == Decimal("0.3") and report.mean_after == Decimal("0.0")
