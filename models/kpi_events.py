@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from models.backpay_case import BackpayCase
@@ -21,15 +22,17 @@ from models.ledger import LedgerMonth
 from models.task import Task, TaskKind, TaskStatus
 from policies.deadlines import registration_deadline
 from policies.kpi import DeadlineEvent, DeadlineKind, KpiCase
-from policies.ledger_rules import LedgerState
+from policies.ledger_rules import LedgerState, iter_months, previous_month
 
 #: (insured city, contribution month, first day of work) -> the day the month is due: the one
 #: due rule (bot.services.ledger.obligation_due), bound to the policy library by the caller.
-DueOf = Callable[[str, date, date], date]
+DueOf = Callable[[str, date, date | None], date]
 
 #: The first-month rule can move a month's due date at most this far past the month's start
 #: (a 30-day registration window and the next deadline after it), so a period's payments are
-#: looked for in the months from this long before it.
+#: looked for in the months from this long before it — for recent hires only: a month's
+#: ordinary deadline falls in the month itself (a holiday may push it a few days into the
+#: next), so for everyone else the month before the period's first is enough.
 _DUE_LAG = timedelta(days=92)
 
 _PAID_STATES = (LedgerState.PAID, LedgerState.BACKPAID)
@@ -93,13 +96,27 @@ def payment_events(
             col(LedgerMonth.state) != LedgerState.EXEMPT,
             col(LedgerMonth.month) >= (start - _DUE_LAG).replace(day=1),
             col(LedgerMonth.month) <= end,
+            or_(
+                col(Employee.first_day) >= start - _DUE_LAG,  # the first-month rule may apply
+                *_ordinary_months_due(session, company_id, start, end, due_of),
+            ),
         )
     )
     if department_ids is not None:
         statement = statement.where(_in_departments(department_ids))
     dues: dict[tuple[str, date, date | None], date] = {}
     events = []
-    for ref, employee, dept, city, first_day, month, state, paid_on in session.exec(statement):
+    # Core rows, not ORM ones: a year's summary reads thousands of them
+    for (
+        ref,
+        employee,
+        dept,
+        city,
+        first_day,
+        month,
+        state,
+        paid_on,
+    ) in session.connection().execute(statement):
         # first_day matters only to months inside the registration window (first-month rule)
         key = (city, month, first_day if month <= registration_deadline(first_day) else None)
         due = dues.get(key)
@@ -110,6 +127,23 @@ def payment_events(
         done = paid_on if paid_on is not None or state not in _PAID_STATES else due
         events.append(DeadlineEvent(DeadlineKind.PAYMENT, ref, employee, dept, due, done))
     return events
+
+
+def _ordinary_months_due(
+    session: Session, company_id: int, start: date, end: date, due_of: DueOf
+) -> list[ColumnElement[bool]]:
+    """(city, month) pairs whose ordinary deadline falls in [start, end], as SQL conditions:
+    the rows a period needs are found by the index instead of read and thrown away."""
+    cities = session.exec(
+        select(Employee.insured_city).where(Employee.company_id == company_id).distinct()
+    ).all()
+    months = list(iter_months(previous_month(start.replace(day=1)), end))
+    return [
+        and_(col(Employee.insured_city) == city, col(LedgerMonth.month) == month)
+        for city in cities
+        for month in months
+        if start <= due_of(city, month, None) <= end
+    ]
 
 
 def backpay_case_events(

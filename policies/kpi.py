@@ -217,6 +217,14 @@ class KpiEvents:
     backpay_cases: tuple[KpiCase, ...] = ()
     complaints: tuple[KpiCase, ...] = ()
 
+    def within(self, period: Period) -> KpiEvents:
+        """The events of a shorter period: deadlines by due date, cases by their day."""
+        return KpiEvents(
+            tuple(e for e in self.deadlines if period.contains(e.due)),
+            tuple(c for c in self.backpay_cases if period.contains(c.on)),
+            tuple(c for c in self.complaints if period.contains(c.on)),
+        )
+
     def for_department(self, department_id: int | None) -> KpiEvents:
         """The events of one department's employees."""
         return KpiEvents(

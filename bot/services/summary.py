@@ -30,6 +30,7 @@ from policies.kpi import (
     DeadlineKind,
     KpiSettings,
     Period,
+    PeriodKind,
     department_score,
     hr_score,
     week_period,
@@ -118,17 +119,15 @@ def build_weekly_summary(
 ) -> WeeklySummary:
     """The summary of `week` for the company (department_ids None) or some departments."""
     previous = week_period(week.start - timedelta(days=7))
-    events = load_events(
-        session, company_id, week, timezone=timezone, due_of=due_of, department_ids=department_ids
-    )
-    before = load_events(
+    both = load_events(
         session,
         company_id,
-        previous,
+        Period(PeriodKind.WEEK, previous.start, week.end),
         timezone=timezone,
         due_of=due_of,
         department_ids=department_ids,
-    )
+    )  # one read for the two weeks, split by day
+    events, before = both.within(week), both.within(previous)
     as_of, as_of_before = week.as_of(today), previous.as_of(today)
     all_departments = department_names(session, company_id)
     names = {d: n for d, n in all_departments}

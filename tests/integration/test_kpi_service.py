@@ -246,5 +246,5 @@ def test_trend_pairs_timeliness_with_turnover_and_counts_lapses(
     assert report.correlation.n == 2 and report.correlation.r is None  # two points: no r
     assert [(q.label, q.cases) for q in report.quarters if q.cases] == [("2025Q2", 1)]
     assert report.started == date(2026, 3, 1)
-    assert [q.label for q in report.quarters if not q.before][0] == "2026Q1"
+    assert next(q.label for q in report.quarters if not q.before) == "2026Q1"
     assert report.mean_before == Decimal("0.3") and report.mean_after == Decimal("0.0")
