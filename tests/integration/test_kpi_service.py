@@ -160,7 +160,7 @@ def test_events_are_scoped_by_company_period_and_department(
             (DeadlineKind.REGISTRATION, False),
         ]
         assert [c.employee_id for c in events.backpay_cases] == [world["b"]]
-        assert events.complaints == ()  # the complaint seam counts zero until it lands
+        assert events.complaints == ()  # none filed in this world
         sales_only = load_events(
             session,
             world["company"],
