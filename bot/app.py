@@ -8,7 +8,7 @@ import logging
 import traceback
 
 from sqlalchemy import Engine
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 import handlers
+import handlers.menu
 from bot.bootstrap import register_channels, schedule_reminders
 from bot.clock import Clock, SystemClock
 from bot.context import AppServices, HRApplication, HRContext
@@ -35,31 +36,6 @@ log = logging.getLogger(__name__)
 #: Placeholder used only when no token is configured and the bot talks to a local server.
 LOCAL_TOKEN = "123456:LOCAL-TEST-TOKEN"
 
-COMMANDS = [
-    BotCommand("hire", "入职登记"),
-    BotCommand("todo", "待办事项"),
-    BotCommand("employees", "员工列表"),
-    BotCommand("employee", "查看员工"),
-    BotCommand("ledger", "社保台账（可加月份，如 /ledger 2026-12）"),
-    BotCommand("leave", "离职登记（减员）"),
-    BotCommand("base", "调整缴费基数"),
-    BotCommand("export", "导出员工与台账"),
-    BotCommand("backpay", "补缴测算"),
-    BotCommand("complaints", "员工社保投诉"),
-    BotCommand("policy", "政策问答"),
-    BotCommand("policy_version", "生效的政策版本"),
-    BotCommand("settings", "提醒设置"),
-    BotCommand("bindgroup", "绑定HR提醒群（在群内发送）"),
-    BotCommand("robot", "企业微信/飞书/钉钉群机器人"),
-    BotCommand("kpi", "社保绩效考核（可加 2026-11、2026Q4、2026）"),
-    BotCommand("kpi_settings", "考核标准设置"),
-    BotCommand("summary", "上周社保简报（图表与明细表）"),
-    BotCommand("trend", "社保趋势分析"),
-    BotCommand("cancel", "取消当前操作"),
-    BotCommand("company", "查看与切换所服务的公司"),
-    BotCommand("audit", "个人信息审计日志"),
-    BotCommand("help", "帮助"),
-]
 
 async def persist_now(update: object, context: HRContext) -> None:
     """Flush conversation state and user data after every update, so a crash loses nothing."""
@@ -99,8 +75,9 @@ async def _close_channels(application: Application) -> None:  # type: ignore[typ
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Command menus: strangers' default one and every bound user's own (handlers/menu.py)."""
     try:
-        await application.bot.set_my_commands(COMMANDS)
+        await handlers.menu.set_all_menus(application)
     except Exception:
         log.warning("setMyCommands failed")
 

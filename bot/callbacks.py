@@ -594,6 +594,32 @@ class AuditPage(Button):
     key: Token
 
 
+@button("members:admin:{membership_id}:{admin}")
+class MemberAdmin(Button):
+    """/members: make an HR an HR admin (`on`) or a plain HR again (`off`)."""
+
+    membership_id: int
+    admin: Literal["on", "off"]
+
+
+@button("members:revoke:{membership_id}")
+class MemberRevoke(Button):
+    """/members: ask to revoke one membership (a confirm button follows)."""
+
+    membership_id: int
+
+
+@button("members:revokeok:{membership_id}")
+class MemberRevokeConfirm(Button):
+    membership_id: int
+
+
+@button("members:page:{company_id}:{page}")
+class MembersPage(Button):
+    company_id: int
+    page: int
+
+
 # ------------------------------------------------------------------ deep links
 
 #: A robot message's 查看 link opens the reminder: https://t.me/<bot>?start=r<reminder id>.

@@ -29,8 +29,9 @@ def format_month(value: date) -> str:
 ROLE_LABELS = {Role.HR: "HR", Role.MANAGER: "部门经理", Role.EMPLOYEE: "员工"}
 
 
-def role_label(role: str) -> str:
-    return ROLE_LABELS[Role(role)]
+def role_label(role: str, admin: bool = False) -> str:
+    """部门经理, 员工, HR — or HR管理员 for an HR admin."""
+    return "HR管理员" if admin and Role(role) == Role.HR else ROLE_LABELS[Role(role)]
 
 
 def case_state_label(state: str) -> str:

@@ -17,6 +17,7 @@ from handlers import (
     leave,
     ledger,
     limits,
+    members,
     policy,
     reminders,
     robot,
@@ -55,6 +56,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     ]
     add_dialogs(app, dialogs)
     for feature in (todo, reminders, robot, ledger, transfer, cases, kpi, summary, trend,
-                    employees, complaints, audit, policy):
+                    employees, complaints, audit, members, policy):
         feature.register(app)
     add_stale_alerts(app, dialogs)

@@ -12,8 +12,8 @@ from bot.context import HRContext
 from bot.parsing import InputError, parse_day
 from bot.render import render
 from bot.services import audit
-from bot.services.access import Member
-from bot.services.errors import DomainError
+from bot.services.access import Member, is_hr_admin
+from bot.services.errors import DomainError, NotHrAdmin
 from handlers.common import (
     answer_stale,
     current_member,
@@ -61,9 +61,19 @@ async def _send(update: Update, context: HRContext, member: Member, query: audit
     await reply(update, render("audit", found=found), [pager])
 
 
+async def _refuse_unless_admin(update: Update, member: Member) -> bool:
+    """True (and the refusal sent) unless `member` is an HR admin (docs/roles.md)."""
+    if is_hr_admin(member):
+        return False
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await reply(update, refusal(NotHrAdmin()))
+    return True
+
+
 async def cmd_audit(update: Update, context: HRContext) -> None:
     member = await current_member(update, context, Role.HR)
-    if member is None:
+    if member is None or await _refuse_unless_admin(update, member):
         return
     text = " ".join(context.args or []).strip()
     query = _query(text, member_today(context, member))
@@ -75,7 +85,7 @@ async def cmd_audit(update: Update, context: HRContext) -> None:
 async def on_audit_page(update: Update, context: HRContext) -> None:
     button = pressed(update, AuditPage)
     member = await member_for_button(update, context, button.company_id, Role.HR)
-    if member is None:
+    if member is None or await _refuse_unless_admin(update, member):
         return
     query: audit.AuditQuery | None = None
     if button.key == "all":

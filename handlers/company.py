@@ -21,6 +21,7 @@ from handlers.common import (
 )
 from handlers.dialog import Dialog, abandon
 from handlers.drafts import PendingImport
+from handlers.menu import refresh_menu
 from handlers.refusals import refusal
 
 
@@ -95,6 +96,7 @@ async def _switch(update: Update, context: HRContext, company_id: int) -> object
     # company's file into another.
     if PendingImport.drop(context):
         await reply(update, "ℹ️ 已放弃未确认的导入，未保存任何信息。")
+    await refresh_menu(context.application, member.user_id)  # another company, maybe another role
     text = render("company_switched", member=member)
     if update.callback_query is not None:
         await show_choice(update, text)

@@ -174,11 +174,11 @@ async def cmd_bindgroup(update: Update, context: HRContext) -> None:
     """/bindgroup inside a group: escalated reminders also go to this HR group."""
     chat = update.effective_chat
     assert chat is not None
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, "请把机器人拉进公司的HR群，然后在群里发送 /bindgroup 完成绑定。")
-        return
     member = await current_member(update, context, Role.HR, private_only=False)
     if member is None:
+        return
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, "请把机器人拉进公司的HR群，然后在群里发送 /bindgroup 完成绑定。")
         return
     try:
         reminders.bind_group(

@@ -1,4 +1,5 @@
-"""/start with an invite code binds the user to a company; /help lists what they can do."""
+"""/start with an invite code binds the user to a company; /help lists what they can do (and
+sets their command menu to the same)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from telegram.ext import Application, CommandHandler
 from bot.callbacks import parse_reminder_payload
 from bot.context import HRContext
 from bot.render import render, role_label
+from bot.services import access
 from bot.services.access import member_of
-from bot.services.errors import InviteRefused
+from bot.services.errors import DomainError
 from bot.services.onboarding import redeem_invite
 from handlers.common import reply
+from handlers.menu import refresh_menu, set_menu
 from handlers.refusals import refusal
 from handlers.reminders import show_reminder
 from models.company import Role
@@ -39,15 +42,17 @@ async def cmd_start(update: Update, context: HRContext) -> None:
                 display_name=user.full_name,
                 now=services.clock.now(),
             )
-        except InviteRefused as refused:
+        except DomainError as refused:
             await reply(update, refusal(refused))
             return
+        await refresh_menu(context.application, user.id, chat.id)  # before the reply: in place
         await reply(
             update,
             render(
                 "start_joined",
                 company_name=joined.company_name,
-                role_label=role_label(joined.role),
+                role_label=role_label(joined.role, joined.admin),
+                invite=joined,
             ),
         )
         return
@@ -59,9 +64,13 @@ async def cmd_start(update: Update, context: HRContext) -> None:
 
 
 async def cmd_help(update: Update, context: HRContext) -> None:
+    """Only the sender's own commands (access.commands_for), in /help and in their menu."""
     user = update.effective_user
     assert user is not None
     member = member_of(context.services.engine, user.id)
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        await set_menu(context.bot, chat.id, member)
     if member is None:
         await reply(update, render("start_unknown"))
         return
@@ -70,8 +79,9 @@ async def cmd_help(update: Update, context: HRContext) -> None:
         render(
             "help",
             company_name=member.company_name,
-            role_label=role_label(member.role),
-            is_hr=member.role == Role.HR,
+            role_label=role_label(member.role, member.admin),
+            commands=set(access.commands_for(member)),
+            is_admin=access.is_hr_admin(member),
             is_employee=member.role == Role.EMPLOYEE,
         ),
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.services.errors import AccessDenied, NotInCompany
+from bot.services.errors import AccessDenied, NotHrAdmin, NotInCompany
 from models import audit
 from models.backpay_case import BackpayCase
 from models.company import (
@@ -39,6 +40,17 @@ class Member:
     timezone: str
     role: Role
     scope: dict | None = None
+    #: An HR admin (role hr with Membership.admin): may invite HR and change HR roles.
+    admin: bool = False
+    #: The employee record an employee-role member is bound to.
+    employee_id: int | None = None
+
+    @property
+    def department_ids(self) -> tuple[int, ...]:
+        """The departments a manager is scoped to (none for other roles)."""
+        if self.role != Role.MANAGER or not self.scope:
+            return ()
+        return tuple(int(d) for d in self.scope.get("departments", ()))
 
 
 def _members(
@@ -78,6 +90,8 @@ def _as_member(membership: Membership, company: Company) -> Member:
         timezone=company.timezone,
         role=Role(membership.role),
         scope=membership.scope,
+        admin=bool(membership.admin) and membership.role == Role.HR,
+        employee_id=membership.employee_id,
     )
 
 
@@ -90,6 +104,18 @@ def memberships_of(engine: Engine, user_id: int) -> list[Member]:
     """Every company the user is an active member of, the current one first."""
     with Session(engine) as session:
         return _members(session, user_id)
+
+
+def bound_private_chats(engine: Engine) -> list[tuple[int, int]]:
+    """(user id, private chat id) of every user with an active membership, once each."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Membership.telegram_user_id, Membership.chat_id).where(col(Membership.active))
+        )
+        chats: dict[int, int] = {}
+        for user_id, chat_id in rows:
+            chats.setdefault(user_id, chat_id if chat_id and chat_id > 0 else user_id)
+        return sorted(chats.items())
 
 
 def switch_company(engine: Engine, user_id: int, company_id: int, *, now: datetime) -> Member:
@@ -107,7 +133,7 @@ def switch_company(engine: Engine, user_id: int, company_id: int, *, now: dateti
         return member
 
 
-__all__ = ["AccessDenied", "Member", "NotInCompany"]
+__all__ = ["AccessDenied", "Member", "NotHrAdmin", "NotInCompany"]
 
 
 class _OwnedRow(Protocol):
@@ -122,6 +148,7 @@ OWNED_ROWS: dict[str, type] = {
     "case": BackpayCase,
     "employee": Employee,
     "complaint": Complaint,
+    "membership": Membership,
 }
 
 
@@ -164,3 +191,103 @@ def choose_member(
     if roles and member.role not in roles:
         raise AccessDenied(roles)
     return member
+
+
+# ---------------------------------------------------------------- who may use which command
+
+
+class Standing(StrEnum):
+    """What a person is to the company they act in: the four roles of docs/roles.md."""
+
+    HR_ADMIN = "hr_admin"
+    HR = "hr"
+    MANAGER = "manager"
+    EMPLOYEE = "employee"
+
+
+EVERYONE: frozenset[Standing | None] = frozenset({None, *Standing})
+MEMBERS: frozenset[Standing | None] = frozenset(Standing)
+ANY_HR: frozenset[Standing | None] = frozenset({Standing.HR_ADMIN, Standing.HR})
+HR_ADMINS: frozenset[Standing | None] = frozenset({Standing.HR_ADMIN})
+
+#: Who may use each command, None standing for a stranger (no membership). /help, the
+#: per-chat command menus and tests/e2e/test_access_walk.py read this one table; a command
+#: registered without a row here fails that test. Handlers enforce it with Role checks
+#: (`current_member(update, context, Role.HR)`) and, for HR-admin-only acts, `is_hr_admin`.
+COMMAND_ACCESS: dict[str, frozenset[Standing | None]] = {
+    "start": EVERYONE,
+    "help": EVERYONE,
+    "hire": ANY_HR,
+    "todo": ANY_HR,
+    "employees": ANY_HR,
+    "employee": ANY_HR,
+    "ledger": ANY_HR,
+    "leave": ANY_HR,
+    "base": ANY_HR,
+    "base_all": ANY_HR,
+    "export": ANY_HR,
+    "backpay": ANY_HR,
+    "cases": ANY_HR,
+    "team": frozenset({Standing.HR_ADMIN, Standing.HR, Standing.MANAGER}),
+    "invite": ANY_HR,
+    "members": ANY_HR,
+    "policy": EVERYONE,
+    "policy_version": EVERYONE,
+    "settings": ANY_HR,
+    "bindgroup": ANY_HR,
+    "robot": ANY_HR,
+    "complaints": ANY_HR,
+    "me": frozenset({Standing.EMPLOYEE}),
+    "impact": frozenset({Standing.EMPLOYEE}),
+    "complaint": frozenset({Standing.EMPLOYEE}),
+    "audit": HR_ADMINS,
+    "trend": ANY_HR,
+    "kpi": ANY_HR,
+    "kpi_settings": ANY_HR,
+    "summary": frozenset({Standing.HR_ADMIN, Standing.HR, Standing.MANAGER}),
+    "company": MEMBERS,
+    "cancel": MEMBERS,
+}
+
+
+def standing_of(member: Member | None) -> Standing | None:
+    """The member's standing; None for a stranger."""
+    if member is None:
+        return None
+    if member.role == Role.HR:
+        return Standing.HR_ADMIN if member.admin else Standing.HR
+    return Standing(member.role)
+
+
+def may_use(member: Member | None, command: str) -> bool:
+    """Whether `member` (None: a stranger) may use `/command`; unknown commands: no one."""
+    return may_use_standing(standing_of(member), command)
+
+
+def may_use_standing(standing: Standing | None, command: str) -> bool:
+    """Whether someone of `standing` (None: a stranger) may use `/command`."""
+    return standing in COMMAND_ACCESS.get(command, frozenset())
+
+
+def commands_for(member: Member | None) -> list[str]:
+    """The commands `member` may use, in the table's order (their /help and menu)."""
+    return [command for command in COMMAND_ACCESS if may_use(member, command)]
+
+
+def is_hr_admin(member: Member | None) -> bool:
+    """An HR admin of the member's company: may invite HR, change HR roles, read /audit."""
+    return member is not None and member.role == Role.HR and member.admin
+
+
+def require_hr_admin(member: Member) -> Member:
+    """`member` if they are an HR admin, else NotHrAdmin (their company's admins can help)."""
+    if not is_hr_admin(member):
+        raise NotHrAdmin()
+    return member
+
+
+def may_see_department(member: Member, department_id: int | None) -> bool:
+    """HR see every department; a manager only their own (an employee none)."""
+    if member.role == Role.HR:
+        return True
+    return member.role == Role.MANAGER and department_id in member.department_ids

@@ -46,11 +46,51 @@ class NotInCompany(DomainError):
     company_id: int | None
 
 
+@dataclass(eq=False)
+class NotHrAdmin(DomainError):
+    """Only an HR admin may do this (invite HR, change an HR's role, read the audit log)."""
+
+
+@dataclass(eq=False)
+class LastHrAdmin(DomainError):
+    """The change would leave the company without an active HR admin."""
+
+
+@dataclass(eq=False)
+class MemberNotFound(DomainError):
+    """No such active membership in the actor's company (revoked meanwhile, or forged)."""
+
+
+@dataclass(eq=False)
+class DepartmentUnknown(DomainError):
+    """/invite manager named a department the company does not have."""
+
+    name: str
+    known: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class EmployeeAmbiguous(DomainError):
+    """/invite employee named no current employee, or several with that name."""
+
+    name: str
+    matches: int
+
+
+@dataclass(eq=False)
+class EmployeeAlreadyBound(DomainError):
+    """The employee record is already bound to another Telegram user (one user per employee)."""
+
+    employee_name: str
+
+
 class InviteProblem(StrEnum):
     UNKNOWN = "unknown"
     USED = "used"
     USED_BY_YOU = "used_by_you"
     EXPIRED = "expired"
+    #: The employee it binds left, or its department was removed.
+    GONE = "gone"
 
 
 @dataclass(eq=False)

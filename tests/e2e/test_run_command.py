@@ -55,7 +55,12 @@ async def test_hrbot_run_serves_hr_and_never_logs_the_token(tmp_path: Path) -> N
             api.send_message(4242, "/todo")
             (todo,) = await api.wait_for_messages(4242, timeout=10)
             assert "没有待办" in todo.text
-            assert {c["command"] for c in api.commands()} >= {"hire", "todo", "policy"}
+            # the HR's own menu (their chat's scope); strangers' default menu has no HR command
+            hr_menu = {c["command"] for c in api.commands({"type": "chat", "chat_id": 4242})}
+            assert hr_menu >= {"hire", "todo", "policy", "members"}
+            assert {c["command"] for c in api.commands()} == {
+                "start", "help", "policy", "policy_version"
+            }
         finally:
             process.send_signal(signal.SIGINT)
             try:
