@@ -33,6 +33,7 @@ from telegram.ext import CommandHandler, ConversationHandler
 
 from bot import callbacks
 from bot.services import access
+from bot.settings import Settings, load_settings
 from models.backpay_case import BackpayCase
 from models.company import Membership
 from models.employee import Department, Employee
@@ -198,6 +199,13 @@ def forbidden_names(role: str) -> tuple[str, ...]:
         "stranger": B_NAMES + A_KITCHEN + A_HALL,
         "other": A_KITCHEN + A_HALL,
     }[role]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The walk sends every command (and /cancel) as each user within a minute: no per-user
+    command rate limit here (tests/e2e/test_command_rate_limit.py covers it)."""
+    return load_settings(path="/nonexistent/config.toml", env={"HRBOT_LIMITS_COMMANDS": "0"})
 
 
 @pytest.fixture
