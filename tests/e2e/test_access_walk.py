@@ -82,6 +82,7 @@ WALK: dict[str, str] = {
     "bindgroup": HR_ONLY,
     "robot": HR_ONLY,
     "audit": "✓ ✗ ✗ ✗ ✗ ✓",
+    "trend": HR_ONLY,
     "kpi": HR_ONLY,
     "kpi_settings": HR_ONLY,
     "summary": "✓ ✓ ✓ ✗ ✗ ✓",
