@@ -1,5 +1,6 @@
 """/kpi (社保绩效考核 of a month, quarter or year) and /kpi_settings (view or change the
-weights, targets and deductions); HR only, in private chats (the report names employees)."""
+weights, targets and deductions); HR admins only (issue 13; docs/roles.md), in private chats
+(the report names employees). /trend shares the check."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from telegram.ext import Application, CommandHandler
 from bot.context import HRContext
 from bot.render import render
 from bot.services import kpi
-from bot.services.access import Member
-from bot.services.errors import DomainError
+from bot.services.access import Member, is_hr_admin
+from bot.services.errors import DomainError, NotHrAdmin
 from handlers.common import current_member, member_today, reply
 from handlers.refusals import refusal
 from models.company import Role
@@ -21,8 +22,15 @@ DEPARTMENTS_SHOWN = 12
 
 
 async def kpi_member(update: Update, context: HRContext) -> Member | None:
-    """The one check for the KPI commands: HR of the current company, in a private chat."""
-    return await current_member(update, context, Role.HR)
+    """The one check for the KPI commands: an HR admin of the current company, in a private
+    chat — scores judge HR's own work, so plain HR read them through their admin."""
+    member = await current_member(update, context, Role.HR)
+    if member is None:
+        return None
+    if not is_hr_admin(member):
+        await reply(update, refusal(NotHrAdmin()))
+        return None
+    return member
 
 
 async def cmd_kpi(update: Update, context: HRContext) -> None:
