@@ -1,14 +1,14 @@
 """Employees in the bot (issue 12): /me, a personal answer to "what does my gap mean", and a
 complaint that HR answer — each person seeing only their own.
 
-The employee's binding (`membership.employee_id`) is made by the roles feature's
-`/invite employee 姓名`; until that is on main, `bind_employee` joins with an employee invite
-and sets the binding the way the invite will.
+The employee's binding (`membership.employee_id`) is made by HR's `/invite employee 姓名`
+deep link (docs/roles.md), exactly as a real employee would join.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 
 from docx import Document
@@ -23,6 +23,8 @@ from models.complaint import Complaint, SentDocument, open_complaints_by_departm
 from models.employee import Employee
 from models.kpi_events import complaint_events
 from policies.idnumber import check_digit
+
+INVITE_LINK = re.compile(r"https://t\.me/\w+\?start=([\w-]+)")
 
 EMPLOYEE = 3001
 COLLEAGUE = 3002
@@ -48,21 +50,18 @@ async def hire(bot: BotHarness, name: str, serial: str, department: str = "后�
 
 async def bind_employee(bot: BotHarness, user_id: int, name: str,
                         company: str = "示例餐饮") -> None:
-    """The employee joins with an employee invite bound to `name`'s record."""
+    """The employee joins through HR's `/invite employee 姓名` deep link, as in the product."""
     company_id = bot.companies[company]
-    invite = onboarding.create_invite(bot.engine, company_id, now=bot.clock.now(),
-                                      valid_days=7, role=Role.EMPLOYEE)
+    [answer] = await bot.say(HR, f"/invite employee {name}")
+    found = INVITE_LINK.search(answer.text or "")
+    assert found is not None, answer.text
+    await bot.say(user_id, f"/start {found[1]}")
     with Session(bot.engine) as session:
         employee = session.exec(select(Employee).where(Employee.company_id == company_id,
                                                        Employee.name == name)).one()
-        employee_id = employee.id
-    await bot.say(user_id, f"/start {invite.code}")
-    with Session(bot.engine) as session:
         membership = session.exec(select(Membership).where(
             Membership.telegram_user_id == user_id, Membership.company_id == company_id)).one()
-        membership.employee_id = employee_id
-        session.add(membership)
-        session.commit()
+        assert membership.employee_id == employee.id, "the invite binds the employee record"
 
 
 async def tick(bot: BotHarness) -> None:
