@@ -132,8 +132,31 @@ class BackPaymentMonth:
         return self.contribution.employee
 
 
+class MonthTotals:
+    """Employer, employee and late-fee totals of priced months: the calculator's result and a
+    case's frozen figures (bot/documents) add up the same months the same way."""
+
+    months: tuple[BackPaymentMonth, ...]
+
+    @property
+    def employer(self) -> Decimal:
+        return sum((m.employer for m in self.months), Decimal("0.00"))
+
+    @property
+    def employee(self) -> Decimal:
+        return sum((m.employee for m in self.months), Decimal("0.00"))
+
+    @property
+    def late_fee(self) -> Decimal:
+        return sum((m.late_fee for m in self.months), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.employer + self.employee + self.late_fee
+
+
 @dataclass(frozen=True)
-class BackPayment:
+class BackPayment(MonthTotals):
     """A back-payment for one employee over several months, ready to show or print."""
 
     region: RegionPolicy
@@ -161,21 +184,6 @@ class BackPayment:
         """Months first charged at the previous year's limits (补差 shown separately)."""
         return [m for m in self.months if m.true_up is not None]
 
-    @property
-    def employer(self) -> Decimal:
-        return sum((m.employer for m in self.months), Decimal("0.00"))
-
-    @property
-    def employee(self) -> Decimal:
-        return sum((m.employee for m in self.months), Decimal("0.00"))
-
-    @property
-    def late_fee(self) -> Decimal:
-        return sum((m.late_fee for m in self.months), Decimal("0.00"))
-
-    @property
-    def total(self) -> Decimal:
-        return self.employer + self.employee + self.late_fee
 
     @property
     def versions(self) -> list[PolicyVersion]:

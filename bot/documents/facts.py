@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from policies.backpay import BackPayment, BackPaymentMonth
+from policies.backpay import BackPayment, BackPaymentMonth, MonthTotals
 from policies.schema import PolicyVersion
 
 
@@ -52,7 +52,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 @dataclass(frozen=True)
-class CaseFacts:
+class CaseFacts(MonthTotals):
     """Everything the case documents print, frozen when the case was opened.
 
     ``months`` are the calculator's priced months (``BackPayment.months``); ``policy_version`` is
@@ -107,19 +107,3 @@ class CaseFacts:
     @property
     def month_starts(self) -> list[date]:
         return [m.month for m in self.months]
-
-    @property
-    def employer(self) -> Decimal:
-        return sum((m.employer for m in self.months), Decimal("0.00"))
-
-    @property
-    def employee(self) -> Decimal:
-        return sum((m.employee for m in self.months), Decimal("0.00"))
-
-    @property
-    def late_fee(self) -> Decimal:
-        return sum((m.late_fee for m in self.months), Decimal("0.00"))
-
-    @property
-    def total(self) -> Decimal:
-        return self.employer + self.employee + self.late_fee
