@@ -7,11 +7,13 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.cli.common import load, print_error
+from bot.cli.company import zone_label
 from bot.exporting import export_workbook
 from bot.importing import FIELD_BY_KEY, IGNORE
 from bot.services import transfer
@@ -93,7 +95,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             print_error(f"缺少必填列：{FIELD_BY_KEY[key].label}")
         return 2
     if plan.already_imported_on is not None:
-        print(f"该文件已于 {plan.already_imported_on:%Y-%m-%d %H:%M} UTC 导入过，未做任何更改。")
+        imported_at = plan.already_imported_on.astimezone(ZoneInfo(member.timezone))
+        print(f"该文件已于 {imported_at:%Y-%m-%d %H:%M}（{zone_label(member.timezone)}）导入过，"
+              "未做任何更改。")
         return 0
     print(
         f"共 {plan.preview.total_rows} 行：新增 {len(plan.new_rows)}，再次入职 "

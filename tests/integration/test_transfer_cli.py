@@ -48,7 +48,8 @@ def test_import_previews_then_imports_then_exports(
     assert main([*args, "--map", "到岗时间=hire_date", "--yes"]) == 0
     assert "导入完成：新增 1" in capsys.readouterr().out
     assert main([*args, "--map", "到岗时间=hire_date", "--yes"]) == 0
-    assert "导入过" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "导入过" in again and "（北京时间）" in again and "UTC" not in again, again
 
     out_file = tmp_path / "out.xlsx"
     assert main([*config, "export", "--company", str(company.id), "--out", str(out_file)]) == 0
