@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from common import NOW
+from echo import echo_bot as echo_bot  # re-exported for the benchmarks
+from echo import poll, stop
 from sqlalchemy import Engine
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application
 from bot.clock import ManualClock
@@ -26,39 +26,6 @@ from bot.settings import load_settings
 
 #: How long to wait for one reply before the benchmark gives up.
 REPLY_TIMEOUT = 30.0
-
-
-async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.message is not None and update.message.text is not None
-    await update.message.reply_text(update.message.text)
-
-
-async def _poll(app: Application) -> None:  # type: ignore[type-arg]
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-
-
-async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    assert app.updater is not None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-
-
-@asynccontextmanager
-async def echo_bot() -> AsyncIterator[LocalBotApi]:
-    """The minimal PTB 22 echo bot: one MessageHandler, default settings, no persistence."""
-    api = LocalBotApi().start()
-    app = ApplicationBuilder().token(api.token).base_url(api.base_url).build()
-    app.add_handler(MessageHandler(filters.TEXT, _echo))
-    await _poll(app)
-    try:
-        yield api
-    finally:
-        await _stop(app)
-        api.stop()
 
 
 @asynccontextmanager
@@ -81,12 +48,12 @@ async def hrbot(
         token=api.token,
         migrate=False,
     )
-    await _poll(app)
+    await poll(app)
     await asyncio.sleep(1.0)  # the start-up reminder tick and roll-over run first
     try:
         yield api, app
     finally:
-        await _stop(app)
+        await stop(app)
         api.stop()
 
 

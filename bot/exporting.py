@@ -6,9 +6,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Engine
 
 from bot.importing import text_cell
@@ -16,6 +15,9 @@ from bot.services import transfer
 from bot.services.access import Member
 from bot.services.transfer import CompanyExport
 from policies.ledger_rules import format_month
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 EMPLOYEE_HEADERS = (
     "姓名", "身份证号", "入职日期", "离职日期", "部门", "缴费基数", "参保地", "状态", "已缴月份",
@@ -49,6 +51,8 @@ def export_workbook(engine: Engine, member: Member) -> bytes:
 
 
 def write_workbook(export: CompanyExport) -> bytes:
+    from openpyxl import Workbook  # with the first export (bot/documents/office.py)
+
     book = Workbook(write_only=True)
     people = book.create_sheet("员工")
     _append(people, EMPLOYEE_HEADERS)

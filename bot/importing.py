@@ -19,12 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING
 
 from bot.parsing import (
     FORMULA_STARTS,
@@ -40,6 +35,9 @@ from policies.hiring import FirstDayRefused, check_first_day
 from policies.idnumber import InvalidIdNumber, validate_id_number
 from policies.ledger_rules import month_of, parse_month
 from policies.library import PolicyLibrary
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 MAX_ROWS = 20_000
 SUPPORTED_SUFFIXES = (".xlsx", ".csv")
@@ -339,6 +337,8 @@ _UNREADABLE_XLSX = "无法读取这个 .xlsx 文件，请在 Excel/WPS 中另存
 
 
 def _xlsx_rows(data: bytes, budget: _Budget) -> list[tuple[object, ...]]:
+    from openpyxl import load_workbook  # with the first spreadsheet (bot/documents/office.py)
+
     _check_unzipped_size(data, budget.limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -565,6 +565,8 @@ def _sheet_day(value: object, label: str, today: date) -> date:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 20_000 < value < 80_000:  # an Excel serial day number the sheet did not format
+            from openpyxl.utils.datetime import from_excel
+
             converted = from_excel(value)
             return converted.date() if isinstance(converted, datetime) else converted
         value = _text(value)  # e.g. 20261201 typed as a number
@@ -643,6 +645,8 @@ def parse_registered(text: str) -> bool | None:
 
 def errors_workbook(table: SheetTable, errors: Iterable[RowError]) -> bytes:
     """An .xlsx of the refused rows: row number, reason, then the row as HR sent it."""
+    from openpyxl import Workbook
+
     by_number = dict(zip(table.row_numbers, table.rows, strict=True))
     book = Workbook(write_only=True)
     sheet = book.create_sheet("导入错误")
@@ -662,6 +666,13 @@ def _cell_out(value: object) -> object:
     return value if not isinstance(value, int) or abs(value) < 10**15 else str(value)
 
 
+def without_control_characters(text: str) -> str:
+    """`text` without the control characters a spreadsheet cannot store (openpyxl's list)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def text_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     """A value for a written sheet: text always as a string cell, never a formula.
 
@@ -670,11 +681,13 @@ def text_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     (OWASP CSV injection). Text that Excel or WPS would still read as a formula when the
     cell is edited carries the quote prefix (`'`), which is shown nowhere.
     """
+    from openpyxl.cell import WriteOnlyCell
+
     if not isinstance(value, str):
         return value
     # Control characters cannot be stored in a sheet at all (openpyxl raises): an uploaded
     # cell with one is shown in the errors file without it.
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = without_control_characters(value)
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     if value[:1] in FORMULA_STARTS or value[:1] in "\t\r":

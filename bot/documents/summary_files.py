@@ -13,13 +13,13 @@ import io
 import logging
 from functools import lru_cache
 
-from matplotlib.figure import Figure
-from openpyxl import Workbook
-
 from bot.services.notifications import Notification, WeeklySummaryFacts
 from bot.services.summary import WeeklySummary
 
 log = logging.getLogger(__name__)
+
+# Loaded when a file is first made, not at start-up: matplotlib and openpyxl
+# (which loads numpy) add ~65 MB to the bot's memory (bench/bench_rss.py).
 
 #: Families known to carry Simplified Chinese glyphs, most preferred first.
 CJK_FAMILIES = (
@@ -64,6 +64,8 @@ def chart_labels(summary: WeeklySummary, font: str | None) -> list[str]:
 
 def summary_chart(summary: WeeklySummary) -> bytes:
     """A PNG bar chart: each KPI's score last week beside the week before, out of its weight."""
+    from matplotlib.figure import Figure
+
     font = cjk_font()
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.subplots()
@@ -95,6 +97,8 @@ def summary_chart(summary: WeeklySummary) -> bytes:
 
 def summary_workbook(summary: WeeklySummary) -> bytes:
     """An .xlsx of the details: the counts, the scores, the hires and the late deadlines."""
+    from openpyxl import Workbook
+
     book = Workbook()
     counts = book.active
     counts.title = "汇总"

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, col, select
 
@@ -30,6 +29,7 @@ from bot.importing import (
     read_table,
     table_from_json,
     table_to_json,
+    without_control_characters,
 )
 from bot.services.access import Member
 from bot.services.audit import Viewed, record_view
@@ -226,7 +226,7 @@ def read_upload(
             PendingUpload(
                 company_id=member.company_id,
                 user_id=member.user_id,
-                filename=ILLEGAL_CHARACTERS_RE.sub("", filename)[:255],
+                filename=without_control_characters(filename)[:255],
                 content_hash=table.content_hash,
                 table_json=table_to_json(table),
                 created_at=now,
