@@ -78,8 +78,10 @@ CHUNK = 10_000
 
 
 def id_number(serial: int) -> str:
+    """A valid 身份证 number, distinct for every serial below 15,000,000 (birth day cycles
+    every 15,000 serials, the sequence number shifts by one per cycle)."""
     born = date(1960, 1, 1) + timedelta(days=serial % 15000)
-    first17 = f"110101{born:%Y%m%d}{serial % 1000:03d}"
+    first17 = f"110101{born:%Y%m%d}{(serial + serial // 15000) % 1000:03d}"
     return first17 + check_digit(first17)
 
 
