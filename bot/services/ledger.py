@@ -30,6 +30,7 @@ from models.employee import Department, Employee
 from models.ledger import LedgerMonth
 from models.ledger_completion import (
     earliest_tracked_month,
+    incomplete_periods,
     insert_missing_months,
     record_missing_periods,
     scope_cities,
@@ -192,6 +193,10 @@ def month_terms(library: PolicyLibrary | None) -> Callable[[str, date], PriceTer
     return terms
 
 
+#: Above this many incomplete periods the insert scans the whole scope instead of an id list.
+FEW_INCOMPLETE = 500
+
+
 def complete_ledger(
     session: Session,
     *,
@@ -201,35 +206,49 @@ def complete_ledger(
     employee_ids: Collection[int] | None = None,
     since: date | None = None,
 ) -> int:
-    """Create every missing month of the scope's periods up to ``through``'s month, one
-    set-based statement per month (see models.ledger_completion); returns rows created.
+    """Create every missing month of the scope's periods up to ``through``'s month; returns
+    rows created (see models.ledger_completion).
 
     Hires, imports and re-hires call it for their employees inside their own transaction, the
-    roll-over for whole companies; ``since`` skips months known to be complete already.
+    roll-over for whole companies; ``since`` skips months known to be complete already. A
+    cheap check finds the incomplete periods first: when there are none (the roll-over's
+    usual case) nothing else runs; when there are few, only their employees and months are
+    looked at; otherwise one statement inserts every month from ``since`` (or the earliest
+    tracked month) for the whole scope.
     """
     now = utcnow()
     session.flush()  # the statements below read periods and rows added in this unit of work
     record_missing_periods(
         session, now=now, company_ids=company_ids, employee_ids=employee_ids
     )
-    start = since or earliest_tracked_month(
-        session, company_ids=company_ids, employee_ids=employee_ids
+    incomplete = incomplete_periods(
+        session, through=through, since=since, company_ids=company_ids,
+        employee_ids=employee_ids, limit=FEW_INCOMPLETE + 1,
     )
-    if start is None:
+    if not incomplete:
         return 0
+    if len(incomplete) <= FEW_INCOMPLETE:
+        employee_ids = sorted({employee_id for employee_id, _, _ in incomplete})
+        start = min(first for _, first, _ in incomplete)
+        end = max(last for _, _, last in incomplete)
+    else:
+        start = since or earliest_tracked_month(
+            session, company_ids=company_ids, employee_ids=employee_ids
+        )
+        end = through
+        if start is None:
+            return 0
+    months = list(iter_months(start, end))
     cities = scope_cities(session, company_ids=company_ids, employee_ids=employee_ids)
     terms = month_terms(library)
-    created = 0
-    for month in iter_months(start, through):
-        created += insert_missing_months(
-            session,
-            month,
-            {city: terms(city, month) for city in cities},
-            now=now,
-            company_ids=company_ids,
-            employee_ids=employee_ids,
-        )
-    return created
+    return insert_missing_months(
+        session,
+        months,
+        {(city, month): terms(city, month) for city in cities for month in months},
+        now=now,
+        company_ids=company_ids,
+        employee_ids=employee_ids,
+    )
 
 
 def roll_over(

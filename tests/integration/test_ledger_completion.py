@@ -166,3 +166,64 @@ def test_roll_over_dates_each_company_in_its_own_time_zone(engine: Engine) -> No
     beijing, urumqi = (m.company_id for m in members)
     assert (beijing, date(2027, 1, 1)) in months
     assert (urumqi, date(2027, 1, 1)) not in months and (urumqi, date(2026, 12, 1)) in months
+
+
+def test_a_month_missing_anywhere_is_found_past_rows_outside_employment(
+    engine: Engine, member: Member
+) -> None:
+    """The check before the insert counts each period's rows in its own range: a declared row
+    left after a last day does not stand in for another month that is missing."""
+    with unit_of_work(engine) as session:
+        a = add_employee(session, member, 1, date(2026, 6, 1), "8000", "北京",
+                         last_day=date(2026, 9, 30))
+        b = add_employee(session, member, 2, date(2026, 6, 1), "8000", "北京")
+    assert roll_over(engine, now=datetime(2026, 11, 20, 2, tzinfo=UTC), library=LIBRARY).created \
+        == 4 + 6
+    with unit_of_work(engine) as session:
+        session.add(LedgerMonth(company_id=member.company_id, employee_id=a,
+                                month=date(2026, 10, 1), state="declared", base=Decimal("8000")))
+        for month in (date(2026, 8, 1), date(2026, 11, 1)):
+            session.delete(session.exec(select(LedgerMonth).where(
+                LedgerMonth.employee_id == b, LedgerMonth.month == month)).one())
+    later = datetime(2026, 11, 20, 3, tzinfo=UTC)
+    # the hourly run looks at last month and this one only; the start-up run at every month
+    assert roll_over(engine, now=later, library=LIBRARY, full=False).created == 1
+    assert (b, date(2026, 8, 1)) not in rows(engine)
+    assert roll_over(engine, now=later, library=LIBRARY).created == 1
+    got = rows(engine)
+    assert {m for (e, m) in got if e == b} == {date(2026, m, 1) for m in range(6, 12)}
+    assert got[(a, date(2026, 10, 1))].state == "declared"
+
+
+@pytest.mark.parametrize("few", [0, 1, 500])
+def test_roll_over_after_downtime_adds_the_same_rows_for_few_or_many_incomplete(
+    engine: Engine, member: Member, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few incomplete periods: the insert looks at their employees and months only; many: at
+    the whole company. Both add exactly the missing months."""
+    from bot.services import ledger
+
+    monkeypatch.setattr(ledger, "FEW_INCOMPLETE", few)
+    with unit_of_work(engine) as session:
+        a = add_employee(session, member, 1, date(2026, 3, 9), "8000", "北京")
+        b = add_employee(session, member, 2, date(2026, 5, 1), "8000", "上海",
+                         last_day=date(2026, 7, 15))
+        c = add_employee(session, member, 3, date(2026, 8, 31), "8000", "深圳")
+    assert roll_over(engine, now=datetime(2026, 9, 2, tzinfo=UTC), library=LIBRARY).created \
+        == 7 + 3 + 2
+    # down from September to January: the start-up run adds October to January
+    january = roll_over(engine, now=datetime(2027, 1, 5, tzinfo=UTC), library=LIBRARY)
+    assert january.created == 4 + 4
+    expected = {
+        a: {date(2026, m, 1) for m in range(3, 13)} | {date(2027, 1, 1)},
+        b: {date(2026, m, 1) for m in range(5, 8)},
+        c: {date(2026, m, 1) for m in range(8, 13)} | {date(2027, 1, 1)},
+    }
+    got = rows(engine)
+    assert {e: {m for (x, m) in got if x == e} for e in expected} == expected
+    price = month_pricer(LIBRARY)
+    row = got[(c, date(2027, 1, 1))]
+    assert (row.base, row.employer_amount) == (
+        price("深圳", date(2027, 1, 1), Decimal("8000")).base,
+        price("深圳", date(2027, 1, 1), Decimal("8000")).employer,
+    )
