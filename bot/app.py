@@ -10,7 +10,6 @@ import traceback
 from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -26,6 +25,7 @@ from bot.persistence import DatabasePersistence
 from bot.policy_store import load_policy_store
 from bot.rate_limit import CommandRateLimiter
 from bot.secret_box import settings_box
+from bot.send_lanes import SendLanes
 from bot.services import operations
 from bot.settings import Settings
 from bot.update_order import PerChatUpdateProcessor
@@ -125,7 +125,8 @@ def build_application(
         .base_file_url(base_file_url or settings.telegram.base_file_url)
         .context_types(ContextTypes(context=HRContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.telegram.concurrent_updates))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=0))
+        # Telegram's limits, replies before reminders; RetryAfter propagates (bot/send_lanes.py).
+        .rate_limiter(SendLanes())
     )
     if updates:
         builder = builder.persistence(

@@ -5,6 +5,9 @@ python-telegram-bot's errors into the contract's: RetryAfter (flood control, whi
 the whole bot) → RetryLater(whole_channel=True), Forbidden (the chat blocked the bot or
 removed it) → EndpointGone, ChatMigrated (a group upgraded to a supergroup, which has a new
 chat id) → EndpointMoved(new chat id), any other TelegramError → DeliveryFailed.
+
+Every send here is a delivery, not a reply: it goes in the rate limiter's bulk lane
+(bot/send_lanes.py), behind the replies people are waiting for.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import (
@@ -29,6 +34,7 @@ from bot.channels.base import (
     Rendered,
     RetryLater,
 )
+from bot.send_lanes import Lane
 
 
 def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
@@ -43,7 +49,7 @@ def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
 class TelegramChannel:
     kind = ChannelKind.TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: ExtBot[Any]) -> None:
         self._bot = bot
 
     async def send_text(self, endpoint: Endpoint, message: Rendered) -> Delivered:
@@ -55,6 +61,7 @@ class TelegramChannel:
                 text=message.html,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(message.actions),
+                rate_limit_args=Lane.BULK,
             )
         )
         return Delivered(sent.message_id)
@@ -72,6 +79,7 @@ class TelegramChannel:
                 caption=caption.html if caption is not None else None,
                 parse_mode=ParseMode.HTML if caption is not None else None,
                 reply_markup=keyboard(caption.actions) if caption is not None else None,
+                rate_limit_args=Lane.BULK,
             )
         )
         return Delivered(sent.message_id)
