@@ -3,6 +3,7 @@
 from models import (  # noqa: F401
     audit,
     backpay_case,
+    command_menu,
     company,
     complaint,
     employee,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -116,6 +117,34 @@ def bound_private_chats(engine: Engine) -> list[tuple[int, int]]:
         for user_id, chat_id in rows:
             chats.setdefault(user_id, chat_id if chat_id and chat_id > 0 else user_id)
         return sorted(chats.items())
+
+
+def bound_standings(session: Session) -> Generator[tuple[int, int, Standing], None, None]:
+    """(user id, private chat id, standing in their current company) of every user with an
+    active membership, once each, ordered by user id and streamed: a 100,000-employee
+    deployment binds tens of thousands of people, whose start-up menu check (handlers/menu.py)
+    should hold one row at a time, not all of them."""
+    statement = (
+        select(Membership.telegram_user_id, Membership.chat_id, Membership.role,
+               Membership.admin)
+        .where(col(Membership.active))
+        .order_by(col(Membership.telegram_user_id), *current_first())
+        .execution_options(yield_per=1000)
+    )
+    last_user: int | None = None
+    rows = session.exec(statement)
+    try:  # closed even when the caller stops early (a PostgreSQL server-side cursor)
+        for user_id, chat_id, role, admin in rows:
+            if user_id == last_user:
+                continue  # not their current company
+            last_user = user_id
+            if role == Role.HR:
+                standing = Standing.HR_ADMIN if admin else Standing.HR
+            else:
+                standing = Standing(role)
+            yield user_id, chat_id if chat_id and chat_id > 0 else user_id, standing
+    finally:
+        rows.close()
 
 
 def switch_company(engine: Engine, user_id: int, company_id: int, *, now: datetime) -> Member:
