@@ -75,11 +75,9 @@ async def _close_channels(application: Application) -> None:  # type: ignore[typ
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Command menus: strangers' default one and every bound user's own (handlers/menu.py)."""
-    try:
-        await handlers.menu.set_all_menus(application)
-    except Exception:
-        log.warning("setMyCommands failed")
+    """Command menus: strangers' default one and every bound user's own where it changed
+    (handlers/menu.py), in the background: post_init runs before PTB fetches updates."""
+    handlers.menu.schedule_menu_catch_up(application)
 
 
 def build_application(

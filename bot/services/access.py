@@ -107,18 +107,6 @@ def memberships_of(engine: Engine, user_id: int) -> list[Member]:
         return _members(session, user_id)
 
 
-def bound_private_chats(engine: Engine) -> list[tuple[int, int]]:
-    """(user id, private chat id) of every user with an active membership, once each."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Membership.telegram_user_id, Membership.chat_id).where(col(Membership.active))
-        )
-        chats: dict[int, int] = {}
-        for user_id, chat_id in rows:
-            chats.setdefault(user_id, chat_id if chat_id and chat_id > 0 else user_id)
-        return sorted(chats.items())
-
-
 def bound_standings(session: Session) -> Generator[tuple[int, int, Standing], None, None]:
     """(user id, private chat id, standing in their current company) of every user with an
     active membership, once each, ordered by user id and streamed: a 100,000-employee
