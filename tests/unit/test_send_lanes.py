@@ -108,18 +108,47 @@ def test_bulk_never_starts_while_a_reply_that_could_start_waits(
 
 def test_a_reply_queued_after_50_bulk_deliveries_goes_first() -> None:
     queue: LaneQueue[Waiter] = LaneQueue(30, 1.0)
-    bulk = [Waiter(f"bulk{n}", Lane.BULK, arrived=0.0) for n in range(80)]
-    reply = Waiter("reply", Lane.INTERACTIVE, arrived=0.01)
-    order = simulate(queue, [*bulk, reply])
-    # 30 went at once at 0.0; of the 50 still waiting at 0.01 none goes before the reply.
+    earlier = [Waiter(f"earlier{n}", Lane.INTERACTIVE) for n in range(30)]
+    bulk = [Waiter(f"bulk{n}", Lane.BULK) for n in range(50)]
+    reply = Waiter("reply", Lane.INTERACTIVE, arrived=0.5)
+    order = simulate(queue, [*earlier, *bulk, reply])
+    # 30 earlier replies filled the second; the first slot to free goes to the reply.
     assert [w.name for w in order].index("reply") == 30
     assert reply.granted_at == 1.0
 
 
+def test_bulk_is_paced_evenly() -> None:
+    queue: LaneQueue[Waiter] = LaneQueue(10, 1.0)
+    order = simulate(queue, [Waiter(f"bulk{n}", Lane.BULK) for n in range(30)])
+    assert [w.granted_at for w in order] == pytest.approx([n / 10 for n in range(30)])
+
+
+def test_bulk_leaves_headroom_while_people_are_answered() -> None:
+    def bulk_in_first_second(*replies: Waiter) -> int:
+        queue: LaneQueue[Waiter] = LaneQueue(30, 1.0)
+        bulk = [Waiter(f"bulk{n}", Lane.BULK) for n in range(100)]
+        simulate(queue, [*replies, *bulk])
+        return sum(w.granted_at < 1.0 for w in bulk)  # type: ignore[operator]
+
+    assert bulk_in_first_second() == 30  # nobody typing: every slot
+    assert bulk_in_first_second(Waiter("reply", Lane.INTERACTIVE)) == 24  # 5 of 30 kept free
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(min_value=0.0, max_value=5.0, allow_nan=False))
+def test_a_reply_during_a_bulk_flood_waits_at_most_one_spacing(at: float) -> None:
+    """The regression: a burst of bulk filled the window and freed all its slots together a
+    second later, so a reply arriving in between waited up to a second."""
+    queue: LaneQueue[Waiter] = LaneQueue(30, 1.0)
+    reply = Waiter("reply", Lane.INTERACTIVE, arrived=at)
+    simulate(queue, [*(Waiter(f"bulk{n}", Lane.BULK) for n in range(300)), reply])
+    assert reply.granted_at is not None and reply.granted_at - at <= 1 / 30 + 1e-9
+
+
 def test_a_group_at_its_limit_holds_back_only_its_own_messages() -> None:
     queue: LaneQueue[Waiter] = LaneQueue(30, 1.0, 20, 60.0)
-    to_group = [Waiter(f"group{n}", Lane.BULK, group=-100) for n in range(25)]
-    private = [Waiter(f"private{n}", Lane.BULK, arrived=0.5) for n in range(5)]
+    to_group = [Waiter(f"group{n}", Lane.INTERACTIVE, group=-100) for n in range(25)]
+    private = [Waiter(f"private{n}", Lane.INTERACTIVE, arrived=0.5) for n in range(5)]
     order = simulate(queue, [*to_group, *private])
     times = {w.name: w.granted_at for w in order}
     assert [times[f"group{n}"] for n in range(20)] == [0.0] * 20
@@ -129,7 +158,7 @@ def test_a_group_at_its_limit_holds_back_only_its_own_messages() -> None:
 
 def test_a_withdrawn_waiter_takes_no_slot() -> None:
     queue: LaneQueue[Waiter] = LaneQueue(2, 1.0)
-    a, b, c, d = (Waiter(name, Lane.BULK) for name in "abcd")
+    a, b, c, d = (Waiter(name, Lane.INTERACTIVE) for name in "abcd")
     for waiter in (a, b, c, d):
         queue.add(waiter)
     granted, wake = queue.grant(0.0)
@@ -201,24 +230,26 @@ async def test_the_limiter_holds_requests_beyond_the_rate() -> None:
 async def test_a_reply_queued_after_50_bulk_requests_is_released_before_them() -> None:
     limiter = SendLanes(overall_max_rate=5, overall_period=NEVER)
     recorder = Recorder()
+    earlier = [asyncio.create_task(request(limiter, recorder, f"earlier{n}", chat_id=n))
+               for n in range(5)]
     bulk = [
         asyncio.create_task(request(limiter, recorder, f"bulk{n}", chat_id=100 + n,
                                     lane=Lane.BULK))
-        for n in range(55)
+        for n in range(50)
     ]
     await settle()
     reply = asyncio.create_task(request(limiter, recorder, "reply", chat_id=7))
     await settle()
-    assert recorder.sent == [f"bulk{n}" for n in range(5)]
+    assert recorder.sent == [f"earlier{n}" for n in range(5)]
     free_one_slot(limiter)
     await settle()
-    assert recorder.sent[5] == "reply" and reply.done()
+    assert recorder.sent[5:] == ["reply"] and reply.done()
     free_one_slot(limiter)
     await settle()
-    assert recorder.sent[6] == "bulk5"  # then the bulk lane resumes, in order
+    assert recorder.sent[6:] == ["bulk0"]  # then the bulk lane resumes, in order
     for task in bulk:
         task.cancel()
-    await asyncio.gather(*bulk, return_exceptions=True)
+    await asyncio.gather(*earlier, *bulk, return_exceptions=True)
 
 
 async def test_a_group_chat_is_limited_per_group() -> None:
@@ -228,7 +259,7 @@ async def test_a_group_chat_is_limited_per_group() -> None:
     names = ["g1", "g2", "g3", "private", "other group"]
     chats = [-100, -100, -100, 5, -200]
     tasks = [
-        asyncio.create_task(request(limiter, recorder, name, chat_id=chat, lane=Lane.BULK))
+        asyncio.create_task(request(limiter, recorder, name, chat_id=chat))
         for name, chat in zip(names, chats, strict=True)
     ]
     await settle()
