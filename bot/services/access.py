@@ -6,9 +6,9 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, Select, bindparam
 from sqlmodel import Session, col, select
 
 from bot.services.errors import AccessDenied, NotHrAdmin, NotInCompany
@@ -54,21 +54,71 @@ class Member:
         return tuple(int(d) for d in self.scope.get("departments", ()))
 
 
-def _members(
-    session: Session, user_id: int, company_id: int | None = None, *, limit: int | None = None
-) -> list[Member]:
-    """The user's active memberships with their companies in one query, the current first."""
+def _members_statement(by_company: bool, limited: bool) -> Select[Any]:
+    """The memberships query as a Core statement with bound parameters, built once per shape:
+    every update runs it, and building (and cache-keying) an ORM select each time cost more
+    than the query itself."""
     statement = (
-        select(Membership, Company)
+        select(
+            Membership.telegram_user_id,
+            Company.id,
+            Company.name,
+            Company.city,
+            Company.timezone,
+            Membership.role,
+            Membership.scope,
+            Membership.admin,
+            Membership.employee_id,
+        )
         .join(Company, col(Company.id) == col(Membership.company_id))
-        .where(Membership.telegram_user_id == user_id, col(Membership.active))
+        .where(
+            col(Membership.telegram_user_id) == bindparam("user_id"), col(Membership.active)
+        )
         .order_by(*current_first())
     )
+    if by_company:
+        statement = statement.where(col(Membership.company_id) == bindparam("company_id"))
+    if limited:
+        statement = statement.limit(1)
+    return statement
+
+
+#: (filtered by company, first only) -> the statement; four shapes, built at import.
+_MEMBERS = {
+    (by_company, limited): _members_statement(by_company, limited)
+    for by_company in (False, True)
+    for limited in (False, True)
+}
+
+
+def _members_on(
+    connection: Connection, user_id: int, company_id: int | None = None, *,
+    first_only: bool = False,
+) -> list[Member]:
+    """The user's active memberships with their companies in one query, the current first
+    (only that one with `first_only`)."""
+    statement = _MEMBERS[(company_id is not None, first_only)]
+    params: dict[str, Any] = {"user_id": user_id}
     if company_id is not None:
-        statement = statement.where(Membership.company_id == company_id)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return [_as_member(m, c) for m, c in session.exec(statement)]
+        params["company_id"] = company_id
+    return [_row_member(*row) for row in connection.execute(statement, params)]
+
+
+def _row_member(
+    user_id: int, company_id: int, company_name: str, city: str, timezone: str, role: str,
+    scope: dict | None, admin: bool | None, employee_id: int | None,
+) -> Member:
+    return Member(
+        user_id=user_id,
+        company_id=company_id,
+        company_name=company_name,
+        city=city,
+        timezone=timezone,
+        role=Role(role),
+        scope=scope,
+        admin=bool(admin) and role == Role.HR,
+        employee_id=employee_id,
+    )
 
 
 def member_in_session(
@@ -76,7 +126,8 @@ def member_in_session(
 ) -> Member | None:
     """The user's membership in `company_id`, or in their current company when None; one
     query (every update asks)."""
-    found = _members(session, user_id, company_id, limit=1)
+    session.flush()  # what an ORM query's autoflush would have sent first
+    found = _members_on(session.connection(), user_id, company_id, first_only=True)
     return found[0] if found else None
 
 
@@ -97,14 +148,17 @@ def _as_member(membership: Membership, company: Company) -> Member:
 
 
 def member_of(engine: Engine, user_id: int, company_id: int | None = None) -> Member | None:
-    with Session(engine) as session:
-        return member_in_session(session, user_id, company_id)
+    with engine.connect() as connection:
+        found = _members_on(connection, user_id, company_id, first_only=True)
+    return found[0] if found else None
 
 
 def memberships_of(engine: Engine, user_id: int) -> list[Member]:
-    """Every company the user is an active member of, the current one first."""
-    with Session(engine) as session:
-        return _members(session, user_id)
+    """Every company the user is an active member of, the current one first (read on every
+    update, by handlers/common.name_the_company: a Core query on a pooled connection, no ORM
+    session)."""
+    with engine.connect() as connection:
+        return _members_on(connection, user_id)
 
 
 def bound_standings(session: Session) -> Generator[tuple[int, int, Standing], None, None]:
