@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import EmployeesPage, TodoAbort, TodoMark, TodoPage, TodoToday, matching
-from bot.context import HRContext
+from bot.context import AppServices, HRContext
 from bot.parsing import InputError, echo, parse_day
 from bot.render import macro, render
 from bot.services import access, reminders, staff, todo
@@ -39,6 +39,7 @@ from handlers.dialog import Dialog, begin, checkpoint
 from handlers.drafts import TodoMarkDraft
 from handlers.refusals import refusal
 from models.company import Role
+from policies.library import PolicyLibrary
 
 
 class DoneState(StrEnum):
@@ -49,15 +50,24 @@ class DoneState(StrEnum):
 CONVERSATION = "todo_mark"
 
 
+def _todo_and_failed(
+    services: AppServices, member: Member, page: int, today: date, library: PolicyLibrary
+) -> tuple[todo.TodoPage, list[reminders.FailedReminder]]:
+    """The page and the undelivered reminders, read in one trip to a worker thread."""
+    engine = services.engine
+    return (todo.todo_page(engine, member, page, today=today, library=library),
+            reminders.failed_for_todo(engine, member))
+
+
 async def _send_todo(update: Update, context: HRContext, member: Member, page: int) -> None:
     services = context.services
-    view = await context.db(
-        todo.todo_page,
-        services.engine,
+    view, failed = await context.db(
+        _todo_and_failed,
+        services,
         member,
         page,
-        today=member_today(context, member),
-        library=services.policies.library,
+        member_today(context, member),
+        services.policies.library,
     )
     rows: list[list[tuple[str, str]]] = []
     for item in view.items:
@@ -78,7 +88,7 @@ async def _send_todo(update: Update, context: HRContext, member: Member, page: i
         pages=view.pages,
         offset=view.offset,
         company_name=member.company_name,
-        failed=await context.db(reminders.failed_for_todo, services.engine, member),
+        failed=failed,
     )
     await reply(update, text, rows)
 

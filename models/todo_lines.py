@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, tuple_
+from sqlalchemy import and_, bindparam, func, tuple_
 from sqlmodel import Session, col, select
 
 from models.employee import Employee
@@ -37,56 +37,111 @@ class MonthLine(NamedTuple):
     first_day: date
 
 
-def _task_rows(company_id: int):  # type: ignore[no-untyped-def]
+# Every /todo runs these: each statement is built once with bound parameters and run on the
+# session's connection, since building an ORM select (and its cache key) for every call cost
+# more than the query.
+
+_COMPANY = bindparam("company_id")
+_LIMIT = bindparam("limit")
+
+
+def _task_rows():  # type: ignore[no-untyped-def]
     return (
         select(Task.id, Task.kind, Task.title, Task.due_date, Employee.name)
         .outerjoin(
             Employee,
             and_(
                 col(Employee.id) == col(Task.employee_id),
-                col(Employee.company_id) == company_id,
+                col(Employee.company_id) == _COMPANY,
             ),
         )
-        .where(Task.company_id == company_id, Task.status == TaskStatus.OPEN)
+        .where(col(Task.company_id) == _COMPANY, col(Task.status) == TaskStatus.OPEN)
     )
+
+
+_OPEN_TASK_COUNT = select(func.count()).where(
+    col(Task.company_id) == _COMPANY, col(Task.status) == TaskStatus.OPEN
+)
+_FIRST_OPEN_TASKS = _task_rows().order_by(col(Task.due_date), col(Task.id)).limit(_LIMIT)
 
 
 def open_task_count(session: Session, company_id: int) -> int:
-    statement = select(func.count()).where(
-        Task.company_id == company_id, Task.status == TaskStatus.OPEN
-    )
-    return session.exec(statement).one()
+    return session.connection().execute(_OPEN_TASK_COUNT, {"company_id": company_id}).scalar_one()
 
 
 def first_open_tasks(session: Session, company_id: int, limit: int) -> list[TaskLine]:
     """The `limit` open tasks due first (ties by id), with their employee's name; the join
     is scoped to the company too."""
-    statement = _task_rows(company_id).order_by(col(Task.due_date), col(Task.id)).limit(limit)
-    return [TaskLine(*row) for row in session.exec(statement)]
+    rows = session.connection().execute(
+        _FIRST_OPEN_TASKS, {"company_id": company_id, "limit": limit}
+    )
+    return [TaskLine(*row) for row in rows]
 
 
-def _unpaid_of(company_id: int, started_before: date | None = None):  # type: ignore[no-untyped-def]
-    """Unpaid months joined to their employee of the same company (who started before
-    ``started_before``, when given: later starters are read row by row)."""
+def _unpaid_of(started_before: bool):  # type: ignore[no-untyped-def]
+    """Unpaid months joined to their employee of the same company (who started before the
+    bound ``started_before``, when asked: later starters are read row by row)."""
     return and_(
-        LedgerMonth.company_id == company_id,
+        col(LedgerMonth.company_id) == _COMPANY,
         col(LedgerMonth.state).in_(UNPAID),
         col(Employee.id) == col(LedgerMonth.employee_id),
-        col(Employee.company_id) == company_id,
-        *([col(Employee.first_day) < started_before] if started_before else []),
+        col(Employee.company_id) == _COMPANY,
+        *([col(Employee.first_day) < bindparam("started_before")] if started_before else []),
     )
+
+
+def _month_groups(started_before: bool):  # type: ignore[no-untyped-def]
+    return (
+        select(Employee.insured_city, LedgerMonth.month, func.count())
+        .where(_unpaid_of(started_before))
+        .group_by(col(Employee.insured_city), col(LedgerMonth.month))
+    )
+
+
+#: Keyed by whether ``started_before`` is given.
+_MONTH_GROUPS = {True: _month_groups(True), False: _month_groups(False)}
+
+
+def _params(company_id: int, started_before: date | None) -> dict[str, object]:
+    params: dict[str, object] = {"company_id": company_id}
+    if started_before:
+        params["started_before"] = started_before
+    return params
 
 
 def unpaid_month_groups(
     session: Session, company_id: int, started_before: date | None = None
 ) -> list[tuple[str, date, int]]:
     """(insured city, month, how many unpaid) — one GROUP BY over the company's months."""
-    statement = (
-        select(Employee.insured_city, LedgerMonth.month, func.count())
-        .where(_unpaid_of(company_id, started_before))
-        .group_by(col(Employee.insured_city), col(LedgerMonth.month))
+    rows = session.connection().execute(
+        _MONTH_GROUPS[bool(started_before)], _params(company_id, started_before)
     )
-    return [(city, month, count) for city, month, count in session.exec(statement)]
+    return [(city, month, count) for city, month, count in rows]
+
+
+def _first_unpaid(started_before: bool):  # type: ignore[no-untyped-def]
+    return (
+        select(
+            LedgerMonth.id,
+            LedgerMonth.month,
+            LedgerMonth.state,
+            Employee.name,
+            Employee.insured_city,
+            Employee.first_day,
+        )
+        .where(
+            _unpaid_of(started_before),
+            tuple_(col(Employee.insured_city), col(LedgerMonth.month)).in_(
+                bindparam("groups", expanding=True)
+            ),
+        )
+        .order_by(col(LedgerMonth.id))
+        .limit(_LIMIT)
+    )
+
+
+#: Keyed by whether ``started_before`` is given.
+_FIRST_UNPAID = {True: _first_unpaid(True), False: _first_unpaid(False)}
 
 
 def first_unpaid_months(
@@ -99,27 +154,34 @@ def first_unpaid_months(
     """The `limit` unpaid months of the given (city, month) groups with the lowest ids."""
     if not groups:
         return []
-    statement = (
-        select(
-            LedgerMonth.id,
-            LedgerMonth.month,
-            LedgerMonth.state,
-            Employee.name,
-            Employee.insured_city,
-            Employee.first_day,
-        )
-        .where(
-            _unpaid_of(company_id, started_before),
-            tuple_(col(Employee.insured_city), col(LedgerMonth.month)).in_(groups),
-        )
-        .order_by(col(LedgerMonth.id))
-        .limit(limit)
-    )
-    return [MonthLine(*row) for row in session.exec(statement)]
+    params = {**_params(company_id, started_before), "groups": groups, "limit": limit}
+    rows = session.connection().execute(_FIRST_UNPAID[bool(started_before)], params)
+    return [MonthLine(*row) for row in rows]
 
 
 #: At most this many recent hires' unpaid months are read for one /todo page.
 RECENT_ROWS_MAX = 5000
+
+
+_RECENT_HIRES_UNPAID = (
+    select(
+        LedgerMonth.id,
+        LedgerMonth.month,
+        LedgerMonth.state,
+        Employee.name,
+        Employee.insured_city,
+        Employee.first_day,
+    )
+    .where(
+        col(LedgerMonth.company_id) == _COMPANY,
+        col(LedgerMonth.state).in_(UNPAID),
+        col(Employee.id) == col(LedgerMonth.employee_id),
+        col(Employee.company_id) == _COMPANY,
+        col(Employee.first_day) >= bindparam("started_since"),
+    )
+    .order_by(col(LedgerMonth.id))
+    .limit(RECENT_ROWS_MAX)
+)
 
 
 def recent_hires_unpaid_months(
@@ -128,23 +190,7 @@ def recent_hires_unpaid_months(
     """The unpaid months of employees who started on or after ``started_since`` (at most
     ``RECENT_ROWS_MAX``): their months may follow the first-month rule (a due date of their
     own), and they are few."""
-    statement = (
-        select(
-            LedgerMonth.id,
-            LedgerMonth.month,
-            LedgerMonth.state,
-            Employee.name,
-            Employee.insured_city,
-            Employee.first_day,
-        )
-        .where(
-            LedgerMonth.company_id == company_id,
-            col(LedgerMonth.state).in_(UNPAID),
-            col(Employee.id) == col(LedgerMonth.employee_id),
-            col(Employee.company_id) == company_id,
-            col(Employee.first_day) >= started_since,
-        )
-        .order_by(col(LedgerMonth.id))
-        .limit(RECENT_ROWS_MAX)
+    rows = session.connection().execute(
+        _RECENT_HIRES_UNPAID, {"company_id": company_id, "started_since": started_since}
     )
-    return [MonthLine(*row) for row in session.exec(statement)]
+    return [MonthLine(*row) for row in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
@@ -147,6 +147,8 @@ def todo_page(
         for line in tasks
     ]
     dues = {(city, month): due for city, month, _, due in groups}
+    #: The shown months whose due date may assume no holiday shift (checked for the page only).
+    holiday_checks: dict[tuple[str, int], tuple[str, date]] = {}
     for line in months:
         owed = _month_due(library, line, dues.get((line.insured_city, line.month)))
         items.append(
@@ -160,14 +162,18 @@ def todo_page(
                 state=LedgerState(line.state),
                 with_registration=owed.with_registration,
                 unconfirmed=owed.unconfirmed,
-                # a registration deadline counts natural days; a month's own deadline may not
-                holiday_notice_missing=deadline_holiday_gap(
-                    library, line.insured_city, line.month
-                ) if owed.due == owed.month_deadline else None,
             )
         )
+        # a registration deadline counts natural days; a month's own deadline may not
+        if owed.due == owed.month_deadline:
+            holiday_checks[("month", line.ledger_id)] = (line.insured_city, line.month)
     items.sort(key=lambda item: (item.due, item.kind, item.item_id))
-    return TodoPage(items[offset:wanted], total, page, pages, offset)
+    shown = [
+        replace(item, holiday_notice_missing=deadline_holiday_gap(library, *check))
+        if (check := holiday_checks.get((item.kind, item.item_id))) else item
+        for item in items[offset:wanted]
+    ]
+    return TodoPage(shown, total, page, pages, offset)
 
 
 def _month_due(
