@@ -235,9 +235,11 @@ def on_answer(field: HireField, state: HireState, next_state: HireState) -> Call
             value, warning = read_answer(
                 field, message_text(update), today=member_today(context, member), library=library
             )
-            former = await context.db(
-                hiring.apply_answer, context.services.engine, member, draft, field, value
-            )
+            arguments = (context.services.engine, member, draft, field, value)
+            if field in hiring.ANSWERS_READING_RECORDS:
+                former = await context.db(hiring.apply_answer, *arguments)
+            else:  # only the draft changes: no trip to a worker thread
+                former = hiring.apply_answer(*arguments)
         except (InputError, DomainError) as error:
             await reply(update, refusal(error))
             return state

@@ -196,6 +196,11 @@ class HireField(StrEnum):
 HireAnswer = str | date | Decimal
 
 
+#: The answers `apply_answer` checks against the company's records (the others only go into
+#: the draft, so a caller on an event loop need not hand them to a worker thread).
+ANSWERS_READING_RECORDS = frozenset({HireField.ID_NUMBER, HireField.DEPARTMENT})
+
+
 def apply_answer(
     engine: Engine, member: Member, draft: HireDraft, field: HireField, value: HireAnswer
 ) -> FormerEmployee | None:
