@@ -20,9 +20,11 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy import Engine, Executable, bindparam, delete, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 from telegram.ext import BasePersistence, PersistenceInput
@@ -55,6 +57,38 @@ def _upsert_for(dialect: str) -> Any:
     if dialect == "sqlite":
         return sqlite.insert
     return None
+
+
+@dataclass(frozen=True)
+class _RowStatements:
+    """The writes of a `ptb_state` row with bound parameters (kind, key, data), built once per
+    dialect: every update that moves a dialog commits one, and building an insert (and its
+    cache key) per row cost more than running it."""
+
+    delete: Executable
+    update: Executable
+    insert: Executable
+    #: INSERT … ON CONFLICT DO UPDATE, where the database has it.
+    upsert: Executable | None
+
+
+@cache
+def _statements_for(dialect: str) -> _RowStatements:
+    table = PtbState.__table__  # type: ignore[attr-defined]
+    kind, key, data = bindparam("row_kind"), bindparam("row_key"), bindparam("row_data")
+    this_row = (table.c.kind == kind, table.c.key == key)
+    upsert = _upsert_for(dialect)
+    if upsert is not None:
+        adding = upsert(table).values(kind=kind, key=key, data=data)
+        upsert = adding.on_conflict_do_update(
+            index_elements=["kind", "key"], set_={"data": adding.excluded.data}
+        )
+    return _RowStatements(
+        delete=delete(table).where(*this_row),
+        update=update(table).where(*this_row).values(data=data),
+        insert=insert(table).values(kind=kind, key=key, data=data),
+        upsert=upsert,
+    )
 
 
 def _conversation_kind(name: str) -> str:
@@ -166,28 +200,18 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             raise
 
     def _commit_now(self, changed: _Writes) -> None:
-        table = PtbState.__table__  # type: ignore[attr-defined]
+        statements = _statements_for(self._engine.dialect.name)
         with self._engine.begin() as connection:
-            upsert = _upsert_for(connection.dialect.name)
             for (kind, key), data in changed.items():
+                row = {"row_kind": kind, "row_key": key}
                 if data is _DELETED:
-                    connection.execute(
-                        delete(table).where(table.c.kind == kind, table.c.key == key)
-                    )
-                elif upsert is not None:
-                    connection.execute(
-                        upsert(table)
-                        .values(kind=kind, key=key, data=data)
-                        .on_conflict_do_update(index_elements=["kind", "key"], set_={"data": data})
-                    )
-                else:
-                    found = connection.execute(
-                        update(table)
-                        .where(table.c.kind == kind, table.c.key == key)
-                        .values(data=data)
-                    )
-                    if found.rowcount == 0:
-                        connection.execute(insert(table).values(kind=kind, key=key, data=data))
+                    connection.execute(statements.delete, row)
+                elif statements.upsert is not None:
+                    connection.execute(statements.upsert, {**row, "row_data": data})
+                elif connection.execute(
+                    statements.update, {**row, "row_data": data}
+                ).rowcount == 0:
+                    connection.execute(statements.insert, {**row, "row_data": data})
 
     async def _put_data(self, kind: str, key: str, data: dict[Any, Any]) -> None:
         # An empty dict reads back the same as no row, so it is not worth a row.
