@@ -54,6 +54,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # The templates ship with the code and change only with a deploy (a restart): no
+        # stat() of the template file on every render to see whether it changed on disk.
+        auto_reload=False,
     )
     env.filters["day"] = format_day
     env.filters["money"] = format_money
