@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -112,3 +112,15 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def reading(engine: Engine) -> Connection:
+    """A pooled connection for reads that need no snapshot shared between statements; on
+    PostgreSQL in autocommit. Under READ COMMITTED (PostgreSQL's default) every statement of a
+    transaction sees a fresh snapshot anyway, so only the BEGIN and ROLLBACK round trips go
+    away. SQLite keeps its read transaction: it has no round trips, and switching its
+    isolation level costs more than the transaction."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection

@@ -23,7 +23,7 @@ from models.company import (
     make_current,
 )
 from models.complaint import Complaint
-from models.db import unit_of_work
+from models.db import reading, unit_of_work
 from models.employee import Employee
 from models.ledger import LedgerMonth
 from models.reminder import Reminder
@@ -148,7 +148,7 @@ def _as_member(membership: Membership, company: Company) -> Member:
 
 
 def member_of(engine: Engine, user_id: int, company_id: int | None = None) -> Member | None:
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         found = _members_on(connection, user_id, company_id, first_only=True)
     return found[0] if found else None
 
@@ -157,7 +157,7 @@ def memberships_of(engine: Engine, user_id: int) -> list[Member]:
     """Every company the user is an active member of, the current one first (read on every
     update, by handlers/common.name_the_company: a Core query on a pooled connection, no ORM
     session)."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _members_on(connection, user_id)
 
 

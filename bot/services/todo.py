@@ -24,7 +24,7 @@ from bot.services.ledger import (
     outside_employment,
 )
 from models import audit
-from models.db import unit_of_work
+from models.db import reading, unit_of_work
 from models.employee import Employee
 from models.ledger import LedgerState, ledger_row
 from models.task import TaskStatus, task_by_id
@@ -103,7 +103,7 @@ def todo_page(
     10,000-employee company reads a few dozen rows, not 20,000.
     """
     recent_since = today - timedelta(days=RECENT_HIRE_DAYS)
-    with Session(engine) as session:
+    with reading(engine) as connection, Session(bind=connection) as session:
         tasks_total = open_task_count(session, member.company_id)
         groups = [
             (city, month, count, declaration_deadline(library, city, month))
