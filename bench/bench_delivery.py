@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_delivery.py [--chats 1000] [--url postgresql+psycopg://…]
 
 1,000 companies, each with one HR and one due urgent registration reminder. The reminder
-scheduler hrbot builds (Telegram channel, PTB's AIORateLimiter at 30 msg/s) sends them to a
+scheduler hrbot builds (Telegram channel, the send lanes' bulk lane at 30 msg/s) sends them to a
 local Bot API server; ticks run back to back as the job queue would, until nothing is due. The
 floor is chats / 30 s: no bot may send faster. Prints the ratio (goal ≤ 1.1×).
 """
