@@ -591,6 +591,9 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    #: socketserver's listen backlog is 5: a burst of 30 sends (the rate limiter's window)
+    #: opening connections at once overflowed it and httpx saw ReadError / resets.
+    request_queue_size = 128
 
     def __init__(self, api: LocalBotApi) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
