@@ -201,17 +201,25 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
 
     def _commit_now(self, changed: _Writes) -> None:
         statements = _statements_for(self._engine.dialect.name)
+        deleted = [
+            {"row_kind": kind, "row_key": key}
+            for (kind, key), data in changed.items() if data is _DELETED
+        ]
+        kept = [
+            {"row_kind": kind, "row_key": key, "row_data": data}
+            for (kind, key), data in changed.items() if data is not _DELETED
+        ]
         with self._engine.begin() as connection:
-            for (kind, key), data in changed.items():
-                row = {"row_kind": kind, "row_key": key}
-                if data is _DELETED:
-                    connection.execute(statements.delete, row)
-                elif statements.upsert is not None:
-                    connection.execute(statements.upsert, {**row, "row_data": data})
-                elif connection.execute(
-                    statements.update, {**row, "row_data": data}
-                ).rowcount == 0:
-                    connection.execute(statements.insert, {**row, "row_data": data})
+            # Each kind of write goes as one executemany: on PostgreSQL psycopg pipelines the
+            # rows (a step's conversation state and user data) in one round trip.
+            if deleted:
+                connection.execute(statements.delete, deleted)
+            if kept and statements.upsert is not None:
+                connection.execute(statements.upsert, kept)
+            else:
+                for row in kept:
+                    if connection.execute(statements.update, row).rowcount == 0:
+                        connection.execute(statements.insert, row)
 
     async def _put_data(self, kind: str, key: str, data: dict[Any, Any]) -> None:
         # An empty dict reads back the same as no row, so it is not worth a row.
