@@ -24,7 +24,7 @@ from bot.services.reminder_planning import (
 from bot.services.todo import complete_task
 from bot.settings import ReminderConfig as ReminderDefaults
 from models import audit
-from models.db import unit_of_work
+from models.db import reading, unit_of_work
 from models.employee import Department, Employee
 from models.ledger import LedgerMonth, LedgerState
 from models.reminder import (
@@ -236,8 +236,9 @@ class FailedReminder:
 
 
 def failed_for_todo(engine: Engine, member: Member) -> list[FailedReminder]:
-    """Reminders given up after max attempts whose obligation is still open: /todo shows them."""
-    with Session(engine) as session:
+    """Reminders given up after max attempts whose obligation is still open: /todo shows them.
+    Read on an autocommit connection on PostgreSQL (models.db.reading): /todo asks each time."""
+    with reading(engine) as connection, Session(bind=connection) as session:
         shown = []
         for row in failed_reminders(session, member.company_id):
             kind = ReminderKind(row.kind)
