@@ -58,6 +58,13 @@ JSONDict = dict[str, Any]
 #: typing, bulk uses every slot.
 INTERACTIVE_HEADROOM = 1 / 6
 
+#: However busy people keep the bot, bulk is never starved: when it has waited this many
+#: periods without a start, its oldest BULK_FLOOR share of a period's slots (3 of 30) goes ahead
+#: of the replies. With replies at the full rate reminders still leave at 1.5 a second: late,
+#: never silent.
+STARVED_PERIODS = 2
+BULK_FLOOR = 1 / 10
+
 #: Beyond this many group windows, the idle ones are forgotten (they hold no recent send).
 _GROUP_WINDOWS_KEPT = 512
 
@@ -144,6 +151,12 @@ class LaneQueue(Generic[W]):
         self._bulk_spacing = overall_period / overall_max_rate
         self._bulk_next = float("-inf")
         self._bulk_limit = max(1, overall_max_rate - int(overall_max_rate * INTERACTIVE_HEADROOM))
+        #: How many bulk waiters go ahead of replies once bulk is starved, and since when bulk
+        #: has waited without a start (None: it started, or nothing waits).
+        self.bulk_floor = max(1, int(overall_max_rate * BULK_FLOOR))
+        self._starved_after = STARVED_PERIODS * overall_period
+        self._bulk_starved_since: float | None = None
+        self._owed = 0
         self._last_interactive = float("-inf")
         self._group_max_rate = group_max_rate
         self._group_period = group_period
@@ -166,6 +179,7 @@ class LaneQueue(Generic[W]):
     def grant(self, now: float) -> tuple[list[W], float | None]:
         """The waiters that start now (their slots taken), and when to ask again (None when
         nobody waits)."""
+        owed = self._owed_to_bulk(now)
         granted: list[W] = []
         wake: float | None = None
         for lane in Lane:  # INTERACTIVE first
@@ -206,9 +220,52 @@ class LaneQueue(Generic[W]):
             queue.extendleft(reversed(passed_over))
             if full:
                 break
+        self._note_starvation(now, granted)
+        granted[:0] = owed
         if len(self._groups) > _GROUP_WINDOWS_KEPT:
             self._forget_idle_groups(now)
         return granted, wake
+
+    def _owed_to_bulk(self, now: float) -> list[W]:
+        """The oldest bulk waiters (up to the floor) that start ahead of replies because bulk
+        has waited STARVED_PERIODS without a start: replies at the full rate would starve it."""
+        granted: list[W] = []
+        since = self._bulk_starved_since
+        if not self._owed and (since is None or now - since < self._starved_after):
+            return granted
+        self._owed = self._owed or self.bulk_floor
+        queue = self._lanes[Lane.BULK]
+        while queue and self._owed:
+            if self.overall.free_at(now) > now:
+                break
+            waiter = queue[0]
+            if waiter.withdrawn:
+                queue.popleft()
+                continue
+            if waiter.group is not None and self._group_max_rate:
+                window = self._group_window(waiter.group)
+                if window.free_at(now) > now:
+                    break  # the lane loop passes it over and serves the others
+                window.take(now)
+            self.overall.take(now)
+            granted.append(queue.popleft())
+            self._owed -= 1
+            if not self._owed:
+                self._bulk_starved_since = now  # the clock starts again
+        if not queue:
+            self._owed = 0
+        return granted
+
+    def _note_starvation(self, now: float, granted: list[W]) -> None:
+        """Bulk is starved from the first grant that left it waiting without a start, until
+        it starts in its own turn or has nothing left to send."""
+        if any(w.lane is Lane.BULK for w in granted) or not any(
+            not w.withdrawn for w in self._lanes[Lane.BULK]
+        ):
+            self._bulk_starved_since = None
+            self._owed = 0
+        elif self._bulk_starved_since is None:
+            self._bulk_starved_since = now
 
     def _bulk_free_at(self, now: float, free_at: float) -> float:
         """When bulk may take a slot: within the headroom limit while replies are recent,

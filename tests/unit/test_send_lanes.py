@@ -93,17 +93,35 @@ def test_the_rate_and_group_limits_are_kept_and_everyone_is_served(
 
 @settings(max_examples=150, deadline=None)
 @given(waiters)
-def test_bulk_never_starts_while_a_reply_that_could_start_waits(
+def test_bulk_starts_while_a_reply_waits_only_within_its_floor(
     drawn: list[tuple[Lane, int | None, float]],
 ) -> None:
     queue: LaneQueue[Waiter] = LaneQueue(10, 1.0, 3, 4.0)
     arrivals = [Waiter(str(n), lane, None, at) for n, (lane, _group, at) in enumerate(drawn)]
     order = simulate(queue, arrivals)
+    bulk_starts = [w.granted_at for w in order if w.lane is Lane.BULK]
     for bulk in (w for w in order if w.lane is Lane.BULK):
-        assert not any(
-            w.lane is Lane.INTERACTIVE and w.arrived <= bulk.granted_at < w.granted_at  # type: ignore[operator]
+        at = bulk.granted_at
+        assert at is not None
+        a_reply_waited = any(
+            w.lane is Lane.INTERACTIVE and w.arrived <= at < w.granted_at  # type: ignore[operator]
             for w in order
         )
+        if a_reply_waited:  # only starved bulk's floor goes ahead of a reply
+            recent = [t for t in bulk_starts if t is not None and at - 2.0 < t <= at]
+            assert len(recent) <= queue.bulk_floor
+
+
+def test_replies_at_the_full_rate_do_not_starve_bulk() -> None:
+    """100 replies a second for 10 s against a 30/s limit: reminders still go, 3 every 2 s."""
+    queue: LaneQueue[Waiter] = LaneQueue(30, 1.0)
+    replies = [Waiter(f"r{n}", Lane.INTERACTIVE, None, n / 100) for n in range(1000)]
+    bulk = [Waiter(f"b{n}", Lane.BULK, None, 0.0) for n in range(100)]
+    order = simulate(queue, bulk + replies)
+    first_ten_seconds = [w for w in order if w.lane is Lane.BULK and w.granted_at < 10.0]  # type: ignore[operator]
+    assert queue.bulk_floor == 3
+    assert len(first_ten_seconds) >= 3 * 4
+    assert most_in_any_window([w.granted_at for w in order], 1.0) <= 30  # type: ignore[misc]
 
 
 def test_a_reply_queued_after_50_bulk_deliveries_goes_first() -> None:
