@@ -14,8 +14,9 @@ a burst fill the window and its 30 slots all free together a second later, again
 so a reply arriving in between waited up to a second (measured: p95 616 ms in the rate
 limiter alone during the start-up catch-up). Evenly spaced, a slot frees every 33 ms. And
 while replies are being sent, bulk leaves a sixth (5) of the 30 slots to them, so a reply
-seldom waits even for that; with nobody typing, bulk gets all 30. The price: replies alone
-at the full rate starve bulk until they slow down.
+seldom waits even for that; with nobody typing, bulk gets all 30. Replies alone at the full
+rate cannot starve bulk: once it has waited two periods without a start, its three oldest go
+ahead of the replies (STARVED_PERIODS, BULK_FLOOR).
 
 Requests without a chat_id (getMe, setMyCommands, answerCallbackQuery …) pass straight
 through, as in AIORateLimiter. A RetryAfter from Telegram propagates to the caller (like
