@@ -159,11 +159,19 @@ def first_unpaid_months(
     return [MonthLine(*row) for row in rows]
 
 
-#: At most this many recent hires' unpaid months are read for one /todo page.
-RECENT_ROWS_MAX = 5000
-
-
-_RECENT_HIRES_UNPAID = (
+_RECENT_STARTERS = and_(
+    col(LedgerMonth.company_id) == _COMPANY,
+    col(LedgerMonth.state).in_(UNPAID),
+    col(Employee.id) == col(LedgerMonth.employee_id),
+    col(Employee.company_id) == _COMPANY,
+    col(Employee.first_day) >= bindparam("started_since"),
+)
+_RECENT_BUCKETS = (
+    select(Employee.insured_city, LedgerMonth.month, Employee.first_day, func.count())
+    .where(_RECENT_STARTERS)
+    .group_by(col(Employee.insured_city), col(LedgerMonth.month), col(Employee.first_day))
+)
+_FIRST_RECENT_UNPAID = (
     select(
         LedgerMonth.id,
         LedgerMonth.month,
@@ -173,24 +181,40 @@ _RECENT_HIRES_UNPAID = (
         Employee.first_day,
     )
     .where(
-        col(LedgerMonth.company_id) == _COMPANY,
-        col(LedgerMonth.state).in_(UNPAID),
-        col(Employee.id) == col(LedgerMonth.employee_id),
-        col(Employee.company_id) == _COMPANY,
-        col(Employee.first_day) >= bindparam("started_since"),
+        _RECENT_STARTERS,
+        tuple_(
+            col(Employee.insured_city), col(LedgerMonth.month), col(Employee.first_day)
+        ).in_(bindparam("buckets", expanding=True)),
     )
     .order_by(col(LedgerMonth.id))
-    .limit(RECENT_ROWS_MAX)
+    .limit(_LIMIT)
 )
 
 
-def recent_hires_unpaid_months(
+def recent_hires_unpaid_buckets(
     session: Session, company_id: int, started_since: date
-) -> list[MonthLine]:
-    """The unpaid months of employees who started on or after ``started_since`` (at most
-    ``RECENT_ROWS_MAX``): their months may follow the first-month rule (a due date of their
-    own), and they are few."""
+) -> list[tuple[str, date, date, int]]:
+    """(insured city, month, first day, how many unpaid) for employees who started on or after
+    ``started_since``: a month's due date depends on those three only (first-month rule), so
+    recent hires are counted like the others and only the page's rows are read."""
     rows = session.connection().execute(
-        _RECENT_HIRES_UNPAID, {"company_id": company_id, "started_since": started_since}
+        _RECENT_BUCKETS, {"company_id": company_id, "started_since": started_since}
     )
+    return [(city, month, first, count) for city, month, first, count in rows]
+
+
+def first_recent_unpaid_months(
+    session: Session,
+    company_id: int,
+    buckets: list[tuple[str, date, date]],
+    limit: int,
+    started_since: date,
+) -> list[MonthLine]:
+    """The `limit` unpaid months of the given (city, month, first day) buckets of recent
+    hires with the lowest ids."""
+    if not buckets:
+        return []
+    params = {"company_id": company_id, "started_since": started_since, "buckets": buckets,
+              "limit": limit}
+    rows = session.connection().execute(_FIRST_RECENT_UNPAID, params)
     return [MonthLine(*row) for row in rows]

@@ -31,9 +31,10 @@ from models.task import TaskStatus, task_by_id
 from models.todo_lines import (
     MonthLine,
     first_open_tasks,
+    first_recent_unpaid_months,
     first_unpaid_months,
     open_task_count,
-    recent_hires_unpaid_months,
+    recent_hires_unpaid_buckets,
     unpaid_month_groups,
 )
 from policies.deadlines import days_left
@@ -99,8 +100,10 @@ def todo_page(
     Set-based: unpaid months of established staff are counted per (city, month) — the deadline
     is the same for the whole group — so the total and the page's place are known without
     reading every row, and only the rows that can fall on the page are fetched. Recent hires'
-    months (a handful) are read whole, since each may carry its own due date. A
-    10,000-employee company reads a few dozen rows, not 20,000.
+    months may follow the first-month rule, whose due date depends on the first day too: they
+    are counted per (city, month, first day) the same way. A 10,000-employee company reads a
+    few hundred counts and a few dozen rows, not 20,000 (reading recent hires' rows whole
+    capped them at 5,000, so the total came out short).
     """
     recent_since = today - timedelta(days=RECENT_HIRE_DAYS)
     with reading(engine) as connection, Session(bind=connection) as session:
@@ -111,27 +114,43 @@ def todo_page(
                 session, member.company_id, started_before=recent_since
             )
         ]
-        recent = recent_hires_unpaid_months(session, member.company_id, recent_since)
-        total = tasks_total + sum(count for _, _, count, _ in groups) + len(recent)
+        # recent hires' months: one due date per (city, month, first day)
+        recent = [
+            (city, month, first_day, count, obligation_due(library, city, month, first_day).due)
+            for city, month, first_day, count in recent_hires_unpaid_buckets(
+                session, member.company_id, recent_since
+            )
+        ]
+        total = (
+            tasks_total
+            + sum(count for _, _, count, _ in groups)
+            + sum(count for _, _, _, count, _ in recent)
+        )
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
         offset = (page - 1) * page_size
         wanted = offset + page_size
         tasks = first_open_tasks(session, member.company_id, wanted)
-        months: list[MonthLine] = list(recent)
+        months: list[MonthLine] = []
         # Groups by deadline: every month due on one day sorts by id, so each day is one
         # query, and days after the page's last item are never read.
-        by_due: dict[date, list[tuple[str, date]]] = {}
-        for city, month, _, due in sorted(groups, key=lambda g: g[3]):
-            by_due.setdefault(due, []).append((city, month))
+        by_due: dict[date, tuple[list[tuple[str, date]], list[tuple[str, date, date]]]] = {}
+        for city, month, _, due in groups:
+            by_due.setdefault(due, ([], []))[0].append((city, month))
+        for city, month, first_day, _, due in recent:
+            by_due.setdefault(due, ([], []))[1].append((city, month, first_day))
         fetched = 0
-        for due, keys in by_due.items():
+        for due in sorted(by_due):
             later_tasks = [t for t in tasks if t.due_date >= due]
             if fetched + (len(tasks) - len(later_tasks)) >= wanted:
                 break
+            keys, buckets = by_due[due]
             found = first_unpaid_months(
                 session, member.company_id, keys, wanted, started_before=recent_since
+            ) + first_recent_unpaid_months(
+                session, member.company_id, buckets, wanted, started_since=recent_since
             )
+            found = sorted(found, key=lambda line: line.ledger_id)[:wanted]
             months += found
             fetched += len(found)
     items = [
