@@ -16,7 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.local_api import LocalBotApi
@@ -41,12 +44,32 @@ async def stop(app: Application) -> None:  # type: ignore[type-arg]
     await app.shutdown()
 
 
+#: What a canned echo answers to a text: the HTML and the inline keyboard (Bot API JSON).
+Canned = dict[str, tuple[str, dict[str, Any] | None]]
+
+
+def _canned_echo(canned: Canned):  # type: ignore[no-untyped-def]
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        if update.message.text not in canned:
+            await update.message.reply_text(update.message.text)
+            return
+        html, markup = canned[update.message.text]
+        keyboard = InlineKeyboardMarkup.de_json(markup, context.bot) if markup else None
+        await update.message.reply_text(html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+
+    return answer
+
+
 @asynccontextmanager
-async def echo_bot() -> AsyncIterator[LocalBotApi]:
-    """The minimal PTB 22 echo bot: one MessageHandler, default settings, no persistence."""
+async def echo_bot(canned: Canned | None = None) -> AsyncIterator[LocalBotApi]:
+    """The minimal PTB 22 echo bot: one MessageHandler, default settings, no persistence.
+
+    With `canned`, texts it knows are answered with a given HTML message and keyboard (the
+    same reply as hrbot's, so the size of the message is the same on both sides)."""
     api = LocalBotApi().start()
     app = ApplicationBuilder().token(api.token).base_url(api.base_url).build()
-    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    app.add_handler(MessageHandler(filters.TEXT, _canned_echo(canned) if canned else _echo))
     await poll(app)
     try:
         yield api
