@@ -124,7 +124,7 @@ def build_application(
         .context_types(ContextTypes(context=HRContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.telegram.concurrent_updates))
         # Telegram's limits, replies before reminders; RetryAfter propagates (bot/send_lanes.py).
-        .rate_limiter(SendLanes())
+        .rate_limiter(SendLanes(overall_max_rate=settings.telegram.send_rate))
     )
     if updates:
         builder = builder.persistence(

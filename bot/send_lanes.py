@@ -338,6 +338,11 @@ class SendLanes(BaseRateLimiter[Lane]):
         )
         self._timer: asyncio.TimerHandle | None = None
 
+    @property
+    def overall_max_rate(self) -> int:
+        """Requests this process may start in any overall period ([telegram] send_rate)."""
+        return self._queue.overall.limit
+
     async def initialize(self) -> None:
         """Nothing to set up: the timer is armed only while requests wait."""
 

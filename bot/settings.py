@@ -37,6 +37,9 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     #: Updates processed at once (each chat's and each user's still one at a time, in order).
     concurrent_updates: int = Field(default=32, ge=1, le=1024)
+    #: Messages a second this process may send (bot/send_lanes.py); one token may send about
+    #: 30 in all, so processes sending with one token share them (docs/scaling.md).
+    send_rate: int = Field(default=30, ge=1, le=30)
     #: Checked on every webhook request (X-Telegram-Bot-Api-Secret-Token); empty: a random one
     #: per start, which `hrbot run --webhook` registers with Telegram itself.
     webhook_secret: SecretStr | None = None

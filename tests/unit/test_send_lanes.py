@@ -326,3 +326,20 @@ async def test_retry_after_reaches_the_caller_and_holds_nobody_back() -> None:
     with pytest.raises(RetryAfter):
         await limiter.process_request(flood, (), {}, "sendMessage", {"chat_id": 1}, Lane.BULK)
     assert await request(limiter, recorder, "next") == {"ok": "next"}
+
+
+def test_the_application_sends_at_the_configured_share_of_the_token(tmp_path: Any) -> None:
+    """[telegram] send_rate: processes sharing one token split its 30 msg/s."""
+    from bot.app import build_application
+    from bot.settings import load_settings
+    from models.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lanes.sqlite'}")
+    for env, rate in (({}, 30), ({"HRBOT_TELEGRAM_SEND_RATE": "12"}, 12)):
+        settings = load_settings(path="/nonexistent/config.toml", env=env)
+        app = build_application(settings, engine=engine)
+        limiter = app.bot.rate_limiter
+        assert isinstance(limiter, SendLanes) and limiter.overall_max_rate == rate
+    engine.dispose()
+    with pytest.raises(ValueError, match="send_rate"):
+        load_settings(path="/nonexistent/config.toml", env={"HRBOT_TELEGRAM_SEND_RATE": "31"})
