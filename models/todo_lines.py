@@ -42,6 +42,15 @@ class MonthLine(NamedTuple):
 # more than the query.
 
 _COMPANY = bindparam("company_id")
+#: The columns of a MonthLine, in its order.
+_MONTH_LINE = (
+    LedgerMonth.id,
+    LedgerMonth.month,
+    LedgerMonth.state,
+    Employee.name,
+    Employee.insured_city,
+    Employee.first_day,
+)
 _LIMIT = bindparam("limit")
 
 
@@ -121,14 +130,7 @@ def unpaid_month_groups(
 
 def _first_unpaid(started_before: bool):  # type: ignore[no-untyped-def]
     return (
-        select(
-            LedgerMonth.id,
-            LedgerMonth.month,
-            LedgerMonth.state,
-            Employee.name,
-            Employee.insured_city,
-            Employee.first_day,
-        )
+        select(*_MONTH_LINE)
         .where(
             _unpaid_of(started_before),
             tuple_(col(Employee.insured_city), col(LedgerMonth.month)).in_(
@@ -172,14 +174,7 @@ _RECENT_BUCKETS = (
     .group_by(col(Employee.insured_city), col(LedgerMonth.month), col(Employee.first_day))
 )
 _FIRST_RECENT_UNPAID = (
-    select(
-        LedgerMonth.id,
-        LedgerMonth.month,
-        LedgerMonth.state,
-        Employee.name,
-        Employee.insured_city,
-        Employee.first_day,
-    )
+    select(*_MONTH_LINE)
     .where(
         _RECENT_STARTERS,
         tuple_(
