@@ -385,10 +385,16 @@ async def fuzz(
 
 
 def _failed_sends(bot: BotHarness, start: int) -> list[str]:
+    """Rejected requests, except an edit to what the message already says: a button tapped
+    twice makes that edit, Telegram refuses it, and handlers.common.edit_message counts it as
+    done by design (the message shows what it should; a 3,000-case run met it twice)."""
     failed = [
         f"{c.method}: {c.outcome} {c.description[:80]}"
         for c in bot.api.calls[start:]
-        if c.method.lower() != "getupdates" and c.outcome not in ("ok", "pending")
+        if c.method.lower() != "getupdates"
+        and c.outcome not in ("ok", "pending")
+        and not (c.method.lower().startswith("edit") and "message is not modified"
+                 in c.description.lower())
     ]
     return failed + [f"server: {e}" for e in bot.api.errors]
 
